@@ -1,0 +1,4 @@
+//! gitops-lint: a static policy linter for Flux CD GitOps repositories.
+
+pub mod source;
+pub mod yaml;

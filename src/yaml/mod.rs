@@ -1,0 +1,512 @@
+//! Parse YAML into span-carrying node trees.
+//!
+//! An iterative loader over `saphyr-parser` events (the parser itself does not
+//! recurse). Untrusted input is bounded three ways: a nesting depth limit, an
+//! alias expansion budget, and arena storage (no recursive drop). A syntax
+//! error ends its document only: loading resumes at the next document marker,
+//! so the other documents of a file are still checked.
+
+pub mod node;
+pub mod scalar;
+pub mod to_json;
+
+use saphyr_parser::{Event, Marker, Parser, ScanError};
+
+pub use node::{Document, Entry, Node, NodeId, NodeKind, NodeRef, Scalar, ScalarStyle};
+
+use crate::source::{LineIndex, Pos, Span};
+
+/// Deeper nesting than this is rejected; no Kubernetes object comes close.
+pub const MAX_DEPTH: usize = 256;
+/// Budget for the nodes a document holds once its aliases are expanded.
+pub const MAX_EXPANDED_NODES: u64 = 1_000_000;
+
+/// A YAML error at a position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub pos: Pos,
+    /// The document the error is in (0-based).
+    pub doc_index: usize,
+}
+
+/// The documents of a file, and the errors that ended others.
+#[derive(Debug, Default)]
+pub struct Stream {
+    pub docs: Vec<Document>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Parses every document of `text`. Never panics; errors are collected.
+pub fn parse(text: &str, lines: &LineIndex) -> Stream {
+    let mut stream = Stream::default();
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut start = bom;
+    let mut doc_index = 0;
+    loop {
+        let base = Base::at(text, lines, start);
+        let chunk = &text[start..];
+        let mut loader = Loader::new(text, lines, base, doc_index);
+        let outcome = loader.run(Parser::new_from_str(chunk));
+        doc_index = loader.doc_index;
+        stream.docs.append(&mut loader.docs);
+        match outcome {
+            Ok(()) => break,
+            Err(mut err) => {
+                if err.message.contains("recursion limit") {
+                    err.message = format!("nesting deeper than {MAX_DEPTH} levels");
+                }
+                let pos = err.pos;
+                stream.errors.push(err);
+                doc_index += 1;
+                // The error may sit on the marker of the next document itself.
+                let next = next_document_start(text, lines, pos.line)
+                    .filter(|&n| n > start)
+                    .or_else(|| next_document_start(text, lines, pos.line + 1));
+                match next {
+                    Some(n) if n > start => start = n,
+                    _ => break,
+                }
+            }
+        }
+    }
+    stream
+}
+
+/// The byte offset of the first document marker line (`---` or `...`) at or
+/// after `line`, where loading can resume.
+fn next_document_start(text: &str, lines: &LineIndex, line: u32) -> Option<usize> {
+    let mut line = line;
+    while (line as usize) <= lines.line_count() {
+        let off = lines.line_start(line);
+        let rest = &text[off..];
+        for marker in ["---", "..."] {
+            if let Some(after) = rest.strip_prefix(marker) {
+                if after.is_empty() || after.starts_with([' ', '\t', '\r', '\n']) {
+                    // `...` ends a document; the next one starts after it.
+                    return Some(if marker == "..." {
+                        lines.line_start(line + 1).max(off + 3)
+                    } else {
+                        off
+                    });
+                }
+            }
+        }
+        line += 1;
+    }
+    None
+}
+
+/// Where a chunk starts in the whole file, to make chunk markers absolute.
+#[derive(Clone, Copy)]
+struct Base {
+    /// 0-based line of the chunk start.
+    line: u32,
+    /// Byte offset of the chunk start.
+    offset: usize,
+}
+
+impl Base {
+    fn at(text: &str, lines: &LineIndex, offset: usize) -> Self {
+        let pos = lines.pos_of_offset(text, offset);
+        Base {
+            line: pos.line - 1,
+            offset,
+        }
+    }
+}
+
+/// Turns parser markers into absolute positions. A chunk starts at a line
+/// start, except after a BOM, which the parser never sees: columns do not
+/// count it (editors do not show it) but byte offsets do.
+struct Positions<'a> {
+    text: &'a str,
+    lines: &'a LineIndex,
+    base: Base,
+    /// Characters before the chunk start on its first line (1 after a BOM).
+    lead_chars: u32,
+}
+
+impl Positions<'_> {
+    fn pos(&self, m: &Marker) -> Pos {
+        let line = self.base.line + m.line() as u32;
+        let col = m.col() as u32;
+        let lead = if m.line() == 1 { self.lead_chars } else { 0 };
+        let offset = self.lines.offset_of(self.text, line, col + lead);
+        Pos {
+            line,
+            col: col + 1,
+            offset,
+        }
+    }
+
+    fn span(&self, s: &saphyr_parser::Span) -> Span {
+        Span::new(self.pos(&s.start), self.pos(&s.end))
+    }
+}
+
+enum Frame {
+    Seq {
+        id: NodeId,
+        items: Vec<NodeId>,
+    },
+    Map {
+        id: NodeId,
+        entries: Vec<Entry>,
+        pending_key: Option<NodeId>,
+    },
+}
+
+struct Loader<'a> {
+    pos: Positions<'a>,
+    docs: Vec<Document>,
+    doc_index: usize,
+    nodes: Vec<Node>,
+    /// Expanded size of each node (aliases count their anchor's size).
+    weights: Vec<u64>,
+    anchors: std::collections::HashMap<usize, NodeId>,
+    stack: Vec<Frame>,
+    doc_start: Option<Pos>,
+    root: Option<NodeId>,
+}
+
+impl<'a> Loader<'a> {
+    fn new(text: &'a str, lines: &'a LineIndex, base: Base, doc_index: usize) -> Self {
+        let lead_chars = u32::from(base.offset == 3 && text.starts_with('\u{feff}'));
+        Loader {
+            pos: Positions {
+                text,
+                lines,
+                base,
+                lead_chars,
+            },
+            docs: Vec::new(),
+            doc_index,
+            nodes: Vec::new(),
+            weights: Vec::new(),
+            anchors: Default::default(),
+            stack: Vec::new(),
+            doc_start: None,
+            root: None,
+        }
+    }
+
+    fn run<'i>(
+        &mut self,
+        parser: impl Iterator<Item = Result<(Event<'i>, saphyr_parser::Span), ScanError>>,
+    ) -> Result<(), SyntaxError> {
+        for item in parser {
+            let (event, span) = item.map_err(|e| self.scan_error(&e))?;
+            let span = self.pos.span(&span);
+            self.event(event, span)?;
+        }
+        Ok(())
+    }
+
+    fn scan_error(&self, e: &ScanError) -> SyntaxError {
+        SyntaxError {
+            message: e.info().to_string(),
+            pos: self.pos.pos(e.marker()),
+            doc_index: self.doc_index,
+        }
+    }
+
+    fn error(&self, message: String, pos: Pos) -> SyntaxError {
+        SyntaxError {
+            message,
+            pos,
+            doc_index: self.doc_index,
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), SyntaxError> {
+        match event {
+            Event::DocumentStart(_) => {
+                self.doc_start = Some(span.start);
+                self.nodes.clear();
+                self.weights.clear();
+                self.anchors.clear();
+                self.root = None;
+            }
+            Event::DocumentEnd => self.end_document(span),
+            Event::Scalar(value, style, anchor, tag) => {
+                let scalar = Scalar {
+                    value: value.into_owned(),
+                    style: convert_style(style),
+                    tag: tag.map(|t| full_tag(&t)),
+                };
+                let id = self.push(NodeKind::Scalar(scalar), span, None, 1);
+                self.anchor(anchor, id);
+                self.attach(id, span)?;
+            }
+            Event::Alias(anchor) => {
+                let Some(&target) = self.anchors.get(&anchor) else {
+                    return Err(self.error("alias to an unknown anchor".into(), span.start));
+                };
+                let weight = self.weights[target as usize];
+                let id = self.push(NodeKind::Alias(target), span, None, weight);
+                self.attach(id, span)?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.check_depth(span)?;
+                let id = self.push(
+                    NodeKind::Seq(Vec::new()),
+                    span,
+                    tag.map(|t| full_tag(&t)),
+                    1,
+                );
+                self.anchor(anchor, id);
+                self.stack.push(Frame::Seq {
+                    id,
+                    items: Vec::new(),
+                });
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.check_depth(span)?;
+                let id = self.push(
+                    NodeKind::Map(Vec::new()),
+                    span,
+                    tag.map(|t| full_tag(&t)),
+                    1,
+                );
+                self.anchor(anchor, id);
+                self.stack.push(Frame::Map {
+                    id,
+                    entries: Vec::new(),
+                    pending_key: None,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn check_depth(&self, span: Span) -> Result<(), SyntaxError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.error(
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+                span.start,
+            ));
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, kind: NodeKind, span: Span, tag: Option<String>, weight: u64) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(Node { kind, span, tag });
+        self.weights.push(weight);
+        id
+    }
+
+    fn anchor(&mut self, anchor: usize, id: NodeId) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, id);
+        }
+    }
+
+    /// Adds a finished node to the collection being built (or makes it the root).
+    fn attach(&mut self, id: NodeId, span: Span) -> Result<(), SyntaxError> {
+        let weight = self.weights[id as usize];
+        match self.stack.last_mut() {
+            None => self.root = Some(id),
+            Some(Frame::Seq { items, .. }) => items.push(id),
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
+                None => *pending_key = Some(id),
+                Some(key) => entries.push(Entry { key, value: id }),
+            },
+        }
+        // Charge the expanded size to the enclosing collection now, so an
+        // alias bomb is stopped while it is being read, not after.
+        if let Some(parent) = self.stack.last().map(frame_id) {
+            let w = &mut self.weights[parent as usize];
+            *w = w.saturating_add(weight);
+            if *w > MAX_EXPANDED_NODES {
+                return Err(self.error(
+                    format!(
+                        "aliases expand to more than {MAX_EXPANDED_NODES} nodes (an alias bomb?)"
+                    ),
+                    span.start,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, span: Span) -> Result<(), SyntaxError> {
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
+        };
+        let id = frame_id(&frame);
+        let node = &mut self.nodes[id as usize];
+        node.span.end = span.end;
+        node.kind = match frame {
+            Frame::Seq { items, .. } => NodeKind::Seq(items),
+            Frame::Map { entries, .. } => NodeKind::Map(entries),
+        };
+        // Flow collections end at the closing bracket the parser reports;
+        // block collections end where their last child ends.
+        let last_child_end = match &node.kind {
+            NodeKind::Seq(items) => items.last().map(|i| *i),
+            NodeKind::Map(entries) => entries.last().map(|e| e.value),
+            _ => None,
+        }
+        .map(|c| self.nodes[c as usize].span.end);
+        let node = &mut self.nodes[id as usize];
+        if let Some(end) = last_child_end {
+            if end > node.span.end || node.span.end.offset < node.span.start.offset {
+                node.span.end = end;
+            }
+        }
+        if node.span.end.offset < node.span.start.offset {
+            node.span.end = node.span.start;
+        }
+        self.attach(id, span)
+    }
+
+    fn end_document(&mut self, span: Span) {
+        let root = match self.root.take() {
+            Some(r) => r,
+            None => {
+                let at = self.doc_start.unwrap_or(span.start);
+                self.push(
+                    NodeKind::Scalar(Scalar {
+                        value: String::new(),
+                        style: ScalarStyle::Plain,
+                        tag: None,
+                    }),
+                    Span::point(at),
+                    None,
+                    1,
+                )
+            }
+        };
+        let start = self.doc_start.take().unwrap_or(span.start);
+        self.docs.push(Document {
+            nodes: std::mem::take(&mut self.nodes),
+            root,
+            index: self.doc_index,
+            span: Span::new(start, span.end.max(start)),
+        });
+        self.weights.clear();
+        self.doc_index += 1;
+    }
+}
+
+fn frame_id(frame: &Frame) -> NodeId {
+    match frame {
+        Frame::Seq { id, .. } | Frame::Map { id, .. } => *id,
+    }
+}
+
+fn convert_style(style: saphyr_parser::ScalarStyle) -> ScalarStyle {
+    use saphyr_parser::ScalarStyle as S;
+    match style {
+        S::Plain => ScalarStyle::Plain,
+        S::SingleQuoted => ScalarStyle::SingleQuoted,
+        S::DoubleQuoted => ScalarStyle::DoubleQuoted,
+        S::Literal => ScalarStyle::Literal,
+        S::Folded => ScalarStyle::Folded,
+    }
+}
+
+fn full_tag(tag: &saphyr_parser::Tag) -> String {
+    format!("{}{}", tag.handle, tag.suffix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Stream {
+        parse(text, &LineIndex::new(text))
+    }
+
+    #[test]
+    fn keys_and_values_carry_positions() {
+        let s = load("a: 1\nb:\n  c: [x, y]\n");
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        let root = s.docs[0].root();
+        let (k, v) = root.path(&["b"]).unwrap().get_entry("c").unwrap();
+        assert_eq!((k.span().start.line, k.span().start.col), (3, 3));
+        assert_eq!((v.span().start.line, v.span().start.col), (3, 6));
+        let y = v.items().nth(1).unwrap();
+        assert_eq!((y.span().start.col, y.span().end.col), (10, 11));
+    }
+
+    #[test]
+    fn error_in_third_document_keeps_the_others() {
+        let s = load("a: 1\n---\nb: 2\n---\nc: [\n---\nd: 4\n");
+        let names: Vec<_> = s
+            .docs
+            .iter()
+            .map(|d| {
+                d.root()
+                    .entries()
+                    .next()
+                    .unwrap()
+                    .0
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(names, ["a", "b", "d"]);
+        assert_eq!(s.errors.len(), 1);
+        assert_eq!(s.errors[0].doc_index, 2);
+        assert!(s.errors[0].pos.line >= 5);
+        assert_eq!(s.docs[2].index, 3);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = "[".repeat(10_000) + &"]".repeat(10_000);
+        let s = load(&text);
+        assert_eq!(s.errors.len(), 1);
+        assert!(s.errors[0].message.contains("nesting"), "{:?}", s.errors);
+    }
+
+    #[test]
+    fn alias_bomb_is_stopped() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 10].join(", ");
+            text.push_str(&format!("{}: &{} [{}]\n", w[1], w[1], refs));
+        }
+        let s = load(&text);
+        assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+        assert!(s.errors[0].message.contains("alias"));
+    }
+
+    #[test]
+    fn bom_and_crlf_keep_columns() {
+        let s = load("\u{feff}a: 1\r\nb: 2\r\n");
+        assert!(s.errors.is_empty());
+        let (k, v) = s.docs[0].root().get_entry("b").unwrap();
+        assert_eq!((k.span().start.line, k.span().start.col), (2, 1));
+        assert_eq!(v.span().start.col, 4);
+        let (k, _) = s.docs[0].root().get_entry("a").unwrap();
+        assert_eq!((k.span().start.line, k.span().start.col), (1, 1));
+        assert_eq!(k.span().start.offset, 3);
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_have_no_errors() {
+        assert!(load("").errors.is_empty());
+        let s = load("# just a comment\n");
+        assert!(s.errors.is_empty());
+        assert!(s.docs.iter().all(|d| d.is_empty()));
+    }
+
+    #[test]
+    fn tabs_for_indentation_are_an_error_with_position() {
+        let s = load("a:\n\tb: 1\n");
+        assert_eq!(s.errors.len(), 1);
+        assert_eq!(s.errors[0].pos.line, 2);
+    }
+}

@@ -1,0 +1,239 @@
+//! The YAML node tree: one arena per document, every node with its span.
+//!
+//! An arena (not a tree of boxes) because untrusted input may nest
+//! thousands of levels deep, and dropping a boxed tree recurses; and because an
+//! alias can then point at its anchor's node instead of copying it, so an
+//! alias bomb costs nothing to hold.
+
+use crate::source::Span;
+
+pub type NodeId = u32;
+
+/// How a scalar was written; it decides how it is typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+impl ScalarStyle {
+    pub fn is_plain(self) -> bool {
+        self == ScalarStyle::Plain
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Scalar {
+    pub value: String,
+    pub style: ScalarStyle,
+    /// Explicit tag, resolved to its full form (`tag:yaml.org,2002:str`) when
+    /// it is a core tag, else as written.
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    pub key: NodeId,
+    pub value: NodeId,
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    Scalar(Scalar),
+    Seq(Vec<NodeId>),
+    Map(Vec<Entry>),
+    /// An alias: the node it refers to (never itself an alias).
+    Alias(NodeId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: NodeKind,
+    /// For a scalar, the scalar's text (quotes included); for a collection,
+    /// from its first to its last character.
+    pub span: Span,
+    /// Explicit tag of a collection (`!!map`, custom tags), if any.
+    pub tag: Option<String>,
+}
+
+/// One document of a YAML stream.
+#[derive(Debug)]
+pub struct Document {
+    pub nodes: Vec<Node>,
+    pub root: NodeId,
+    /// 0-based index of the document in its file.
+    pub index: usize,
+    /// From the document's first to its last character (markers included).
+    pub span: Span,
+}
+
+/// A borrowed view of a node, with its document, for convenient navigation.
+#[derive(Clone, Copy)]
+pub struct NodeRef<'d> {
+    pub doc: &'d Document,
+    pub id: NodeId,
+}
+
+impl std::fmt::Debug for NodeRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NodeRef({}, {:?})", self.id, self.span())
+    }
+}
+
+impl Document {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize]
+    }
+
+    pub fn root(&self) -> NodeRef<'_> {
+        NodeRef {
+            doc: self,
+            id: self.root,
+        }
+    }
+
+    /// True when the document holds nothing but a null (an empty document or
+    /// one of only comments).
+    pub fn is_empty(&self) -> bool {
+        matches!(&self.node(self.root).kind, NodeKind::Scalar(s) if s.style.is_plain() && s.value.is_empty())
+    }
+}
+
+impl<'d> NodeRef<'d> {
+    fn at(&self, id: NodeId) -> NodeRef<'d> {
+        NodeRef { doc: self.doc, id }
+    }
+
+    /// The node itself, an alias followed to its anchor.
+    pub fn node(&self) -> &'d Node {
+        let node = self.doc.node(self.id);
+        match node.kind {
+            NodeKind::Alias(target) => self.doc.node(target),
+            _ => node,
+        }
+    }
+
+    /// Where this node was written (for an alias: the alias, not the anchor).
+    pub fn span(&self) -> Span {
+        self.doc.node(self.id).span
+    }
+
+    pub fn is_alias(&self) -> bool {
+        matches!(self.doc.node(self.id).kind, NodeKind::Alias(_))
+    }
+
+    pub fn as_scalar(&self) -> Option<&'d Scalar> {
+        match &self.node().kind {
+            NodeKind::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The scalar's text, for any scalar that is not null.
+    pub fn as_str(&self) -> Option<&'d str> {
+        let s = self.as_scalar()?;
+        if s.style.is_plain() && crate::yaml::scalar::is_null(&s.value) {
+            return None;
+        }
+        Some(&s.value)
+    }
+
+    pub fn is_map(&self) -> bool {
+        matches!(self.node().kind, NodeKind::Map(_))
+    }
+
+    pub fn is_seq(&self) -> bool {
+        matches!(self.node().kind, NodeKind::Seq(_))
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.as_scalar(), Some(s) if s.style.is_plain() && crate::yaml::scalar::is_null(&s.value) && s.tag.is_none())
+    }
+
+    /// Entries of a mapping as (key, value) pairs, in order. `<<` merge keys
+    /// are returned as written; [`NodeRef::get`] applies them.
+    pub fn entries(&self) -> impl Iterator<Item = (NodeRef<'d>, NodeRef<'d>)> + 'd {
+        let doc = self.doc;
+        let entries: &'d [Entry] = match &self.node().kind {
+            NodeKind::Map(e) => e,
+            _ => &[],
+        };
+        entries
+            .iter()
+            .map(move |e| (NodeRef { doc, id: e.key }, NodeRef { doc, id: e.value }))
+    }
+
+    /// Items of a sequence.
+    pub fn items(&self) -> impl Iterator<Item = NodeRef<'d>> + 'd {
+        let doc = self.doc;
+        let items: &'d [NodeId] = match &self.node().kind {
+            NodeKind::Seq(i) => i,
+            _ => &[],
+        };
+        items.iter().map(move |id| NodeRef { doc, id: *id })
+    }
+
+    /// The entry for `key` in a mapping: its key node and value node. The
+    /// last occurrence wins, as in Go's YAML readers; `<<` merges are
+    /// consulted after the mapping's own keys.
+    pub fn get_entry(&self, key: &str) -> Option<(NodeRef<'d>, NodeRef<'d>)> {
+        self.get_entry_depth(key, 0)
+    }
+
+    fn get_entry_depth(&self, key: &str, depth: u32) -> Option<(NodeRef<'d>, NodeRef<'d>)> {
+        let NodeKind::Map(entries) = &self.node().kind else {
+            return None;
+        };
+        let own = entries
+            .iter()
+            .rev()
+            .find(|e| matches!(&self.doc.node(e.key).kind, NodeKind::Scalar(s) if s.value == key));
+        if let Some(e) = own {
+            return Some((self.at(e.key), self.at(e.value)));
+        }
+        if depth > 8 {
+            return None;
+        }
+        for e in entries {
+            let k = self.at(e.key);
+            if k.as_scalar()
+                .is_some_and(|s| s.value == "<<" && s.style.is_plain())
+            {
+                let v = self.at(e.value);
+                let sources: Vec<NodeRef<'d>> = if v.is_seq() {
+                    v.items().collect()
+                } else {
+                    vec![v]
+                };
+                for src in sources {
+                    if let Some(found) = src.get_entry_depth(key, depth + 1) {
+                        return Some(found);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The value for `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<NodeRef<'d>> {
+        self.get_entry(key).map(|(_, v)| v)
+    }
+
+    /// Follows a path of mapping keys.
+    pub fn path(&self, keys: &[&str]) -> Option<NodeRef<'d>> {
+        let mut cur = *self;
+        for k in keys {
+            cur = cur.get(k)?;
+        }
+        Some(cur)
+    }
+
+    /// The string value at a path of keys, if it is a non-null scalar.
+    pub fn str_at(&self, keys: &[&str]) -> Option<&'d str> {
+        self.path(keys)?.as_str()
+    }
+}

@@ -1,0 +1,151 @@
+//! YAML nodes to JSON values, typed as a chosen reader would type them, and
+//! back again: a JSON Pointer (what a schema validator reports) to the node it
+//! names, so every schema error lands on its exact key or value.
+
+use serde_json::{Map, Number, Value};
+
+use super::node::{NodeKind, NodeRef};
+use super::scalar::{Typed, Typing};
+
+/// Converts a node to JSON. Aliases are expanded (the loader has already
+/// bounded their total size) and `<<` merge keys are applied, as Go's YAML
+/// readers do.
+pub fn to_json(node: NodeRef<'_>, typing: Typing) -> Value {
+    match &node.node().kind {
+        NodeKind::Scalar(s) => scalar_to_json(s, typing),
+        NodeKind::Seq(_) => Value::Array(node.items().map(|i| to_json(i, typing)).collect()),
+        NodeKind::Map(_) => {
+            let mut map = Map::new();
+            merge_into(node, typing, &mut map, 0);
+            Value::Object(map)
+        }
+        NodeKind::Alias(_) => Value::Null,
+    }
+}
+
+pub fn scalar_to_json(s: &super::node::Scalar, typing: Typing) -> Value {
+    match s.typed(typing) {
+        Typed::Null => Value::Null,
+        Typed::Bool(b) => Value::Bool(b),
+        Typed::Int(i) => Value::Number(i.into()),
+        Typed::UInt(u) => Value::Number(u.into()),
+        Typed::Float(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
+        Typed::Str => Value::String(s.value.clone()),
+    }
+}
+
+/// Inserts a mapping's entries; explicit keys override merged ones.
+fn merge_into(node: NodeRef<'_>, typing: Typing, map: &mut Map<String, Value>, depth: u32) {
+    let mut merges = Vec::new();
+    for (k, v) in node.entries() {
+        if is_merge_key(k) {
+            merges.push(v);
+            continue;
+        }
+        map.insert(key_string(k, typing), to_json(v, typing));
+    }
+    if depth > 8 {
+        return;
+    }
+    for src in merges {
+        let sources: Vec<NodeRef<'_>> = if src.is_seq() {
+            src.items().collect()
+        } else {
+            vec![src]
+        };
+        for s in sources {
+            let mut merged = Map::new();
+            merge_into(s, typing, &mut merged, depth + 1);
+            for (k, v) in merged {
+                map.entry(k).or_insert(v);
+            }
+        }
+    }
+}
+
+fn is_merge_key(k: NodeRef<'_>) -> bool {
+    k.as_scalar()
+        .is_some_and(|s| s.value == "<<" && s.style.is_plain() && s.tag.is_none())
+}
+
+/// A mapping key as the JSON object key it becomes.
+pub fn key_string(k: NodeRef<'_>, typing: Typing) -> String {
+    match &k.node().kind {
+        NodeKind::Scalar(s) => match scalar_to_json(s, typing) {
+            Value::String(s) => s,
+            Value::Null if typing == Typing::Core => String::new(),
+            other => {
+                if s.style.is_plain() && typing == Typing::Kubernetes {
+                    // Go keeps a plain key's text when converting to JSON.
+                    s.value.clone()
+                } else {
+                    other.to_string()
+                }
+            }
+        },
+        // Complex keys are rare in manifests; JSON has no form for them.
+        _ => serde_json::to_string(&to_json(k, typing)).unwrap_or_default(),
+    }
+}
+
+/// Follows a JSON Pointer (`/spec/containers/0/image`) through the YAML
+/// tree. Returns the deepest node reached and whether the whole path was
+/// found; `key_of_last` asks for the key node of the final mapping entry
+/// instead of its value.
+pub fn resolve_pointer<'d>(
+    root: NodeRef<'d>,
+    pointer: &str,
+    key_of_last: bool,
+) -> (NodeRef<'d>, bool) {
+    let mut cur = root;
+    let segments: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    for (i, seg) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        if cur.is_seq() {
+            match seg.parse::<usize>().ok().and_then(|n| cur.items().nth(n)) {
+                Some(item) => cur = item,
+                None => return (cur, false),
+            }
+        } else {
+            match cur.get_entry(seg) {
+                Some((k, v)) => cur = if last && key_of_last { k } else { v },
+                None => return (cur, false),
+            }
+        }
+    }
+    (cur, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::LineIndex;
+    use crate::yaml::parse;
+
+    #[test]
+    fn merge_keys_and_aliases_expand() {
+        let text = "base: &b {x: 1, y: 2}\nderived:\n  <<: *b\n  y: 3\n";
+        let s = parse(text, &LineIndex::new(text));
+        let json = to_json(s.docs[0].root(), Typing::Kubernetes);
+        assert_eq!(json["derived"], serde_json::json!({"y": 3, "x": 1}));
+    }
+
+    #[test]
+    fn pointer_resolves_to_value_or_key() {
+        let text = "spec:\n  containers:\n  - name: a\n    image: nginx\n";
+        let s = parse(text, &LineIndex::new(text));
+        let root = s.docs[0].root();
+        let (v, found) = resolve_pointer(root, "/spec/containers/0/image", false);
+        assert!(found);
+        assert_eq!((v.span().start.line, v.span().start.col), (4, 12));
+        let (k, _) = resolve_pointer(root, "/spec/containers/0/image", true);
+        assert_eq!(k.span().start.col, 5);
+        let (deepest, found) = resolve_pointer(root, "/spec/missing/x", false);
+        assert!(!found);
+        assert!(deepest.is_map());
+    }
+}
