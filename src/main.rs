@@ -1,1 +1,239 @@
-fn main() {}
+//! The `gitops-lint` command line: a thin layer over the library.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use gitops_lint::check::docs;
+use gitops_lint::check::Selection;
+use gitops_lint::config;
+use gitops_lint::report::{self, Format, RenderOptions};
+use gitops_lint::{lint, LintError, Options, Severity};
+
+#[derive(Parser)]
+#[command(
+    name = "gitops-lint",
+    version,
+    about = "A fast static policy linter for Flux CD GitOps repositories on Azure",
+    after_help = "Run `gitops-lint check --help` for the check options; `gitops-lint PATH…` is `gitops-lint check PATH…`."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check repositories (the default command).
+    Check(CheckArgs),
+    /// List every rule: id, default severity, category, fixable, summary.
+    Rules,
+    /// Show a rule's documentation.
+    Explain {
+        /// The rule id, e.g. prune-enabled.
+        rule: String,
+    },
+    /// Write a commented default .gitops-lint.yaml in the current directory.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Directories or files to check (default: the current directory). With
+    /// files, the whole repository is loaded as context but only findings in
+    /// those files are reported.
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Config file (default: the nearest .gitops-lint.yaml at or above the repository root).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Local checkout of a system repository: NAME is its GitRepository name.
+    #[arg(long = "system-repo", value_name = "NAME=DIR", value_parser = parse_system_repo)]
+    system_repos: Vec<(String, PathBuf)>,
+    /// Kubernetes version whose schemas are used, e.g. 1.33.
+    #[arg(long, value_name = "X.Y")]
+    kubernetes_version: Option<String>,
+    /// Run only these rules.
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
+    select: Vec<String>,
+    /// Do not run these rules.
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
+    ignore: Vec<String>,
+    /// Lowest severity reported.
+    #[arg(long, value_parser = parse_severity, value_name = "error|warning|info")]
+    severity: Option<Severity>,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    jobs: Option<usize>,
+}
+
+fn parse_system_repo(s: &str) -> Result<(String, PathBuf), String> {
+    match s.split_once('=') {
+        Some((name, dir)) if !name.is_empty() && !dir.is_empty() => {
+            Ok((name.to_string(), PathBuf::from(dir)))
+        }
+        _ => Err(format!("expected NAME=DIR, got `{s}`")),
+    }
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("expected error, warning or info, got `{s}`"))
+}
+
+const SUBCOMMANDS: &[&str] = &["check", "rules", "explain", "init", "help"];
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().collect();
+    // `gitops-lint [PATH…]` means `gitops-lint check [PATH…]`.
+    let first = args.get(1).map(String::as_str);
+    let is_global_flag = matches!(first, Some("-h" | "--help" | "-V" | "--version"));
+    if !is_global_flag && !first.is_some_and(|a| SUBCOMMANDS.contains(&a)) {
+        args.insert(1, "check".into());
+    }
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules => rules(),
+        Command::Explain { rule } => explain(&rule),
+        Command::Init { force } => init(force),
+    }
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    for id in args.select.iter().chain(&args.ignore) {
+        if docs::doc(id).is_none() {
+            return fail(&format!("unknown rule `{id}` (see `gitops-lint rules`)"));
+        }
+    }
+    let opts = Options {
+        paths: args.paths,
+        config: args.config,
+        system_repos: args.system_repos,
+        kubernetes_version: args.kubernetes_version,
+        selection: Selection {
+            select: args.select,
+            ignore: args.ignore,
+            min_severity: args.severity,
+        },
+        jobs: args.jobs,
+    };
+    let report = match lint(&opts) {
+        Ok(r) => r,
+        Err(LintError::Config(e)) => return fail(&format!("invalid config: {e}")),
+        Err(e) => return fail(&e.to_string()),
+    };
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let width = terminal_width();
+    let text = report::render(&report, args.format, RenderOptions { color, width });
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| e.to_string()),
+    };
+    if let Err(e) = written {
+        return fail(&e);
+    }
+    let warnings_fail = args.deny_warnings && report.count(Severity::Warning) > 0;
+    if report.has_errors() || warnings_fail {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("gitops-lint: error: {message}");
+    ExitCode::from(2)
+}
+
+fn rules() -> ExitCode {
+    let all = docs::all();
+    let width = all.iter().map(|d| d.id.len()).max().unwrap_or(10);
+    let mut out = format!(
+        "{:<width$}  {:<8}  {:<11}  {:<7}  summary\n",
+        "id", "severity", "category", "fixable"
+    );
+    for d in all {
+        out.push_str(&format!(
+            "{:<width$}  {:<8}  {:<11}  {:<7}  {}\n",
+            d.id,
+            d.severity.as_str(),
+            d.category,
+            if d.fixable { "yes" } else { "no" },
+            d.summary
+        ));
+    }
+    print!("{out}");
+    ExitCode::SUCCESS
+}
+
+fn explain(rule: &str) -> ExitCode {
+    let Some(d) = docs::doc(rule) else {
+        let close: Vec<&str> = docs::all()
+            .iter()
+            .map(|d| d.id.as_str())
+            .filter(|id| id.contains(rule) || rule.contains(*id))
+            .collect();
+        let hint = if close.is_empty() {
+            "see `gitops-lint rules`".to_string()
+        } else {
+            format!("did you mean {}?", close.join(", "))
+        };
+        return fail(&format!("unknown rule `{rule}`; {hint}"));
+    };
+    println!(
+        "{} ({}, {}, {})\n\n{}\n",
+        d.id,
+        d.severity,
+        d.category,
+        if d.fixable { "fixable" } else { "not fixable" },
+        d.summary
+    );
+    print!("{}", d.body.trim_start_matches('\n'));
+    ExitCode::SUCCESS
+}
+
+fn init(force: bool) -> ExitCode {
+    let path = PathBuf::from(config::FILE_NAME);
+    if path.exists() && !force {
+        return fail(&format!(
+            "{} already exists (use --force to overwrite)",
+            config::FILE_NAME
+        ));
+    }
+    if let Err(e) = std::fs::write(&path, config::INIT_TEMPLATE) {
+        return fail(&format!("cannot write {}: {e}", path.display()));
+    }
+    eprintln!("wrote {}", config::FILE_NAME);
+    ExitCode::SUCCESS
+}

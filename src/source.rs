@@ -141,6 +141,26 @@ impl SourceText {
     pub fn pos_of_offset(&self, offset: usize) -> Pos {
         self.lines.pos_of_offset(&self.text, offset)
     }
+
+    /// A span covering the one character at `pos` (empty at a line end or
+    /// the end of the file), for errors that have a point, not a range.
+    pub fn char_span(&self, pos: Pos) -> Span {
+        let next = self.text[pos.offset.min(self.text.len())..]
+            .chars()
+            .next()
+            .filter(|c| *c != '\n' && *c != '\r');
+        match next {
+            Some(c) => Span::new(
+                pos,
+                Pos {
+                    line: pos.line,
+                    col: pos.col + 1,
+                    offset: pos.offset + c.len_utf8(),
+                },
+            ),
+            None => Span::point(pos),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,182 @@
+//! Stage 5: run the rules.
+//!
+//! A rule sees one file, one document, or the whole workspace (for
+//! cross-file and cross-repo checks). Files are checked in parallel; nothing
+//! here prints. The engine then applies severities (rule default < rule's own
+//! choice < configuration), suppressions, and the run's filters.
+
+pub mod docs;
+pub mod suppress;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::finding::{Finding, Findings, Severity};
+use crate::index::Workspace;
+use crate::load::ParsedFile;
+use crate::objects::ObjectMeta;
+use crate::source::Span;
+use crate::yaml::{Document, NodeRef};
+
+/// A lint rule. Implement the hooks the rule needs; the others do nothing.
+pub trait Rule: Send + Sync {
+    /// The stable rule id (`prune-enabled`); its doc is `rules/<id>.md`.
+    fn id(&self) -> &'static str;
+
+    /// Called once per file, before its documents.
+    fn check_file(&self, _cx: &FileContext<'_>, _out: &mut Findings) {}
+
+    /// Called once per document of every file.
+    fn check_document(&self, _cx: &DocContext<'_>, _out: &mut Findings) {}
+
+    /// Called once per run, with every file of every repository.
+    fn check_workspace(&self, _cx: &RunContext<'_>, _out: &mut Findings) {}
+}
+
+/// What every check can see.
+pub struct RunContext<'a> {
+    pub config: &'a Config,
+    pub workspace: &'a Workspace,
+}
+
+pub struct FileContext<'a> {
+    pub run: &'a RunContext<'a>,
+    pub file: &'a ParsedFile,
+    /// The environment this file belongs to, when known.
+    pub env: Option<&'a str>,
+}
+
+pub struct DocContext<'a> {
+    pub file: &'a FileContext<'a>,
+    pub doc: &'a Document,
+    /// The document's Kubernetes identity, if it is an object.
+    pub object: Option<&'a ObjectMeta>,
+}
+
+impl<'a> FileContext<'a> {
+    pub fn config(&self) -> &'a Config {
+        self.run.config
+    }
+
+    /// The file's path as reports show it.
+    pub fn path(&self) -> &'a str {
+        &self.file.file.display
+    }
+
+    /// A finding in this file.
+    pub fn finding(&self, rule: &'static str, span: Span, message: impl Into<String>) -> Finding {
+        Finding::new(rule, self.path(), span, message)
+    }
+}
+
+impl<'a> DocContext<'a> {
+    pub fn config(&self) -> &'a Config {
+        self.file.run.config
+    }
+
+    pub fn root(&self) -> NodeRef<'a> {
+        self.doc.root()
+    }
+
+    pub fn env(&self) -> Option<&'a str> {
+        self.file.env
+    }
+
+    /// A finding in this document, naming its object.
+    pub fn finding(&self, rule: &'static str, span: Span, message: impl Into<String>) -> Finding {
+        self.file
+            .finding(rule, span, message)
+            .with_object(self.object.map(ObjectMeta::to_ref))
+    }
+}
+
+/// Which rules run and what is reported.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Only these rules (empty: all).
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// The lowest severity reported.
+    pub min_severity: Option<Severity>,
+}
+
+/// The rules that run: not ignored, not turned off in the config.
+pub fn enabled_rules<'r>(
+    rules: &[&'r dyn Rule],
+    config: &Config,
+    selection: &Selection,
+) -> Vec<&'r dyn Rule> {
+    rules
+        .iter()
+        .copied()
+        .filter(|r| {
+            let id = r.id();
+            (selection.select.is_empty() || selection.select.iter().any(|s| s == id))
+                && !selection.ignore.iter().any(|s| s == id)
+                && !matches!(config.rules.get(id).and_then(|s| s.severity), Some(None))
+        })
+        .collect()
+}
+
+/// Runs `rules` over the workspace and returns every finding, severities
+/// resolved and suppressions applied, sorted as SPEC.md requires.
+pub fn run(cx: &RunContext<'_>, rules: &[&dyn Rule], selection: &Selection) -> Vec<Finding> {
+    let per_file: Vec<Vec<Finding>> = cx
+        .workspace
+        .files
+        .par_iter()
+        .map(|file| check_file(cx, rules, file))
+        .collect();
+    let workspace: Vec<Vec<Finding>> = rules
+        .par_iter()
+        .map(|rule| {
+            let mut out = Findings::default();
+            rule.check_workspace(cx, &mut out);
+            out.into_vec()
+        })
+        .collect();
+    let mut findings: Vec<Finding> = per_file.into_iter().chain(workspace).flatten().collect();
+    for f in &mut findings {
+        f.severity = severity_of(f, cx.config);
+    }
+    suppress::apply(cx, &mut findings);
+    if let Some(min) = selection.min_severity {
+        findings.retain(|f| f.severity >= min || f.suppressed.is_some());
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.span == b.span);
+    findings
+}
+
+fn check_file(cx: &RunContext<'_>, rules: &[&dyn Rule], file: &ParsedFile) -> Vec<Finding> {
+    let fcx = FileContext {
+        run: cx,
+        file,
+        env: cx.workspace.env_of(file),
+    };
+    let mut out = Findings::default();
+    for rule in rules {
+        rule.check_file(&fcx, &mut out);
+    }
+    for (doc, object) in file.stream.docs.iter().zip(&file.objects) {
+        let dcx = DocContext {
+            file: &fcx,
+            doc,
+            object: object.as_ref(),
+        };
+        for rule in rules {
+            rule.check_document(&dcx, &mut out);
+        }
+    }
+    out.into_vec()
+}
+
+/// Config override, else the rule's own choice, else the documented default.
+fn severity_of(f: &Finding, config: &Config) -> Severity {
+    if let Some(Some(s)) = config.rules.get(f.rule).and_then(|s| s.severity) {
+        return s;
+    }
+    f.explicit_severity
+        .or_else(|| docs::doc(f.rule).map(|d| d.severity))
+        .unwrap_or(Severity::Error)
+}

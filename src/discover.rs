@@ -1,0 +1,217 @@
+//! Stage 1: find the YAML files of a repository.
+//!
+//! `.gitignore` is honoured (with or without a `.git`), `.git/` and Helm
+//! chart `templates/` (Go templates, not YAML) are skipped, and so are the
+//! configured `exclude` globs. Symbolic links are never followed, so nothing
+//! outside the tree is read through one, and a link loop cannot hang the walk.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// What a YAML file is, from its place in the repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    /// Kubernetes manifests (or other YAML).
+    Manifest,
+    /// Helm values: parsed and read by rules, never schema-checked.
+    HelmValues,
+    /// A Helm chart's `Chart.yaml`.
+    ChartMeta,
+    /// A kustomize `kustomization.yaml`.
+    Kustomize,
+    /// CI pipeline definitions (Azure DevOps, GitHub Actions).
+    Pipeline,
+}
+
+impl FileKind {
+    /// Whether documents of this file are Kubernetes objects to validate.
+    pub fn holds_manifests(self) -> bool {
+        self == FileKind::Manifest
+    }
+}
+
+/// A file to lint, in the repository it belongs to.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Index into the run's repositories.
+    pub repo: usize,
+    pub abs: PathBuf,
+    /// Path relative to its repository's root, `/`-separated.
+    pub rel: String,
+    /// Path shown in reports: relative to the checked repository's root
+    /// (`../k8s-orders/…` for a system repository's file).
+    pub display: String,
+    pub kind: FileKind,
+}
+
+#[derive(Debug)]
+pub struct WalkError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// Compiles `exclude` globs (matched against repository-relative paths).
+pub fn exclude_set(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for p in patterns {
+        let glob = Glob::new(p).map_err(|e| format!("invalid exclude glob `{p}`: {e}"))?;
+        builder.add(glob);
+        // `dir/**` should also exclude `dir` itself; `dir` all below it.
+        if let Ok(g) = Glob::new(&format!("{}/**", p.trim_end_matches('/'))) {
+            builder.add(g);
+        }
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// Walks `root` and returns its YAML files, sorted by relative path, and the
+/// entries that could not be read.
+pub fn walk(root: &Path, repo: usize, exclude: &GlobSet) -> (Vec<SourceFile>, Vec<WalkError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .follow_links(false)
+        .git_global(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .require_git(false)
+        .parents(false)
+        .filter_entry(|e| {
+            let name = e.file_name();
+            if name == ".git" {
+                return false;
+            }
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && name == "templates" && e.path().with_file_name("Chart.yaml").is_file())
+        })
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                errors.push(WalkError {
+                    path: root.to_path_buf(),
+                    message: err.to_string(),
+                });
+                continue;
+            }
+        };
+        // Symlinks are skipped whatever they point at: a link inside the tree
+        // is read at its real path, and a link out of it is not ours to read.
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
+        if !ft.is_file() {
+            continue;
+        }
+        let path = entry.path();
+        if !is_yaml(path) {
+            continue;
+        }
+        let Some(rel) = relative(root, path) else {
+            continue;
+        };
+        if rel == crate::config::FILE_NAME || exclude.is_match(&rel) {
+            continue;
+        }
+        files.push(SourceFile {
+            repo,
+            abs: path.to_path_buf(),
+            kind: classify(&rel),
+            display: rel.clone(),
+            rel,
+        });
+    }
+    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    (files, errors)
+}
+
+pub fn is_yaml(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
+}
+
+/// `path` relative to `root`, with `/` separators.
+pub fn relative(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Some(parts.join("/"))
+}
+
+/// Classifies a file by its repository-relative path.
+pub fn classify(rel: &str) -> FileKind {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let lower = name.to_ascii_lowercase();
+    let stem = lower
+        .trim_end_matches(".yaml")
+        .trim_end_matches(".yml")
+        .to_string();
+    if lower.starts_with("azure-pipelines")
+        || rel.starts_with("ci-cd-templates/")
+        || rel.contains("/ci-cd-templates/")
+        || rel.starts_with(".github/")
+        || lower == ".gitlab-ci.yml"
+        || lower == ".pre-commit-config.yaml"
+        || lower == ".pre-commit-hooks.yaml"
+    {
+        return FileKind::Pipeline;
+    }
+    if name == "Chart.yaml" {
+        return FileKind::ChartMeta;
+    }
+    if stem == "kustomization" {
+        return FileKind::Kustomize;
+    }
+    if stem == "values"
+        || stem.starts_with("values-")
+        || stem.starts_with("values.")
+        || stem.ends_with("-values")
+        || stem.ends_with(".values")
+        || stem.ends_with("_values")
+    {
+        return FileKind::HelmValues;
+    }
+    FileKind::Manifest
+}
+
+/// The repository root for a path: the nearest directory at or above it
+/// holding a `.git` or a `.gitops-lint.yaml`.
+pub fn find_root(path: &Path) -> Option<PathBuf> {
+    let start = if path.is_dir() { path } else { path.parent()? };
+    start
+        .ancestors()
+        .find(|d| d.join(".git").exists() || d.join(crate::config::FILE_NAME).is_file())
+        .map(Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_place() {
+        assert_eq!(classify("azure-pipelines.yaml"), FileKind::Pipeline);
+        assert_eq!(classify("ci-cd-templates/build.yaml"), FileKind::Pipeline);
+        assert_eq!(classify("chart/Chart.yaml"), FileKind::ChartMeta);
+        assert_eq!(
+            classify("environments/dev/values.yaml"),
+            FileKind::HelmValues
+        );
+        assert_eq!(
+            classify("clusters/dev/flux-operator-values.yaml"),
+            FileKind::HelmValues
+        );
+        assert_eq!(classify("base/kustomization.yaml"), FileKind::Kustomize);
+        assert_eq!(
+            classify("clusters/dev/systems/payments.yaml"),
+            FileKind::Manifest
+        );
+    }
+}

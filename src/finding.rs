@@ -1,0 +1,182 @@
+//! What a check reports: a rule, a severity, a message, and an exact place.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::source::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The Kubernetes object a finding concerns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ObjectRef {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} '{}'", self.kind, self.name.as_deref().unwrap_or("?"))
+    }
+}
+
+/// A machine-applicable fix: replace the text of `span` with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub description: String,
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// Another place a finding concerns (the first definition of a duplicate, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub path: String,
+    pub span: Span,
+    pub message: String,
+}
+
+/// How a finding was suppressed, when it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    /// `annotation` or `comment`.
+    pub kind: &'static str,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Relative to the repository root, `/`-separated.
+    pub path: String,
+    pub span: Span,
+    pub object: Option<ObjectRef>,
+    pub help: Option<String>,
+    pub fix: Option<Fix>,
+    pub related: Vec<Related>,
+    /// Set when a suppression matched; suppressed findings are not counted,
+    /// but SARIF reports them.
+    pub suppressed: Option<Suppression>,
+    /// A severity the rule chose for this finding, instead of its default
+    /// (config overrides still win).
+    pub(crate) explicit_severity: Option<Severity>,
+}
+
+impl Finding {
+    /// A new finding; the engine fills in the severity from the rule's
+    /// documentation and the configuration.
+    pub fn new(rule: &'static str, path: &str, span: Span, message: impl Into<String>) -> Self {
+        Finding {
+            rule,
+            severity: Severity::Error,
+            message: message.into(),
+            path: path.to_string(),
+            span,
+            object: None,
+            help: None,
+            fix: None,
+            related: Vec::new(),
+            suppressed: None,
+            explicit_severity: None,
+        }
+    }
+
+    pub fn with_object(mut self, object: Option<ObjectRef>) -> Self {
+        self.object = object;
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    pub fn with_related(mut self, related: Related) -> Self {
+        self.related.push(related);
+        self
+    }
+
+    /// Reports this finding at `severity` rather than the rule's default.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.explicit_severity = Some(severity);
+        self
+    }
+
+    /// The order SPEC.md fixes: path, line, column, rule (then message, so
+    /// that two runs are byte-identical).
+    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
+        (
+            &self.path,
+            self.span.start.line,
+            self.span.start.col,
+            self.rule,
+            &self.message,
+        )
+    }
+}
+
+/// Where findings go while checks run.
+#[derive(Debug, Default)]
+pub struct Findings {
+    items: Vec<Finding>,
+}
+
+impl Findings {
+    pub fn push(&mut self, finding: Finding) {
+        self.items.push(finding);
+    }
+
+    pub fn into_vec(self) -> Vec<Finding> {
+        self.items
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}

@@ -1,0 +1,259 @@
+//! The library entry point: `lint(options) -> Report`, the whole pipeline
+//! (discover → load → objects → index → check), usable without the CLI.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::check::{self, RunContext, Selection};
+use crate::config::{self, Config, ConfigError};
+use crate::discover::{self, SourceFile};
+use crate::index::{Repo, Workspace};
+use crate::load::{self, ParsedFile};
+use crate::report::Report;
+
+/// Worker threads get a large stack: YAML and schema trees are walked
+/// recursively (bounded by the loader's depth limit).
+pub const WORKER_STACK: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Directories or files; empty means the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Explicit config file (else discovered).
+    pub config: Option<PathBuf>,
+    /// `--system-repo NAME=DIR`, winning over the config's `systemRepos`.
+    pub system_repos: Vec<(String, PathBuf)>,
+    pub kubernetes_version: Option<String>,
+    pub selection: Selection,
+    /// Worker threads (`None`: all cores).
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug)]
+pub enum LintError {
+    Config(ConfigError),
+    Usage(String),
+    Io(String),
+}
+
+impl fmt::Display for LintError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LintError::Config(e) => write!(f, "{e}"),
+            LintError::Usage(m) | LintError::Io(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for LintError {}
+
+/// Runs the linter.
+pub fn lint(opts: &Options) -> Result<Report, LintError> {
+    let started = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.unwrap_or(0))
+        .stack_size(WORKER_STACK)
+        .build()
+        .map_err(|e| LintError::Io(format!("cannot start worker threads: {e}")))?;
+    pool.install(|| lint_in_pool(opts, started))
+}
+
+fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
+    let targets = resolve_targets(&opts.paths)?;
+    let root = repo_root(&targets)?;
+    let mut config = load_config(opts, &root)?;
+    if let Some(v) = &opts.kubernetes_version {
+        config.kubernetes_version = v.clone();
+    }
+    for (name, dir) in &opts.system_repos {
+        config.system_repos.insert(name.clone(), dir.clone());
+    }
+    let exclude = discover::exclude_set(&config.exclude).map_err(LintError::Usage)?;
+
+    let repos = repositories(&root, &config);
+    let mut sources: Vec<SourceFile> = Vec::new();
+    for (i, repo) in repos.iter().enumerate() {
+        let (mut files, errors) = discover::walk(&repo.root, i, &exclude);
+        if i == 0 {
+            if let Some(e) = errors.first() {
+                if files.is_empty() {
+                    return Err(LintError::Io(format!(
+                        "{}: {}",
+                        e.path.display(),
+                        e.message
+                    )));
+                }
+            }
+        }
+        if i > 0 {
+            for f in &mut files {
+                f.display = display_path(&root, &f.abs);
+            }
+        }
+        sources.extend(files);
+    }
+    let files: Vec<ParsedFile> = sources.into_par_iter().map(load::load).collect();
+    let workspace = Workspace {
+        repos,
+        files,
+        config,
+    };
+
+    let cx = RunContext {
+        config: &workspace.config,
+        workspace: &workspace,
+    };
+    let rules = check::enabled_rules(crate::rules::RULES, &workspace.config, &opts.selection);
+    let mut findings = check::run(&cx, &rules, &opts.selection);
+
+    let in_scope = Scope::new(&root, &targets, &workspace);
+    findings.retain(|f| in_scope.contains(&f.path));
+
+    let sources: HashMap<String, _> = workspace
+        .files
+        .iter()
+        .filter(|f| in_scope.contains(&f.file.display))
+        .map(|f| (f.file.display.clone(), f.source.clone()))
+        .collect();
+    Ok(Report {
+        findings,
+        files: workspace.files.len(),
+        documents: workspace.documents(),
+        elapsed: started.elapsed(),
+        sources,
+    })
+}
+
+/// The given paths, made absolute and checked to exist.
+fn resolve_targets(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LintError> {
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    paths
+        .iter()
+        .map(|p| {
+            std::fs::canonicalize(p).map_err(|e| LintError::Io(format!("{}: {e}", p.display())))
+        })
+        .collect()
+}
+
+/// The root of the repository the targets are in: the nearest `.git` or
+/// config above the first target; else the target directory itself.
+fn repo_root(targets: &[PathBuf]) -> Result<PathBuf, LintError> {
+    let first = &targets[0];
+    if let Some(root) = discover::find_root(first) {
+        return Ok(root);
+    }
+    if first.is_dir() {
+        return Ok(first.clone());
+    }
+    let cwd = std::env::current_dir().map_err(|e| LintError::Io(e.to_string()))?;
+    let cwd = std::fs::canonicalize(cwd).map_err(|e| LintError::Io(e.to_string()))?;
+    if first.starts_with(&cwd) {
+        Ok(cwd)
+    } else {
+        Ok(first.parent().map_or(cwd, Path::to_path_buf))
+    }
+}
+
+fn load_config(opts: &Options, root: &Path) -> Result<Config, LintError> {
+    let path = match &opts.config {
+        Some(p) => Some(p.clone()),
+        None => config::discover(root),
+    };
+    match path {
+        Some(p) => config::load(&p, &check::docs::Catalog).map_err(LintError::Config),
+        None => Ok(Config::default()),
+    }
+}
+
+/// The checked repository first, then each system repository with a local
+/// checkout.
+fn repositories(root: &Path, config: &Config) -> Vec<Repo> {
+    let mut repos = vec![Repo {
+        name: ".".into(),
+        root: root.to_path_buf(),
+    }];
+    for (name, dir) in &config.system_repos {
+        if let Ok(dir) = std::fs::canonicalize(dir) {
+            if dir.is_dir() && dir != root && !repos.iter().any(|r| r.root == dir) {
+                repos.push(Repo {
+                    name: name.clone(),
+                    root: dir,
+                });
+            }
+        }
+    }
+    repos
+}
+
+/// How a file outside the checked repository is named in reports: relative
+/// to the checked repository's root (`../k8s-orders/…`).
+fn display_path(root: &Path, path: &Path) -> String {
+    let root: Vec<_> = root.components().collect();
+    let path_c: Vec<_> = path.components().collect();
+    let common = root.iter().zip(&path_c).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); root.len() - common];
+    parts.extend(
+        path_c[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+/// Which findings a run reports: all of them when the repository root was
+/// given (or nothing), else only those in the given files and directories.
+struct Scope {
+    everything: bool,
+    prefixes: Vec<String>,
+}
+
+impl Scope {
+    fn new(root: &Path, targets: &[PathBuf], _ws: &Workspace) -> Scope {
+        let everything = targets.iter().any(|t| t == root);
+        let prefixes = targets
+            .iter()
+            .filter_map(|t| discover::relative(root, t))
+            .collect();
+        Scope {
+            everything,
+            prefixes,
+        }
+    }
+
+    fn contains(&self, path: &str) -> bool {
+        self.everything
+            || self.prefixes.iter().any(|p| {
+                path == p || (path.starts_with(p.as_str()) && path[p.len()..].starts_with('/'))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_paths_climb_out_of_the_root() {
+        let p = display_path(Path::new("/w/platform"), Path::new("/w/systems/a/x.yaml"));
+        assert_eq!(p, "../systems/a/x.yaml");
+    }
+
+    #[test]
+    fn scope_matches_files_and_directories() {
+        let s = Scope {
+            everything: false,
+            prefixes: vec!["clusters/dev".into(), "a.yaml".into()],
+        };
+        assert!(s.contains("clusters/dev/systems/x.yaml"));
+        assert!(s.contains("a.yaml"));
+        assert!(!s.contains("clusters/dev2/x.yaml"));
+    }
+}

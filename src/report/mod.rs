@@ -1,0 +1,61 @@
+//! Stage 6: render a report. Reporters only read findings; they never
+//! reach back into checking.
+
+pub mod human;
+pub mod json;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::finding::{Finding, Severity};
+use crate::source::SourceText;
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct Report {
+    /// Sorted by path, line, column, rule; suppressed ones included (marked).
+    pub findings: Vec<Finding>,
+    pub files: usize,
+    pub documents: usize,
+    pub elapsed: Duration,
+    /// File texts by report path, for snippets.
+    pub sources: HashMap<String, Arc<SourceText>>,
+}
+
+impl Report {
+    /// Findings that count: not suppressed.
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed.is_none())
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.active().filter(|f| f.severity == severity).count()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.count(Severity::Error) > 0
+    }
+}
+
+/// Output formats of `check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// Options for rendering.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    pub color: bool,
+    /// Terminal width for wrapping (human format).
+    pub width: usize,
+}
+
+pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
+    match format {
+        Format::Human => human::render(report, opts),
+        Format::Json => json::render(report),
+    }
+}
