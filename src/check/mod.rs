@@ -7,6 +7,8 @@
 
 pub mod docs;
 pub mod suppress;
+#[doc(hidden)]
+pub mod testing;
 
 use rayon::prelude::*;
 

@@ -67,3 +67,25 @@ impl Rule for YamlDuplicateKey {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+
+    #[test]
+    fn reports_the_second_key() {
+        let f = run_rule(RULE, &[("a.yaml", "a: 1\nb:\n  c: 1\n  c: 2\na: 3\n")], "");
+        assert_eq!(
+            positions(&f),
+            [("yaml-duplicate-key", 4, 3), ("yaml-duplicate-key", 5, 1)]
+        );
+        assert_eq!(f[0].related[0].span.start.line, 3);
+    }
+
+    #[test]
+    fn same_key_in_different_mappings_is_fine() {
+        let f = run_rule(RULE, &[("a.yaml", "a: {x: 1}\nb: {x: 2}\n---\na: 1\n")], "");
+        assert!(f.is_empty());
+    }
+}

@@ -34,3 +34,24 @@ impl Rule for YamlSyntax {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+
+    #[test]
+    fn one_finding_per_broken_document_at_the_parser_position() {
+        let text = "a: 1\n---\nb: [1,\n---\nc: 1\n---\nd: \"x\n";
+        let f = run_rule(RULE, &[("m.yaml", text)], "");
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].message.contains("document 2"));
+        assert!(f[1].message.contains("document 4"));
+        assert_eq!(positions(&f)[0].1, 4);
+    }
+
+    #[test]
+    fn valid_yaml_is_clean() {
+        assert!(run_rule(RULE, &[("m.yaml", "a: 1\n---\nb: 2\n")], "").is_empty());
+    }
+}

@@ -60,3 +60,22 @@ fn value_ids<'a>(cx: &'a DocContext<'_>) -> impl Iterator<Item = NodeId> + 'a {
     });
     std::iter::once(cx.doc.root).chain(nested)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+
+    #[test]
+    fn flags_yaml11_booleans_in_values_and_items() {
+        let f = run_rule(RULE, &[("v.yaml", "a: yes\nb: [On, x]\nc: \"no\"\non: true\n")], "");
+        assert_eq!(positions(&f), [("yaml-truthy", 1, 4), ("yaml-truthy", 2, 5)]);
+        assert_eq!(f[0].fix.as_ref().unwrap().replacement, "true");
+    }
+
+    #[test]
+    fn leaves_quoted_words_keys_and_real_booleans_alone() {
+        let f = run_rule(RULE, &[("v.yaml", "on: 'yes'\nb: true\nc: !!str off\nd: yesterday\n")], "");
+        assert!(f.is_empty(), "{f:?}");
+    }
+}

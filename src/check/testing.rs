@@ -1,0 +1,78 @@
+//! Running rules over in-memory repositories, for tests (unit tests in rule
+//! files, and the test that runs every rule doc's examples).
+
+use std::path::PathBuf;
+
+use crate::config::{self, Config};
+use crate::discover::{classify, SourceFile};
+use crate::finding::Finding;
+use crate::index::{Repo, Workspace};
+use crate::load::parse_text;
+
+use super::{docs::Catalog, run, Rule, RunContext, Selection};
+
+/// Builds a one-repository workspace from `(path, text)` pairs and a config
+/// (YAML text, may be empty).
+pub fn workspace(files: &[(&str, &str)], config_yaml: &str) -> Workspace {
+    let config = if config_yaml.trim().is_empty() {
+        Config::default()
+    } else {
+        config::parse(
+            config_yaml,
+            std::path::Path::new("/repo"),
+            std::path::Path::new(config::FILE_NAME),
+            &Catalog,
+        )
+        .unwrap_or_else(|e| panic!("test config: {e}"))
+    };
+    let mut files: Vec<_> = files
+        .iter()
+        .map(|(path, text)| {
+            let file = SourceFile {
+                repo: 0,
+                abs: PathBuf::from("/repo").join(path),
+                rel: path.to_string(),
+                display: path.to_string(),
+                kind: classify(path),
+            };
+            parse_text(file, text.to_string())
+        })
+        .collect();
+    files.sort_by(|a, b| a.file.rel.cmp(&b.file.rel));
+    Workspace {
+        repos: vec![Repo {
+            name: ".".into(),
+            root: PathBuf::from("/repo"),
+        }],
+        files,
+        config,
+    }
+}
+
+/// Runs one rule over in-memory files; returns its findings (suppressed
+/// ones excluded), sorted.
+pub fn run_rule(rule: &dyn Rule, files: &[(&str, &str)], config_yaml: &str) -> Vec<Finding> {
+    let ws = workspace(files, config_yaml);
+    run_rules(&[rule], &ws)
+}
+
+/// Runs rules over a workspace; returns unsuppressed findings of those rules.
+pub fn run_rules(rules: &[&dyn Rule], ws: &Workspace) -> Vec<Finding> {
+    let cx = RunContext {
+        config: &ws.config,
+        workspace: ws,
+    };
+    let ids: Vec<&str> = rules.iter().map(|r| r.id()).collect();
+    run(&cx, rules, &Selection::default())
+        .into_iter()
+        .filter(|f| f.suppressed.is_none() && ids.contains(&f.rule))
+        .collect()
+}
+
+/// `(rule, line, column)` of each finding, for compact assertions.
+pub fn positions(findings: &[Finding]) -> Vec<(&'static str, u32, u32)> {
+    findings
+        .iter()
+        .map(|f| (f.rule, f.span.start.line, f.span.start.col))
+        .collect()
+}
