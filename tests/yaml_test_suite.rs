@@ -3,9 +3,10 @@
 //! case, some with numbered sub-cases).
 //!
 //! Every case must finish without panicking or hanging. An error case must
-//! yield a syntax error. A valid case must load without errors and, when the
-//! suite gives its JSON (`in.json`), to exactly that JSON, document by
-//! document, with YAML 1.2 core-schema typing.
+//! yield a syntax error. A valid case must load without errors, to the node
+//! tree its `test.event` describes (values, scalar styles, tags, aliases,
+//! documents), and, when the suite gives its JSON (`in.json`), to exactly
+//! that JSON, document by document, with YAML 1.2 core-schema typing.
 //!
 //! [`KNOWN_DIFFERENCES`] lists the cases we knowingly get wrong, each with
 //! its reason. The test fails when a listed case starts passing, so the list
@@ -20,7 +21,16 @@ use gitops_lint::source::LineIndex;
 use gitops_lint::yaml::{self, scalar::Typing, to_json::to_json};
 use serde_json::Value;
 
-/// Cases we knowingly differ on: (case id, reason).
+/// Cases we knowingly differ on: (case id, reason). Add one only with its
+/// reason, and prefer fixing `src/yaml/`.
+///
+/// Empty: saphyr-parser 0.3.3 passes the whole suite and the loader keeps
+/// what it reports. Three things the suite could trip on need no entry:
+/// floats JSON writes as integers (UGM3's `450.00`, see [`same`]); repeated
+/// keys (2JQS has two empty keys), which the loader keeps as written (they
+/// are the `yaml-duplicate-key` rule's business) and no `in.json` holds; and
+/// complex keys, which JSON cannot hold (no `in.json`), checked through
+/// `test.event` only.
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 /// A case that takes longer than this is taken to hang.
@@ -100,6 +110,13 @@ fn run_case(case: &Case) -> Outcome {
             err.message, err.pos.line, err.pos.col
         ));
     }
+    if let Ok(event_text) = std::fs::read_to_string(case.dir.join("test.event")) {
+        let expected = expected_events(&event_text);
+        let actual: Vec<String> = stream.docs.iter().flat_map(tree_events).collect();
+        if let Some(diff) = first_difference(&expected, &actual) {
+            return Outcome::Differs(format!("node tree differs from test.event: {diff}"));
+        }
+    }
     let Ok(json_text) = std::fs::read_to_string(case.dir.join("in.json")) else {
         return Outcome::Pass;
     };
@@ -124,6 +141,143 @@ fn run_case(case: &Case) -> Outcome {
             compact(&actual)
         ))
     }
+}
+
+/// The suite's events, less what our tree does not keep: stream markers,
+/// explicit document markers, flow or block style of collections, and
+/// anchor names (an alias becomes `=ALI @n`, `n` the index of the event of
+/// the node it names).
+fn expected_events(text: &str) -> Vec<String> {
+    let mut events: Vec<String> = Vec::new();
+    let mut anchors: Vec<(String, usize)> = Vec::new();
+    for line in text.lines().map(str::trim_start).filter(|l| !l.is_empty()) {
+        let (name, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let event = match name {
+            "+STR" | "-STR" => continue,
+            "+DOC" | "-DOC" | "-MAP" | "-SEQ" => name.to_string(),
+            "=ALI" => {
+                let alias = rest.trim_start_matches('*');
+                match anchors.iter().rev().find(|(a, _)| a == alias) {
+                    Some((_, at)) => format!("=ALI @{at}"),
+                    None => format!("=ALI *{alias}"),
+                }
+            }
+            _ => {
+                // `+MAP {} &a <tag>`, `=VAL &a <tag> :text`.
+                let mut event = name.to_string();
+                let mut rest = rest;
+                while let Some((token, after)) = header_token(rest) {
+                    if let Some(anchor) = token.strip_prefix('&') {
+                        anchors.push((anchor.to_string(), events.len()));
+                    } else if token.starts_with('<') {
+                        event.push(' ');
+                        event.push_str(token);
+                    }
+                    rest = after;
+                }
+                if name == "=VAL" {
+                    event.push(' ');
+                    event.push_str(rest);
+                }
+                event
+            }
+        };
+        events.push(event);
+    }
+    events
+}
+
+/// The next anchor, tag or flow marker before an event's value, if any.
+fn header_token(rest: &str) -> Option<(&str, &str)> {
+    if !(rest.starts_with(['&', '<']) || rest.starts_with("{}") || rest.starts_with("[]")) {
+        return None;
+    }
+    Some(rest.split_once(' ').unwrap_or((rest, "")))
+}
+
+/// A loaded document as events, in the form of [`expected_events`].
+fn tree_events(doc: &yaml::Document) -> Vec<String> {
+    let mut events = vec!["+DOC".to_string()];
+    let mut event_of = std::collections::HashMap::new();
+    node_events(doc, doc.root, &mut events, &mut event_of);
+    events.push("-DOC".into());
+    events
+}
+
+fn node_events(
+    doc: &yaml::Document,
+    id: yaml::NodeId,
+    events: &mut Vec<String>,
+    event_of: &mut std::collections::HashMap<yaml::NodeId, usize>,
+) {
+    let node = doc.node(id);
+    let with_tag = |name: &str, tag: &Option<String>| match tag {
+        Some(t) => format!("{name} <{t}>"),
+        None => name.to_string(),
+    };
+    event_of.insert(id, events.len());
+    match &node.kind {
+        yaml::NodeKind::Scalar(s) => {
+            let style = match s.style {
+                yaml::ScalarStyle::Plain => ':',
+                yaml::ScalarStyle::SingleQuoted => '\'',
+                yaml::ScalarStyle::DoubleQuoted => '"',
+                yaml::ScalarStyle::Literal => '|',
+                yaml::ScalarStyle::Folded => '>',
+            };
+            let value = escape(&s.value);
+            events.push(format!("{} {style}{value}", with_tag("=VAL", &s.tag)));
+        }
+        yaml::NodeKind::Alias(target) => {
+            let at = event_of.get(target).map_or(usize::MAX, |&at| at);
+            events.push(format!("=ALI @{at}"));
+        }
+        yaml::NodeKind::Seq(items) => {
+            events.push(with_tag("+SEQ", &node.tag));
+            for &item in items {
+                node_events(doc, item, events, event_of);
+            }
+            events.push("-SEQ".into());
+        }
+        yaml::NodeKind::Map(entries) => {
+            events.push(with_tag("+MAP", &node.tag));
+            for entry in entries {
+                node_events(doc, entry.key, events, event_of);
+                node_events(doc, entry.value, events, event_of);
+            }
+            events.push("-MAP".into());
+        }
+    }
+}
+
+/// test.event's escapes.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn first_difference(expected: &[String], actual: &[String]) -> Option<String> {
+    let at = expected
+        .iter()
+        .zip(actual)
+        .position(|(e, a)| e != a)
+        .or_else(|| (expected.len() != actual.len()).then(|| expected.len().min(actual.len())))?;
+    let show = |events: &[String]| events.get(at).map_or("(none)".to_string(), Clone::clone);
+    Some(format!(
+        "event {at}: expected `{}`, got `{}`",
+        show(expected),
+        show(actual)
+    ))
 }
 
 /// JSON equality, where numbers compare by value: JSON has one number type,

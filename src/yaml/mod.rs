@@ -351,7 +351,7 @@ impl<'a> Loader<'a> {
         // Flow collections end at the closing bracket the parser reports;
         // block collections end where their last child ends.
         let last_child_end = match &node.kind {
-            NodeKind::Seq(items) => items.last().map(|i| *i),
+            NodeKind::Seq(items) => items.last().copied(),
             NodeKind::Map(entries) => entries.last().map(|e| e.value),
             _ => None,
         }
