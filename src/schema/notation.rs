@@ -12,9 +12,10 @@
 //! * A property key ending in `!` is required.
 //! * A property value is a *type expression* (a string), a *one-item
 //!   sequence* (an array of that item), or a *mapping* (an object whose keys
-//!   are its properties; `$`-keys are directives: `$type` a base to extend,
-//!   `$items` makes it an array of that item, `$rules` CEL validations, `$`
-//!   modifiers of the schema itself).
+//!   are its properties; `$`-keys are directives: `$type` a base to extend
+//!   (a property written again replaces the base's), `$items` makes it an
+//!   array of that item, `$values` gives it `additionalProperties`, `$rules`
+//!   CEL validations, `$` modifiers of the schema itself).
 //! * A type expression is a base followed by modifiers separated by spaces.
 //!   Bases: `string`, `integer`, `number`, `boolean`, `object`, `any` (no
 //!   type), a named type, `[EXPR]` (array) or `{EXPR}` (object with
@@ -130,6 +131,11 @@ impl Ctx {
             o.insert("type".into(), "object".into());
             o
         };
+        if let Some(values) = m.get("$values") {
+            let sub = format!("{path}{{}}");
+            let values = self.schema(values, depth + 1, &sub)?;
+            out.insert("additionalProperties".into(), values);
+        }
         let mut props = match out.remove("properties") {
             Some(Value::Object(p)) => p,
             _ => Map::new(),
@@ -143,7 +149,7 @@ impl Ctx {
         };
         for (key, value) in m {
             match key.as_str() {
-                "$items" | "$type" => {}
+                "$items" | "$type" | "$values" => {}
                 "$rules" => {
                     let rules = rules(value, path)?;
                     out.insert("x-kubernetes-validations".into(), rules);
