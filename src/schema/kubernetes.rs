@@ -98,7 +98,10 @@ impl fmt::Debug for KubeSchemas {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KubeSchemas")
             .field("version", &self.version)
-            .field("kinds", &self.index.values().map(BTreeMap::len).sum::<usize>())
+            .field(
+                "kinds",
+                &self.index.values().map(BTreeMap::len).sum::<usize>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -149,20 +152,12 @@ fn decode(version: &'static str, packed: &[u8]) -> Result<KubeSchemas, SchemaErr
     }
     let defs = match root.remove("$defs") {
         Some(defs @ Value::Object(_)) => defs,
-        _ => {
-            return Err(SchemaError(format!(
-                "kubernetes {version}: missing $defs"
-            )))
-        }
+        _ => return Err(SchemaError(format!("kubernetes {version}: missing $defs"))),
     };
     let mut index: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let entries = match root.remove("index") {
         Some(Value::Array(entries)) => entries,
-        _ => {
-            return Err(SchemaError(format!(
-                "kubernetes {version}: missing index"
-            )))
-        }
+        _ => return Err(SchemaError(format!("kubernetes {version}: missing index"))),
     };
     for entry in entries {
         let triple = match &entry {
@@ -256,9 +251,7 @@ impl KubeSchemas {
                 jsonschema::Registry::new()
                     .add(self.base_uri(), self.document.clone())
                     .and_then(jsonschema::RegistryBuilder::prepare)
-                    .map_err(|e| {
-                        SchemaError(format!("kubernetes {}: registry: {e}", self.version))
-                    })
+                    .map_err(|e| SchemaError(format!("kubernetes {}: registry: {e}", self.version)))
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -343,6 +336,7 @@ const RESOURCE: Option<&str> = Some("resource.k8s.io/v1");
 /// and, for the rest, from diffing the OpenAPI definitions of consecutive
 /// releases (the 1.26+ entries are all confirmed that way). `...List` kinds
 /// are covered by [`removed_api`]. Sorted by `removed_in`.
+#[rustfmt::skip]
 pub const REMOVED_APIS: &[RemovedApi] = &[
     // 1.16: extensions/v1beta1 workloads, apps/v1beta1, apps/v1beta2.
     gone("extensions/v1beta1", "DaemonSet", "1.16", APPS),
@@ -453,11 +447,7 @@ pub fn removed_api(api_version: &str, kind: &str) -> Option<&'static RemovedApi>
 /// Like [`removed_api`], but only when the API is already removed in
 /// `version` (any spelling [`resolve_version`]-style: `1.29`, `v1.29.3`).
 /// Returns `None` for a version it cannot parse.
-pub fn removed_api_in(
-    version: &str,
-    api_version: &str,
-    kind: &str,
-) -> Option<&'static RemovedApi> {
+pub fn removed_api_in(version: &str, api_version: &str, kind: &str) -> Option<&'static RemovedApi> {
     let target = minor_of(version)?;
     removed_api(api_version, kind).filter(|r| minor_of(r.removed_in).is_some_and(|m| m <= target))
 }
@@ -546,7 +536,7 @@ mod tests {
         assert_eq!(doc["$schema"], SCHEMA_DRAFT);
         let text = doc.to_string();
         assert!(!text.contains("\"description\":\"")); // stripped...
-        // ...but PriorityClass keeps its field named "description".
+                                                       // ...but PriorityClass keeps its field named "description".
         assert!(s
             .definition("io.k8s.api.scheduling.v1.PriorityClass")
             .and_then(|d| d["properties"].get("description"))
@@ -591,7 +581,10 @@ mod tests {
                 other => panic!("{v}: {:?}", other.map(|r| r.err())),
             };
             let good = deployment();
-            let errors: Vec<String> = validator.iter_errors(&good).map(|e| e.to_string()).collect();
+            let errors: Vec<String> = validator
+                .iter_errors(&good)
+                .map(|e| e.to_string())
+                .collect();
             assert!(errors.is_empty(), "{v}: {errors:?}");
 
             let mut bad = deployment();
@@ -617,7 +610,9 @@ mod tests {
             );
         }
         let s = load(DEFAULT_VERSION).expect("default version");
-        assert!(s.validator_for("extensions/v1beta1", "Deployment").is_none());
+        assert!(s
+            .validator_for("extensions/v1beta1", "Deployment")
+            .is_none());
         assert!(s.validator_for_definition("no.such.Thing").is_err());
     }
 
@@ -654,7 +649,10 @@ mod tests {
     #[test]
     fn removed_api_lookup() {
         let r = removed_api("extensions/v1beta1", "Ingress").expect("known");
-        assert_eq!((r.removed_in, r.replacement), ("1.22", Some("networking.k8s.io/v1")));
+        assert_eq!(
+            (r.removed_in, r.replacement),
+            ("1.22", Some("networking.k8s.io/v1"))
+        );
         let r = removed_api("policy/v1beta1", "PodSecurityPolicy").expect("known");
         assert_eq!((r.removed_in, r.replacement), ("1.25", None));
         assert_eq!(
@@ -663,7 +661,10 @@ mod tests {
         );
         assert!(removed_api("apps/v1", "Deployment").is_none());
         assert!(removed_api("batch/v1beta1", "List").is_none());
-        let vap = ("admissionregistration.k8s.io/v1beta1", "ValidatingAdmissionPolicy");
+        let vap = (
+            "admissionregistration.k8s.io/v1beta1",
+            "ValidatingAdmissionPolicy",
+        );
         assert!(removed_api_in("1.33", vap.0, vap.1).is_none());
         assert!(removed_api_in("v1.34.2", vap.0, vap.1).is_some());
         assert!(removed_api_in("nope", vap.0, vap.1).is_none());
