@@ -1,2 +1,3 @@
 pub mod flux;
 pub mod notation;
+pub mod kubernetes;
