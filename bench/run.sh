@@ -34,13 +34,13 @@ PLATFORM="$OUT/platform"
 # ---------------------------------------------------------------------------
 # PLACEHOLDERS (the lead wires these once the CLI exists). Each must be a
 # single shell command run from the repository root; "$PLATFORM" and "$BIN"
-# are set above. Empty = skipped.
+# are set above. Empty = skipped; the environment may override each (for trials).
 # TODO(lead): floor 1, walk + read (e.g. a hidden `gitops-lint debug walk --read`).
-FLOOR_READ_CMD=""
+FLOOR_READ_CMD=${FLOOR_READ_CMD:-}
 # TODO(lead): floor 2, walk + read + parse (e.g. `gitops-lint debug walk --parse`).
-FLOOR_PARSE_CMD=""
+FLOOR_PARSE_CMD=${FLOOR_PARSE_CMD:-}
 # TODO(lead): the real check, e.g. "$BIN check $PLATFORM --format json --output /dev/null".
-CHECK_CMD=""
+CHECK_CMD=${CHECK_CMD:-}
 # ---------------------------------------------------------------------------
 
 declare -a NAMES=() CMDS=()
@@ -75,7 +75,10 @@ fi
 
 if [ -x /usr/bin/time ]; then
   for i in "${!CMDS[@]}"; do
-    rss=$( { /usr/bin/time -v bash -c "${CMDS[$i]}" >/dev/null 2>/dev/null; } 2>&1 | awk -F': ' '/Maximum resident set size/ {print $2}')
+    log=$(mktemp)
+    /usr/bin/time -v -o "$log" bash -c "${CMDS[$i]}" >/dev/null 2>&1 || true
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+    rm -f "$log"
     printf '%-20s peak RSS %s KB\n' "${NAMES[$i]}" "${rss:-?}"
   done
 fi
