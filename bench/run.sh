@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 done
 
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
-cargo build --release --bin gitops-lint --example bench_gen
+cargo build --release --bin gitops-lint --example bench_gen --example bench_floor
 BIN="$TARGET_DIR/release/gitops-lint"
 OUT="bench/out/$SYSTEMS"
 if [ ! -d "$OUT/platform" ]; then
@@ -31,16 +31,13 @@ if [ ! -d "$OUT/platform" ]; then
 fi
 PLATFORM="$OUT/platform"
 
-# ---------------------------------------------------------------------------
-# PLACEHOLDERS (the lead wires these once the CLI exists). Each must be a
-# single shell command run from the repository root; "$PLATFORM" and "$BIN"
-# are set above. Empty = skipped; the environment may override each (for trials).
-# TODO(lead): floor 1, walk + read (e.g. a hidden `gitops-lint debug walk --read`).
-FLOOR_READ_CMD=${FLOOR_READ_CMD:-}
-# TODO(lead): floor 2, walk + read + parse (e.g. `gitops-lint debug walk --parse`).
-FLOOR_PARSE_CMD=${FLOOR_PARSE_CMD:-}
-# TODO(lead): the real check, e.g. "$BIN check $PLATFORM --format json --output /dev/null".
-CHECK_CMD=${CHECK_CMD:-}
+# The three commands timed, each run from the repository root. The floors
+# (examples/bench_floor.rs) walk the same repositories with the same walker
+# and thread pool as `check`; the environment may override each.
+FLOOR=${FLOOR:-$TARGET_DIR/release/examples/bench_floor}
+FLOOR_READ_CMD=${FLOOR_READ_CMD:-"$FLOOR walk-read $PLATFORM"}
+FLOOR_PARSE_CMD=${FLOOR_PARSE_CMD:-"$FLOOR walk-read-parse $PLATFORM"}
+CHECK_CMD=${CHECK_CMD:-"$BIN check $PLATFORM --format json --output /dev/null"}
 # ---------------------------------------------------------------------------
 
 declare -a NAMES=() CMDS=()

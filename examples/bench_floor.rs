@@ -67,7 +67,11 @@ fn repos(root: &std::path::Path) -> Vec<PathBuf> {
     let config = root.join(gitops_lint::config::FILE_NAME);
     if config.is_file() {
         if let Ok(c) = gitops_lint::config::load(&config, &gitops_lint::check::docs::Catalog) {
-            out.extend(c.system_repos.values().filter_map(|p| std::fs::canonicalize(p).ok()));
+            out.extend(
+                c.system_repos
+                    .values()
+                    .filter_map(|p| std::fs::canonicalize(p).ok()),
+            );
         }
     }
     out

@@ -62,9 +62,17 @@ const GOOD: &[u8] = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n";
 #[test]
 fn each_broken_file_is_reported_and_the_rest_still_checked() {
     let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let mut bomb = String::from("a: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n");
-    for (prev, next) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().zip(["b", "c", "d", "e", "f", "g", "h", "i"]) {
-        bomb.push_str(&format!("{next}: &{next} [{}]\n", vec![format!("*{prev}"); 9].join(", ")));
+    let mut bomb = String::from(
+        "a: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n",
+    );
+    for (prev, next) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+        .iter()
+        .zip(["b", "c", "d", "e", "f", "g", "h", "i"])
+    {
+        bomb.push_str(&format!(
+            "{next}: &{next} [{}]\n",
+            vec![format!("*{prev}"); 9].join(", ")
+        ));
     }
     let dir = repo(&[
         ("third.yaml", b"a: 1\n---\nb: 2\n---\nc: [1,\n---\nd: yes\n"),
@@ -98,9 +106,20 @@ fn each_broken_file_is_reported_and_the_rest_still_checked() {
     assert!(has("yaml-duplicate-key", "bom.yaml", 3, 1), "{f:?}");
     assert!(has("yaml-duplicate-key", "crlf.yaml", 3, 1), "{f:?}");
     assert!(has("yaml-syntax", "tabs.yaml", 2, 1), "{f:?}");
-    assert!(f.iter().any(|x| x.0 == "yaml-syntax" && x.1 == "binary.yaml"), "{f:?}");
-    assert!(f.iter().any(|x| x.0 == "yaml-syntax" && x.1 == "nested.yaml"), "{f:?}");
-    assert!(f.iter().any(|x| x.0 == "yaml-syntax" && x.1 == "bomb.yaml"), "{f:?}");
+    assert!(
+        f.iter()
+            .any(|x| x.0 == "yaml-syntax" && x.1 == "binary.yaml"),
+        "{f:?}"
+    );
+    assert!(
+        f.iter()
+            .any(|x| x.0 == "yaml-syntax" && x.1 == "nested.yaml"),
+        "{f:?}"
+    );
+    assert!(
+        f.iter().any(|x| x.0 == "yaml-syntax" && x.1 == "bomb.yaml"),
+        "{f:?}"
+    );
     for quiet in ["empty.yaml", "comments.yaml", "good.yaml"] {
         assert!(!f.iter().any(|x| x.1 == quiet), "{quiet}: {f:?}");
     }
@@ -147,7 +166,11 @@ fn symlinks_are_not_followed_and_loops_do_not_hang() {
     let dir = repo(&[("good.yaml", GOOD)]);
     symlink(dir.path(), dir.path().join("loop")).unwrap();
     symlink(outside.path(), dir.path().join("out")).unwrap();
-    symlink(outside.path().join("secret.yaml"), dir.path().join("linked.yaml")).unwrap();
+    symlink(
+        outside.path().join("secret.yaml"),
+        dir.path().join("linked.yaml"),
+    )
+    .unwrap();
     let (out, json) = run(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{json}");
     // Only good.yaml: the outside file's duplicate key is never read.
@@ -163,8 +186,16 @@ fn an_unreadable_file_is_reported_and_the_run_goes_on() {
     use std::os::unix::fs::PermissionsExt;
     let dir = repo(&[("locked.yaml", b"a: 1\n"), ("good.yaml", b"a: yes\n")]);
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::set_permissions(dir.path().join("locked.yaml"), std::fs::Permissions::from_mode(0o000)).unwrap();
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    std::fs::set_permissions(
+        dir.path().join("locked.yaml"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
     let mut cmd = if is_root {
         if Command::new("setpriv").arg("--version").output().is_err() {
             eprintln!("skipping: running as root and setpriv is not installed");
@@ -183,15 +214,18 @@ fn an_unreadable_file_is_reported_and_the_run_goes_on() {
         .args(["--format", "json"])
         .output()
         .expect("run");
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!("stderr: {}", String::from_utf8_lossy(&out.stderr))
-    });
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("stderr: {}", String::from_utf8_lossy(&out.stderr)));
     let f = findings(&json);
     assert!(
-        f.iter().any(|x| x.0 == "yaml-syntax" && x.1 == "locked.yaml" && x.2 == 1),
+        f.iter()
+            .any(|x| x.0 == "yaml-syntax" && x.1 == "locked.yaml" && x.2 == 1),
         "{f:?}"
     );
-    assert!(f.iter().any(|x| x.0 == "yaml-truthy" && x.1 == "good.yaml"), "{f:?}");
+    assert!(
+        f.iter().any(|x| x.0 == "yaml-truthy" && x.1 == "good.yaml"),
+        "{f:?}"
+    );
     let locked = json["findings"]
         .as_array()
         .unwrap()

@@ -1,3 +1,3 @@
 pub mod flux;
-pub mod notation;
 pub mod kubernetes;
+pub mod notation;
