@@ -74,7 +74,7 @@ impl ImageRef {
         let host_is_placeholder = first_templated;
         let tag_is_placeholder =
             tag.is_some_and(has_placeholder) || digest.is_some_and(has_placeholder);
-        if path.is_empty() || !has_placeholder(path) && !valid_path(path) {
+        if path.is_empty() || (!has_placeholder(path) && !valid_path(path)) {
             return None;
         }
         if let Some(h) = &host {
@@ -183,9 +183,9 @@ fn outside_placeholders(text: &str) -> Vec<bool> {
     let mut out = vec![true; bytes.len()];
     let mut i = 0;
     while i < bytes.len() {
-        let close: Option<&[u8]> = match (bytes[i], bytes.get(i + 1)) {
-            (b'$', Some(b'{')) => Some(b"}"),
-            (b'{', Some(b'{')) => Some(b"}}"),
+        let close = match (bytes[i], bytes.get(i + 1)) {
+            (b'$', Some(b'{')) => Some("}"),
+            (b'{', Some(b'{')) => Some("}}"),
             _ => None,
         };
         let Some(close) = close else {
@@ -193,7 +193,7 @@ fn outside_placeholders(text: &str) -> Vec<bool> {
             continue;
         };
         let end = text[i + 2..]
-            .find(std::str::from_utf8(close).unwrap_or("}"))
+            .find(close)
             .map_or(bytes.len(), |e| i + 2 + e + close.len());
         for flag in &mut out[i..end] {
             *flag = false;
@@ -388,14 +388,15 @@ fn set_site<'a>(
             Some(Spec::Fields(f)) => f,
             _ => Fields::default(),
         };
-        for (name, slot) in [
-            ("registry", &mut fields.registry),
-            ("repository", &mut fields.repository),
-            ("tag", &mut fields.tag),
-            ("digest", &mut fields.digest),
-        ] {
+        let parts: [(&str, &mut Option<Part<'a>>, fn(NodeRef<'a>) -> Option<&'a str>); 4] = [
+            ("registry", &mut fields.registry, string_value),
+            ("repository", &mut fields.repository, string_value),
+            ("tag", &mut fields.tag, tag_value),
+            ("digest", &mut fields.digest, string_value),
+        ];
+        for (name, slot, read) in parts {
             if let Some(v) = value.get(name) {
-                *slot = string_value(v).map(|value| Part {
+                *slot = read(v).map(|value| Part {
                     value,
                     at: SetAt { layer, node: v },
                 });
@@ -419,6 +420,17 @@ fn string_value<'a>(node: NodeRef<'a>) -> Option<&'a str> {
     let s = node.as_scalar()?;
     (s.typed(Typing::Kubernetes) == Typed::Str && !s.value.trim().is_empty())
         .then_some(s.value.as_str())
+}
+
+/// A tag as Helm renders it: `tag: 1.25` (a number to YAML) is `1.25`.
+fn tag_value<'a>(node: NodeRef<'a>) -> Option<&'a str> {
+    let s = node.as_scalar()?;
+    match s.typed(Typing::Kubernetes) {
+        Typed::Str | Typed::Int(_) | Typed::UInt(_) | Typed::Float(_) if !s.value.trim().is_empty() => {
+            Some(s.value.as_str())
+        }
+        _ => None,
+    }
 }
 
 fn resolve<'a>(site: &Site<'a>, global_registry: Option<Part<'a>>) -> Option<ValuesImage<'a>> {
@@ -486,7 +498,7 @@ mod tests {
         assert_eq!((r.host.as_deref(), r.path.as_str(), r.tag.as_deref()), (None, "nginx", None));
         assert_eq!(r.full_name(), "docker.io/library/nginx");
         let r = parse("bitnami/redis:7.2");
-        assert_eq!((r.host, r.tag.as_deref()), (None, Some("7.2")));
+        assert_eq!((r.host.as_deref(), r.tag.as_deref()), (None, Some("7.2")));
         assert_eq!(r.full_name(), "docker.io/bitnami/redis");
         let r = parse("myacr.azurecr.io/team/app:1.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
         assert_eq!(r.registry(), "myacr.azurecr.io");
@@ -578,7 +590,7 @@ mod tests {
     #[test]
     fn later_layers_override_part_by_part() {
         let chart = doc("image:\n  repository: nginx\n  tag: latest\n  pullPolicy: Always\nextra:\n  - image: busybox\n");
-        let env = doc("image:\n  tag: \"1.2\"\n");
+        let env = doc("image:\n  tag: 1.2\n");
         let release = doc("image:\n  repository: myacr.azurecr.io/app\nextra: []\n");
         let found = effective_images(&[chart.root(), env.root(), release.root()]);
         assert_eq!(found.len(), 1, "{found:?}");

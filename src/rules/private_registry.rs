@@ -196,7 +196,7 @@ mod tests {
             &[("b.yaml", &d), ("a/values.yaml", "image: {repository: x}\n")],
             "",
         );
-        assert_eq!(positions(&f), [(ID, 1, 8)]);
+        assert_eq!(positions(&f), [(ID, 1, 21)]);
         assert_eq!(f[0].path, "a/values.yaml");
         assert_eq!(f[0].explicit_severity, Some(Severity::Warning));
         assert!(f[0].message.contains("no allowed registries are configured"));
