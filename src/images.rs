@@ -34,7 +34,10 @@ impl ImageRef {
     pub fn parse(text: &str) -> Option<ImageRef> {
         let outside = outside_placeholders(text);
         let at = |pred: &dyn Fn(u8) -> bool, rev: bool| {
-            let mut it = text.bytes().enumerate().filter(|(i, b)| outside[*i] && pred(*b));
+            let mut it = text
+                .bytes()
+                .enumerate()
+                .filter(|(i, b)| outside[*i] && pred(*b));
             if rev {
                 it.last().map(|(i, _)| i)
             } else {
@@ -54,7 +57,7 @@ impl ImageRef {
             .enumerate()
             .filter(|(i, b)| outside[*i] && *b == b':' && last_slash.is_none_or(|s| *i > s))
             .map(|(i, _)| i)
-            .last();
+            .next_back();
         let (name, tag) = match colon {
             Some(i) => (&rest[..i], Some(&rest[i + 1..])),
             None => (rest, None),
@@ -221,8 +224,9 @@ fn valid_path(path: &str) -> bool {
     path.split('/').all(|c| {
         let b = c.as_bytes();
         !b.is_empty()
-            && b.iter()
-                .all(|x| x.is_ascii_lowercase() || x.is_ascii_digit() || matches!(x, b'.' | b'_' | b'-'))
+            && b.iter().all(|x| {
+                x.is_ascii_lowercase() || x.is_ascii_digit() || matches!(x, b'.' | b'_' | b'-')
+            })
             && b[0].is_ascii_alphanumeric()
             && b[b.len() - 1].is_ascii_alphanumeric()
     })
@@ -233,7 +237,8 @@ fn valid_tag(tag: &str) -> bool {
     !b.is_empty()
         && b.len() <= 128
         && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-        && b.iter().all(|x| x.is_ascii_alphanumeric() || matches!(x, b'.' | b'_' | b'-'))
+        && b.iter()
+            .all(|x| x.is_ascii_alphanumeric() || matches!(x, b'.' | b'_' | b'-'))
 }
 
 fn valid_digest(digest: &str) -> bool {
@@ -369,6 +374,9 @@ fn replace_below(sites: &mut Vec<Site<'_>>, path: &[String], value: NodeRef<'_>)
     }
 }
 
+/// Reads a field of an image mapping.
+type ValueReader<'a> = fn(NodeRef<'a>) -> Option<&'a str>;
+
 fn set_site<'a>(
     sites: &mut Vec<Site<'a>>,
     path: Vec<String>,
@@ -388,7 +396,7 @@ fn set_site<'a>(
             Some(Spec::Fields(f)) => f,
             _ => Fields::default(),
         };
-        let parts: [(&str, &mut Option<Part<'a>>, fn(NodeRef<'a>) -> Option<&'a str>); 4] = [
+        let parts: [(&str, &mut Option<Part<'a>>, ValueReader<'a>); 4] = [
             ("registry", &mut fields.registry, string_value),
             ("repository", &mut fields.repository, string_value),
             ("tag", &mut fields.tag, tag_value),
@@ -426,7 +434,9 @@ fn string_value<'a>(node: NodeRef<'a>) -> Option<&'a str> {
 fn tag_value<'a>(node: NodeRef<'a>) -> Option<&'a str> {
     let s = node.as_scalar()?;
     match s.typed(Typing::Kubernetes) {
-        Typed::Str | Typed::Int(_) | Typed::UInt(_) | Typed::Float(_) if !s.value.trim().is_empty() => {
+        Typed::Str | Typed::Int(_) | Typed::UInt(_) | Typed::Float(_)
+            if !s.value.trim().is_empty() =>
+        {
             Some(s.value.as_str())
         }
         _ => None,
@@ -434,16 +444,13 @@ fn tag_value<'a>(node: NodeRef<'a>) -> Option<&'a str> {
 }
 
 fn resolve<'a>(site: &Site<'a>, global_registry: Option<Part<'a>>) -> Option<ValuesImage<'a>> {
-    let key_path = site
-        .path
-        .iter()
-        .fold(String::new(), |mut acc, p| {
-            if !acc.is_empty() && !p.starts_with('[') {
-                acc.push('.');
-            }
-            acc.push_str(p);
-            acc
-        });
+    let key_path = site.path.iter().fold(String::new(), |mut acc, p| {
+        if !acc.is_empty() && !p.starts_with('[') {
+            acc.push('.');
+        }
+        acc.push_str(p);
+        acc
+    });
     match site.spec {
         Spec::Text(part) => Some(ValuesImage {
             key_path,
@@ -495,7 +502,10 @@ mod tests {
     #[test]
     fn parses_docker_references() {
         let r = parse("nginx");
-        assert_eq!((r.host.as_deref(), r.path.as_str(), r.tag.as_deref()), (None, "nginx", None));
+        assert_eq!(
+            (r.host.as_deref(), r.path.as_str(), r.tag.as_deref()),
+            (None, "nginx", None)
+        );
         assert_eq!(r.full_name(), "docker.io/library/nginx");
         let r = parse("bitnami/redis:7.2");
         assert_eq!((r.host.as_deref(), r.tag.as_deref()), (None, Some("7.2")));
@@ -511,14 +521,29 @@ mod tests {
         assert_eq!(r.registry(), "localhost");
         // A colon after the last slash is a tag; before it, a port.
         let r = parse("registry:5000/app");
-        assert_eq!((r.registry().as_str(), r.path.as_str()), ("registry:5000", "app"));
-        assert_eq!(parse("index.docker.io/library/nginx:1").registry(), "docker.io");
+        assert_eq!(
+            (r.registry().as_str(), r.path.as_str()),
+            ("registry:5000", "app")
+        );
+        assert_eq!(
+            parse("index.docker.io/library/nginx:1").registry(),
+            "docker.io"
+        );
         assert_eq!(parse("nginx:1.25").to_string(), "nginx:1.25");
     }
 
     #[test]
     fn rejects_what_is_not_a_reference() {
-        for s in ["", "Always", "my app", "app:", "app@sha256:xyz", "UPPER/case", "a//b", "-a"] {
+        for s in [
+            "",
+            "Always",
+            "my app",
+            "app:",
+            "app@sha256:xyz",
+            "UPPER/case",
+            "a//b",
+            "-a",
+        ] {
             assert!(ImageRef::parse(s).is_none(), "{s}");
         }
     }
@@ -561,10 +586,17 @@ mod tests {
     fn finds_image_shapes_anywhere() {
         let d = doc("image: nginx:1\nworker:\n  image:\n    registry: ghcr.io\n    repository: org/w\n    tag: \"2\"\nsidecars:\n  - image: {repository: busybox}\n");
         let found = values_images(d.root());
-        let got: Vec<_> = found.iter().map(|i| (i.key_path.as_str(), i.text.as_str())).collect();
+        let got: Vec<_> = found
+            .iter()
+            .map(|i| (i.key_path.as_str(), i.text.as_str()))
+            .collect();
         assert_eq!(
             got,
-            [("image", "nginx:1"), ("sidecars[0].image", "busybox"), ("worker.image", "ghcr.io/org/w:2")]
+            [
+                ("image", "nginx:1"),
+                ("sidecars[0].image", "busybox"),
+                ("worker.image", "ghcr.io/org/w:2")
+            ]
         );
         let w = &found[2];
         assert_eq!(line_col(w.name_at), (0, 4, 15));

@@ -83,7 +83,11 @@ fn normalize(path: &str) -> Option<String> {
 
 /// The first document of a values file, if it is a mapping.
 fn values_root(file: &ParsedFile) -> Option<NodeRef<'_>> {
-    file.stream.docs.first().map(Document::root).filter(|r| r.is_map())
+    file.stream
+        .docs
+        .first()
+        .map(Document::root)
+        .filter(|r| r.is_map())
 }
 
 pub fn is_helm_release(meta: &ObjectMeta) -> bool {
@@ -93,7 +97,12 @@ pub fn is_helm_release(meta: &ObjectMeta) -> bool {
 /// The repository holding a release's chart: the repository named like its
 /// `sourceRef` GitRepository; failing that, the release's own repository
 /// when the chart is there (a system repository checked on its own).
-fn chart_repo(ws: &Workspace, index: &FileIndex<'_>, file: &ParsedFile, root: NodeRef<'_>) -> Option<usize> {
+fn chart_repo(
+    ws: &Workspace,
+    index: &FileIndex<'_>,
+    file: &ParsedFile,
+    root: NodeRef<'_>,
+) -> Option<usize> {
     let chart = root.path(&["spec", "chart", "spec"])?;
     let source = chart.get("sourceRef")?;
     if source.str_at(&["kind"]) != Some("GitRepository") {
@@ -125,7 +134,11 @@ fn layers_of<'a>(
             wanted.push((format!("{dir}/values.yaml"), true));
         }
         if let Some(list) = chart.and_then(|c| c.get("valuesFiles")) {
-            wanted.extend(list.items().filter_map(|i| i.as_str()).map(|p| (p.to_string(), false)));
+            wanted.extend(
+                list.items()
+                    .filter_map(|i| i.as_str())
+                    .map(|p| (p.to_string(), false)),
+            );
         }
         for (path, chart_defaults) in wanted {
             let Some(i) = normalize(&path).and_then(|rel| index.get(repo, &rel)) else {
@@ -270,11 +283,7 @@ pub fn workspace_images(ws: &Workspace) -> Vec<FoundImage<'_>> {
                 image: found.image,
                 text: found.text,
                 owner: if in_release {
-                    format!(
-                        "{} value `{}`",
-                        release.meta.display_name(),
-                        found.key_path
-                    )
+                    format!("{} value `{}`", release.meta.display_name(), found.key_path)
                 } else {
                     format!("value `{}`", found.key_path)
                 },
@@ -342,7 +351,10 @@ fn same_place(a: &FoundImage<'_>, b: &FoundImage<'_>) -> bool {
 
 /// The value of a top-level key in layered values: the last layer that sets
 /// it, with its key and value nodes. A `null` in a later layer removes it.
-pub fn top_level<'a>(layers: &[Layer<'a>], key: &str) -> Option<(Layer<'a>, NodeRef<'a>, NodeRef<'a>)> {
+pub fn top_level<'a>(
+    layers: &[Layer<'a>],
+    key: &str,
+) -> Option<(Layer<'a>, NodeRef<'a>, NodeRef<'a>)> {
     let (layer, (k, v)) = layers
         .iter()
         .rev()
@@ -361,28 +373,53 @@ mod tests {
     fn layers_a_release_from_its_own_repository() {
         let ws = workspace(
             &[
-                ("chart/values.yaml", "image: {repository: nginx, tag: latest}\n"),
-                ("environments/dev/values.yaml", "image: {repository: myacr.azurecr.io/shop}\n"),
+                (
+                    "chart/values.yaml",
+                    "image: {repository: nginx, tag: latest}\n",
+                ),
+                (
+                    "environments/dev/values.yaml",
+                    "image: {repository: myacr.azurecr.io/shop}\n",
+                ),
                 ("environments/dev/flux/helmrelease.yaml", HR),
             ],
             "",
         );
         let r = releases(&ws);
         assert_eq!(r.list.len(), 1);
-        let paths: Vec<_> = r.list[0].layers.iter().map(|l| l.file.file.rel.as_str()).collect();
+        let paths: Vec<_> = r.list[0]
+            .layers
+            .iter()
+            .map(|l| l.file.file.rel.as_str())
+            .collect();
         assert_eq!(
             paths,
-            ["chart/values.yaml", "chart/values.yaml", "environments/dev/values.yaml", "environments/dev/flux/helmrelease.yaml"]
+            [
+                "chart/values.yaml",
+                "chart/values.yaml",
+                "environments/dev/values.yaml",
+                "environments/dev/flux/helmrelease.yaml"
+            ]
         );
         let images = workspace_images(&ws);
         assert_eq!(images.len(), 1, "{images:?}");
         let i = &images[0];
         assert_eq!(i.text, "myacr.azurecr.io/shop:3");
         assert_eq!(i.name_at.file.file.rel, "environments/dev/values.yaml");
-        assert_eq!(i.tag_at.file.file.rel, "environments/dev/flux/helmrelease.yaml");
-        assert_eq!((i.tag_at.span.start.line, i.tag_at.span.start.col), (12, 12));
+        assert_eq!(
+            i.tag_at.file.file.rel,
+            "environments/dev/flux/helmrelease.yaml"
+        );
+        assert_eq!(
+            (i.tag_at.span.start.line, i.tag_at.span.start.col),
+            (12, 12)
+        );
         assert_eq!(i.env, Some("dev"));
-        assert!(i.owner.contains("used by HelmRelease 'shop'"), "{}", i.owner);
+        assert!(
+            i.owner.contains("used by HelmRelease 'shop'"),
+            "{}",
+            i.owner
+        );
     }
 
     #[test]
@@ -390,7 +427,10 @@ mod tests {
         let hr = HR.replace("./chart\n", "./elsewhere\n");
         let ws = workspace(
             &[
-                ("environments/dev/values.yaml", "image: {repository: nginx}\n"),
+                (
+                    "environments/dev/values.yaml",
+                    "image: {repository: nginx}\n",
+                ),
                 ("environments/dev/flux/helmrelease.yaml", &hr),
             ],
             "",
