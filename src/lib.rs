@@ -9,6 +9,7 @@ pub mod check;
 pub mod config;
 pub mod discover;
 pub mod finding;
+pub mod images;
 pub mod index;
 pub mod lint;
 pub mod load;
@@ -17,6 +18,7 @@ pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod source;
+pub mod values;
 pub mod yaml;
 
 pub use finding::{Finding, Severity};
