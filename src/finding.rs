@@ -94,6 +94,9 @@ pub struct Finding {
     /// Set when a suppression matched; suppressed findings are not counted,
     /// but SARIF reports them.
     pub suppressed: Option<Suppression>,
+    /// The finding's span covers text that must never be shown (a secret):
+    /// reporters print no source snippet for it.
+    pub sensitive: bool,
     /// A severity the rule chose for this finding, instead of its default
     /// (config overrides still win).
     pub(crate) explicit_severity: Option<Severity>,
@@ -114,6 +117,7 @@ impl Finding {
             fix: None,
             related: Vec::new(),
             suppressed: None,
+            sensitive: false,
             explicit_severity: None,
         }
     }
@@ -135,6 +139,13 @@ impl Finding {
 
     pub fn with_related(mut self, related: Related) -> Self {
         self.related.push(related);
+        self
+    }
+
+    /// Marks the finding as touching secret text: no reporter shows the
+    /// source around it.
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
         self
     }
 

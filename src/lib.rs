@@ -5,6 +5,7 @@
 //! [`objects`] (typed views) → [`index`] (across repositories) → [`check`]
 //! (schema and [`rules`]) → [`report`]. [`lint::lint`] runs it all.
 
+pub mod azure;
 pub mod check;
 pub mod config;
 pub mod discover;
@@ -16,6 +17,7 @@ pub mod objects;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod urls;
 pub mod yaml;
 
 pub use finding::{Finding, Severity};

@@ -43,10 +43,13 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
 
 fn render_one(handler: &GraphicalReportHandler, report: &Report, f: &Finding) -> String {
     let source = report.sources.get(&f.path);
-    let snippet = source.filter(|s| fits(s, f)).map(|s| Snippet {
-        name: &f.path,
-        source: s,
-    });
+    // A sensitive finding's neighbourhood may hold secret values.
+    let snippet = source
+        .filter(|s| !f.sensitive && fits(s, f))
+        .map(|s| Snippet {
+            name: &f.path,
+            source: s,
+        });
     let diag = FindingDiagnostic {
         finding: f,
         snippet,
