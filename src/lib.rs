@@ -11,6 +11,7 @@ pub mod config;
 pub mod discover;
 pub mod finding;
 pub mod index;
+pub mod kustomize;
 pub mod lint;
 pub mod load;
 pub mod objects;

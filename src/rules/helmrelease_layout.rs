@@ -6,6 +6,7 @@
 
 use crate::check::{DocContext, Rule};
 use crate::finding::Findings;
+use crate::kustomize::is_patch;
 use crate::objects::{ObjectMeta, HELM_GROUP};
 use crate::yaml::scalar::{Typed, Typing};
 use crate::yaml::NodeRef;
@@ -27,6 +28,19 @@ impl Rule for HelmReleaseLayout {
         if !meta.is(HELM_GROUP, "HelmRelease") {
             return;
         }
+        // Missing fields are held back: a kustomize patch takes them from its base.
+        let mut missing = Findings::default();
+        self.check(cx, meta, out, &mut missing);
+        if !missing.is_empty() && !is_patch(cx.file.run.workspace, cx.file.file) {
+            for f in missing.into_vec() {
+                out.push(f);
+            }
+        }
+    }
+}
+
+impl HelmReleaseLayout {
+    fn check(&self, cx: &DocContext<'_>, meta: &ObjectMeta, out: &mut Findings, missing: &mut Findings) {
         let root = cx.root();
         let name = meta.display_name();
         let Some((metadata_key, metadata)) = root.get_entry("metadata") else {
@@ -39,7 +53,7 @@ impl Rule for HelmReleaseLayout {
                 format!("{name} is in namespace `{}`; HelmReleases live in `{NAMESPACE}` and install into their system's namespace with `spec.targetNamespace`", ns.as_str().unwrap_or("?")),
             )),
             Some(_) => {}
-            None => out.push(cx.finding(
+            None => missing.push(cx.finding(
                 ID,
                 metadata_key.span(),
                 format!("{name} does not set `metadata.namespace`; set `namespace: {NAMESPACE}`"),
@@ -49,7 +63,7 @@ impl Rule for HelmReleaseLayout {
             return;
         };
         if spec.get("targetNamespace").is_none() {
-            out.push(cx.finding(
+            missing.push(cx.finding(
                 ID,
                 spec_key.span(),
                 format!("{name} does not set `spec.targetNamespace`; set it to the system's namespace"),
@@ -57,13 +71,13 @@ impl Rule for HelmReleaseLayout {
         }
         let cx = Conventions { cx, meta, spec_key, spec };
         if cx.option("requireCreateNamespace") {
-            cx.require_true("install", "createNamespace", out);
+            cx.require_true("install", "createNamespace", out, missing);
         }
         if cx.option("requireCleanupOnFail") {
-            cx.require_true("upgrade", "cleanupOnFail", out);
+            cx.require_true("upgrade", "cleanupOnFail", out, missing);
         }
         if cx.option("requireRevisionStrategy") {
-            cx.require_revision_strategy(out);
+            cx.require_revision_strategy(out, missing);
         }
     }
 }
@@ -87,14 +101,20 @@ impl Conventions<'_, '_> {
 
     /// `spec.<section>.<field>: true`: missing is reported at the innermost
     /// key that exists, anything else at the value.
-    fn require_true(&self, section: &str, field: &str, out: &mut Findings) {
+    fn require_true(
+        &self,
+        section: &str,
+        field: &str,
+        out: &mut Findings,
+        missing: &mut Findings,
+    ) {
         let name = self.meta.display_name();
-        let (at, what) = match self.spec.get_entry(section) {
-            None => (self.spec_key, "does not set"),
+        let (at, what, out) = match self.spec.get_entry(section) {
+            None => (self.spec_key, "does not set", missing),
             Some((key, value)) => match value.get(field) {
-                None => (key, "does not set"),
+                None => (key, "does not set", missing),
                 Some(v) if bool_of(v) == Some(true) => return,
-                Some(v) => (v, "does not enable"),
+                Some(v) => (v, "does not enable", out),
             },
         };
         out.push(self.cx.finding(
@@ -106,7 +126,7 @@ impl Conventions<'_, '_> {
 
     /// A chart built from a GitRepository is rebuilt on every new revision
     /// only with `reconcileStrategy: Revision`.
-    fn require_revision_strategy(&self, out: &mut Findings) {
+    fn require_revision_strategy(&self, out: &mut Findings, missing: &mut Findings) {
         let Some((chart_spec_key, chart_spec)) = self
             .spec
             .get("chart")
@@ -118,10 +138,10 @@ impl Conventions<'_, '_> {
             return;
         }
         let name = self.meta.display_name();
-        let (at, what) = match chart_spec.get("reconcileStrategy") {
+        let (at, what, out) = match chart_spec.get("reconcileStrategy") {
             Some(s) if s.as_str() == Some("Revision") => return,
-            Some(s) => (s, "sets another"),
-            None => (chart_spec_key, "does not set"),
+            Some(s) => (s, "sets another", out),
+            None => (chart_spec_key, "does not set", missing),
         };
         out.push(self.cx.finding(
             ID,
@@ -196,5 +216,16 @@ mod tests {
         let text = release("  namespace: flux-system\n", &spec);
         let f = run_rule(RULE, &[(PATH, &text)], "");
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn leaves_missing_fields_of_kustomize_patches_alone() {
+        let patch = release("  namespace: flux-system\n", "  values:\n    replicas: 2\n  upgrade:\n    cleanupOnFail: false\n");
+        let files = [
+            ("apps/prod/kustomization.yaml", "resources: [../base]\npatches:\n  - path: values.yaml\n"),
+            ("apps/prod/values.yaml", patch.as_str()),
+        ];
+        let f = run_rule(RULE, &files, "");
+        assert_eq!(positions(&f), [(ID, 10, 20)]);
     }
 }

@@ -8,6 +8,7 @@
 
 use crate::check::{DocContext, Rule};
 use crate::finding::{Findings, Fix};
+use crate::kustomize::is_patch;
 use crate::objects::{KUSTOMIZE_GROUP, OPERATOR_GROUP};
 use crate::source::LineIndex;
 use crate::yaml::scalar::{Typed, Typing};
@@ -41,6 +42,8 @@ fn check_kustomization(cx: &DocContext<'_>, out: &mut Findings) {
     };
     let name = meta.display_name();
     match spec.get("prune") {
+        // A kustomize patch takes `prune` from its base.
+        None if is_patch(cx.file.run.workspace, cx.file.file) => {}
         None => out.push(
             cx.finding(
                 ID,
@@ -188,5 +191,18 @@ mod tests {
         let text = "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux}\nspec:\n  kustomize:\n    patches:\n      - target: {kind: Kustomization}\n        patch: |\n          - op: replace\n            path: /spec/prune\n            value: false\n      - patch: |\n          apiVersion: kustomize.toolkit.fluxcd.io/v1\n          kind: Kustomization\n          metadata: {name: flux-system}\n          spec:\n            prune: false\n";
         let f = run_rule(RULE, &[("clusters/dev/flux-instance.yaml", text)], "");
         assert_eq!(positions(&f), [(ID, 8, 9), (ID, 12, 9)]);
+    }
+
+    #[test]
+    fn leaves_kustomize_patches_without_prune_alone() {
+        let patch = format!("{KS}spec:\n  path: ./tenants/prod\n");
+        let files = [
+            ("tenants/prod/kustomization.yaml", "resources: [../base]\npatchesStrategicMerge:\n  - dev-team-patch.yaml\n"),
+            ("tenants/prod/dev-team-patch.yaml", patch.as_str()),
+        ];
+        assert!(run_rule(RULE, &files, "").is_empty());
+        let disabling = format!("{KS}spec:\n  prune: false\n");
+        let files = [files[0], ("tenants/prod/dev-team-patch.yaml", disabling.as_str())];
+        assert_eq!(positions(&run_rule(RULE, &files, "")), [(ID, 5, 10)]);
     }
 }
