@@ -94,9 +94,9 @@ pub struct Finding {
     /// Set when a suppression matched; suppressed findings are not counted,
     /// but SARIF reports them.
     pub suppressed: Option<Suppression>,
-    /// The finding's span covers text that must never be shown (a secret):
-    /// reporters print no source snippet for it.
-    pub sensitive: bool,
+    /// Source text that must never be shown (secret values): reporters that
+    /// print source mask it, in every snippet of the file.
+    pub redact: Vec<Span>,
     /// A severity the rule chose for this finding, instead of its default
     /// (config overrides still win).
     pub(crate) explicit_severity: Option<Severity>,
@@ -117,7 +117,7 @@ impl Finding {
             fix: None,
             related: Vec::new(),
             suppressed: None,
-            sensitive: false,
+            redact: Vec::new(),
             explicit_severity: None,
         }
     }
@@ -142,10 +142,9 @@ impl Finding {
         self
     }
 
-    /// Marks the finding as touching secret text: no reporter shows the
-    /// source around it.
-    pub fn sensitive(mut self) -> Self {
-        self.sensitive = true;
+    /// Marks source text as secret: no reporter shows it.
+    pub fn with_redacted(mut self, spans: impl IntoIterator<Item = Span>) -> Self {
+        self.redact.extend(spans);
         self
     }
 

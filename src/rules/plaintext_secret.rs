@@ -1,7 +1,7 @@
 //! `plaintext-secret`: a `v1` Secret whose `data` or `stringData` holds
 //! values that are not SOPS-encrypted (`ENC[...]`). Reported once per
-//! Secret and key, at the key; the finding is sensitive, so no reporter
-//! prints the lines around it, and no message or fix repeats a value.
+//! Secret and key, at the key. The finding redacts every value, so no
+//! reporter prints one in a snippet, and no message or fix repeats a value.
 
 use crate::check::{DocContext, Rule};
 use crate::finding::Findings;
@@ -48,7 +48,7 @@ impl Rule for PlaintextSecret {
             out.push(
                 cx.finding(ID, key.span(), message)
                     .with_help("a secret committed in plain text is readable in the repository's history forever; rotate it, then commit it encrypted")
-                    .sensitive(),
+                    .with_redacted(values.entries().map(|(_, v)| v.span())),
             );
         }
     }
@@ -79,6 +79,7 @@ fn is_substitution(v: &str) -> bool {
 mod tests {
     use super::*;
     use crate::check::testing::{positions, run_rule, workspace};
+    use crate::finding::Finding;
     use crate::report::{self, Report};
     use std::collections::HashMap;
     use std::time::Duration;
@@ -91,15 +92,22 @@ mod tests {
         let f = run_rule(RULE, &[("s.yaml", &text)], "");
         assert_eq!(positions(&f), [(ID, 5, 1), (ID, 8, 1)]);
         assert!(f[0].message.contains("Secret 'db' has 2 `data` entries"), "{}", f[0].message);
-        assert!(f.iter().all(|f| f.sensitive && f.fix.is_none()));
+        assert!(f.iter().all(|f| f.fix.is_none()));
+        assert_eq!(f[0].redact.len(), 2);
     }
 
     #[test]
     fn values_never_reach_any_output() {
         let text = format!("{SECRET}stringData:\n  password: hunter2-plain\n  other: c2VjcmV0LWIK\n");
         let files = [("environments/dev/secret.yaml", text.as_str())];
-        let findings = run_rule(RULE, &files, "");
+        let mut findings = run_rule(RULE, &files, "");
         assert_eq!(findings.len(), 1);
+        // Another rule's finding on a value line: its snippet is masked too.
+        let mut value_span = findings[0].span;
+        value_span.start.line += 1;
+        value_span.start.offset = text.find("password").unwrap();
+        value_span.end = value_span.start;
+        findings.push(Finding::new("yaml-truthy", files[0].0, value_span, "other"));
         let ws = workspace(&files, "");
         let report = Report {
             findings,
@@ -116,6 +124,9 @@ mod tests {
         for format in [report::Format::Human, report::Format::Json] {
             let out = report::render(&report, format, opts);
             assert!(out.contains("plaintext-secret"), "{out}");
+            if format == report::Format::Human {
+                assert!(out.contains("password: *************"), "{out}");
+            }
             for value in ["hunter2-plain", "c2VjcmV0LWIK"] {
                 assert!(!out.contains(value), "{format:?} output shows a value:\n{out}");
             }

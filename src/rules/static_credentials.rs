@@ -1,8 +1,8 @@
 //! `static-credentials`: stored credentials where workload identity would
 //! do — a `secretRef` (FluxInstance: `pullSecret`) on a source that pulls
 //! from Azure DevOps or ACR — and credentials written into a source URL.
-//! Messages name a URL only with its credentials masked, and a finding on a
-//! URL is sensitive: no reporter prints the line it is on.
+//! Messages name a URL only with its credentials masked, and the finding
+//! redacts the URL, so no reporter prints it in a snippet.
 
 use crate::azure::azure_source;
 use crate::check::{DocContext, Rule};
@@ -61,7 +61,7 @@ impl Rule for StaticCredentials {
                     ),
                 )
                 .with_help("anyone who can read the repository can read a credential in a URL; revoke it")
-                .sensitive(),
+                .with_redacted([url_node.span()]),
             );
         }
     }
@@ -101,7 +101,7 @@ mod tests {
         let files = [("a.yaml", with_token.as_str()), ("b.yaml", &org_user), ("c.yaml", helm)];
         let f = run_rule(RULE, &files, "");
         assert_eq!(positions(&f), [(ID, 6, 8), (ID, 6, 8), (ID, 5, 8)]);
-        assert!(f.iter().all(|f| f.sensitive));
+        assert!(f.iter().all(|f| f.redact == [f.span]));
         assert!(f[0].message.contains("https://***@dev.azure.com/org/proj/_git/r"));
 
         let ws = crate::check::testing::workspace(&files, "");
