@@ -69,6 +69,11 @@ impl HelmReleaseLayout {
                 format!("{name} does not set `spec.targetNamespace`; set it to the system's namespace"),
             ));
         }
+        // The conventions are Pattern A's (a system's own chart); a Pattern
+        // B release on the central chart follows the central chart's rules.
+        if on_central_chart(cx, spec) {
+            return;
+        }
         let cx = Conventions { cx, meta, spec_key, spec };
         if cx.option("requireCreateNamespace") {
             cx.require_true("install", "createNamespace", out, missing);
@@ -151,6 +156,15 @@ impl Conventions<'_, '_> {
     }
 }
 
+fn on_central_chart(cx: &DocContext<'_>, spec: NodeRef<'_>) -> bool {
+    let central = &cx.config().central_chart;
+    let chart_spec = spec.path(&["chart", "spec"]);
+    let chart = chart_spec.and_then(|c| c.str_at(&["chart"]));
+    let source = chart_spec.and_then(|c| c.str_at(&["sourceRef", "name"]));
+    let same_path = |a: &str, b: &str| a.trim_start_matches("./") == b.trim_start_matches("./");
+    chart.is_some_and(|c| same_path(c, &central.chart)) && source == Some(central.source.as_str())
+}
+
 fn bool_of(node: NodeRef<'_>) -> Option<bool> {
     match node.as_scalar()?.typed(Typing::Kubernetes) {
         Typed::Bool(b) => Some(b),
@@ -198,6 +212,13 @@ mod tests {
         let bare = release("  namespace: flux-system\n", "  targetNamespace: payments\n");
         let f = run_rule(RULE, &[(PATH, &bare)], "");
         assert_eq!(positions(&f), [(ID, 6, 1), (ID, 6, 1)]);
+    }
+
+    #[test]
+    fn pattern_a_conventions_do_not_apply_to_the_central_chart() {
+        let spec = "  targetNamespace: payments\n  chart:\n    spec:\n      chart: ./platform-app-chart\n      sourceRef:\n        kind: GitRepository\n        name: k8s-platform-charts\n";
+        let f = run_rule(RULE, &[("hr.yaml", &release("  namespace: flux-system\n", spec))], "");
+        assert!(f.is_empty(), "{f:?}");
     }
 
     #[test]
