@@ -14,6 +14,7 @@ pub mod lint;
 pub mod load;
 pub mod objects;
 pub mod report;
+pub mod resolve;
 pub mod rules;
 pub mod source;
 pub mod yaml;
