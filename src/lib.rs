@@ -17,6 +17,7 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod source;
+pub mod values_schema;
 pub mod yaml;
 
 pub use finding::{Finding, Severity};

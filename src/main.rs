@@ -60,6 +60,13 @@ struct CheckArgs {
     /// Local checkout of a system repository: NAME is its GitRepository name.
     #[arg(long = "system-repo", value_name = "NAME=DIR", value_parser = parse_system_repo)]
     system_repos: Vec<(String, PathBuf)>,
+    /// The platform repository, as context when checking a system repository.
+    #[arg(long = "platform-repo", value_name = "DIR")]
+    platform_repo: Option<PathBuf>,
+    /// Report only findings in files changed since this Git revision (and
+    /// findings they cause elsewhere); the whole repository is still read.
+    #[arg(long = "changed-since", value_name = "REV")]
+    changed_since: Option<String>,
     /// Kubernetes version whose schemas are used, e.g. 1.33.
     #[arg(long, value_name = "X.Y")]
     kubernetes_version: Option<String>,
@@ -128,6 +135,8 @@ fn check(args: CheckArgs) -> ExitCode {
         paths: args.paths,
         config: args.config,
         system_repos: args.system_repos,
+        platform_repo: args.platform_repo,
+        changed_since: args.changed_since,
         kubernetes_version: args.kubernetes_version,
         selection: Selection {
             select: args.select,

@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
 
 use crate::config::Config;
-use crate::finding::{Related, Severity};
+use crate::finding::{Finding, Findings, Related, Severity};
 use crate::load::ParsedFile;
 use crate::objects::{ObjectMeta, HELM_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, SOURCE_GROUP};
 use crate::source::{Pos, Span};
@@ -1348,4 +1348,30 @@ fn relative_display(root: &Path, path: &Path) -> String {
         s.push('/');
     }
     s
+}
+
+/// Reports the index's issues of `rule` as findings.
+pub fn report_issues(ws: &crate::index::Workspace, rule: &'static str, out: &mut Findings) {
+    for issue in ws.cross().issues.iter().filter(|i| i.rule == rule) {
+        let Some(file) = ws.files.get(issue.file) else {
+            continue;
+        };
+        let object = file
+            .objects
+            .get(issue.doc)
+            .and_then(|o| o.as_ref())
+            .map(ObjectMeta::to_ref);
+        let mut f = Finding::new(rule, file.path(), issue.span, issue.message.clone())
+            .with_object(object);
+        if let Some(h) = &issue.help {
+            f = f.with_help(h.clone());
+        }
+        if let Some(s) = issue.severity {
+            f = f.with_severity(s);
+        }
+        for r in &issue.related {
+            f = f.with_related(r.clone());
+        }
+        out.push(f);
+    }
 }
