@@ -270,7 +270,10 @@ fn changed_paths(ws: &Workspace, rev: &str) -> Result<Changed, LintError> {
         if tops.contains(&top) {
             continue;
         }
-        let diff = match git(&top, &["diff", "--name-only", "-z", "--no-renames", rev, "--"]) {
+        let diff = match git(
+            &top,
+            &["diff", "--name-only", "-z", "--no-renames", rev, "--"],
+        ) {
             Ok(d) => d,
             Err(e) if i == 0 => {
                 return Err(LintError::Usage(format!("--changed-since {rev}: {e}")))

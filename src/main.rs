@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check repositories (the default command).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule: id, default severity, category, fixable, summary.
     Rules,
     /// Show a rule's documentation.
@@ -118,7 +118,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules => rules(),
         Command::Explain { rule } => explain(&rule),
         Command::Init { force } => init(force),

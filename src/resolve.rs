@@ -437,7 +437,12 @@ impl<'w> Builder<'w> {
         }
         for (name, dir) in &self.config.system_repos {
             let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
-            if let Some(i) = self.repos.iter().position(|r| r.root == dir) {
+            // `components()` drops `.`: `/repo/.` is `/repo`.
+            if let Some(i) = self
+                .repos
+                .iter()
+                .position(|r| r.root.components().eq(dir.components()))
+            {
                 self.index.source_repos.entry(name.clone()).or_insert(i);
             }
         }
@@ -1249,8 +1254,15 @@ impl<'w> Builder<'w> {
             let SourceState::Repo(repo) = reg.state else {
                 continue;
             };
-            // The platform's own Kustomizations are not system registrations.
-            if self.index.platform_repos.contains(&repo) {
+            // The platform's own Kustomizations (on its `flux-system`
+            // source) are not system registrations.
+            if reg.source.as_deref() == Some(SELF_SOURCE)
+                || (self.index.platform_repos.contains(&repo)
+                    && !self
+                        .config
+                        .system_repos
+                        .contains_key(reg.source.as_deref().unwrap_or("")))
+            {
                 continue;
             }
             let deployed: Vec<usize> = reg
@@ -1361,8 +1373,8 @@ pub fn report_issues(ws: &crate::index::Workspace, rule: &'static str, out: &mut
             .get(issue.doc)
             .and_then(|o| o.as_ref())
             .map(ObjectMeta::to_ref);
-        let mut f = Finding::new(rule, file.path(), issue.span, issue.message.clone())
-            .with_object(object);
+        let mut f =
+            Finding::new(rule, file.path(), issue.span, issue.message.clone()).with_object(object);
         if let Some(h) = &issue.help {
             f = f.with_help(h.clone());
         }

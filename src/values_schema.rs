@@ -162,7 +162,12 @@ pub fn check(ws: &Workspace) -> Vec<Finding> {
 }
 
 fn load_schema(ws: &Workspace, repo: usize, dir: &str) -> Option<jsonschema::Validator> {
-    let path = ws.repos.get(repo)?.root.join(dir).join("values.schema.json");
+    let path = ws
+        .repos
+        .get(repo)?
+        .root
+        .join(dir)
+        .join("values.schema.json");
     let text = std::fs::read_to_string(path).ok()?;
     let schema: Value = serde_json::from_str(&text).ok()?;
     jsonschema::validator_for(&schema).ok()
@@ -177,7 +182,12 @@ fn check_release(
 ) {
     let cross = ws.cross();
     let occ = &cross.occurrences[h.occurrence];
-    let Some(hr_root) = ws.files[occ.file].stream.docs.get(occ.doc).map(|d| d.root()) else {
+    let Some(hr_root) = ws.files[occ.file]
+        .stream
+        .docs
+        .get(occ.doc)
+        .map(|d| d.root())
+    else {
         return;
     };
     let hr_name = occ.name.as_str();
@@ -187,7 +197,10 @@ fn check_release(
         .files
         .iter()
         .position(|f| f.file.repo == h.chart_repo && f.file.rel == chart_values);
-    for file in chart_values_file.into_iter().chain(h.values_files.iter().copied()) {
+    for file in chart_values_file
+        .into_iter()
+        .chain(h.values_files.iter().copied())
+    {
         if let Some(doc) = ws.files[file].stream.docs.first() {
             layered.layer(Origin {
                 file,

@@ -49,8 +49,9 @@ impl Rule for DuplicateObject {
                 })
                 .unwrap_or_default()
         };
-        // (later doc, first doc) → environments.
-        let mut pairs: BTreeMap<((usize, usize), (usize, usize)), Vec<&str>> = BTreeMap::new();
+        // (later doc, first doc) → environments; a doc is (file, index).
+        type Doc = (usize, usize);
+        let mut pairs: BTreeMap<(Doc, Doc), Vec<&str>> = BTreeMap::new();
         for ((env, ..), mut docs) in groups {
             if docs.len() < 2 {
                 continue;
