@@ -199,3 +199,80 @@ fn similar_names(cross: &CrossIndex, env: Option<&str>, r: &Reference<'_>) -> Ve
     names.dedup();
     names
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+
+    const APPS: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec:\n  path: ./apps\n  dependsOn:\n    - name: infra\n  sourceRef: {kind: GitRepository, name: flux-system}\n";
+    const RELEASE: &str = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web, namespace: apps}\nspec:\n  chart:\n    spec:\n      chart: web\n      sourceRef: {kind: HelmRepository, name: charts}\n  valuesFrom:\n    - kind: ConfigMap\n      name: web-values\n    - kind: Secret\n      name: web-secret\n      optional: true\n";
+
+    #[test]
+    fn reports_depends_on_chart_source_and_values_from() {
+        let f = run_rule(
+            RULE,
+            &[("clusters/dev/apps.yaml", APPS), ("apps/web.yaml", RELEASE)],
+            "",
+        );
+        assert_eq!(positions(&f), [(ID, 8, 47), (ID, 11, 13), (ID, 7, 13)]);
+        let paths: Vec<_> = f.iter().map(|f| (f.path.as_str(), f.span.start.line)).collect();
+        assert_eq!(
+            paths,
+            [("apps/web.yaml", 8), ("apps/web.yaml", 11), ("clusters/dev/apps.yaml", 7)]
+        );
+        assert!(f[2].message.contains("Kustomization 'flux-system/infra'"), "{}", f[2].message);
+        assert!(f[2].message.contains("environment dev"), "{}", f[2].message);
+    }
+
+    #[test]
+    fn defined_names_and_generated_configmaps_are_fine() {
+        let infra = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: infra, namespace: flux-system}\nspec:\n  path: ./infra\n  sourceRef: {kind: GitRepository, name: flux-system}\n";
+        let f = run_rule(
+            RULE,
+            &[
+                ("clusters/dev/apps.yaml", APPS),
+                ("clusters/dev/infra.yaml", infra),
+                ("infra/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n"),
+                ("apps/kustomization.yaml", "resources: [web.yaml, repo.yaml]\nconfigMapGenerator:\n  - name: web-values\n    namespace: apps\n    literals: [a=b]\n"),
+                ("apps/web.yaml", RELEASE),
+                ("apps/repo.yaml", "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: charts, namespace: apps}\nspec: {url: https://charts.example.com}\n"),
+            ],
+            "",
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn suggests_a_similar_name() {
+        let f = run_rule(
+            RULE,
+            &[
+                ("clusters/dev/apps.yaml", APPS),
+                ("clusters/dev/infra.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: infra-base, namespace: flux-system}\nspec:\n  path: ./\n  sourceRef: {kind: GitRepository, name: flux-system}\n"),
+            ],
+            "",
+        );
+        assert_eq!(positions(&f), [(ID, 7, 13)]);
+        assert!(f[0].message.contains("did you mean 'infra-base'"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn an_environment_with_an_unfollowed_registration_is_not_judged() {
+        let other = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-x, namespace: flux-system}\nspec: {url: https://example.com/x}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: x, namespace: flux-system}\nspec:\n  path: ./environments/dev/flux\n  sourceRef: {kind: GitRepository, name: k8s-x}\n";
+        let f = run_rule(
+            RULE,
+            &[("clusters/dev/apps.yaml", APPS), ("clusters/dev/x.yaml", other)],
+            "",
+        );
+        assert!(f.is_empty(), "{f:?}");
+        // A platform Kustomization's own sourceRef is always judged.
+        let broken = APPS.replace("name: flux-system}", "name: flux-sys}");
+        let f = run_rule(
+            RULE,
+            &[("clusters/dev/apps.yaml", &broken), ("clusters/dev/x.yaml", other)],
+            "",
+        );
+        assert_eq!(positions(&f), [(ID, 8, 42)]);
+    }
+}

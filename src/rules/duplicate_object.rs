@@ -92,3 +92,44 @@ impl Rule for DuplicateObject {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+
+    const REPO: &str = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: k8s-payments\n  namespace: flux-system\nspec: {interval: 1m}\n";
+
+    #[test]
+    fn reports_the_later_one_with_the_first_as_related() {
+        let f = run_rule(
+            RULE,
+            &[
+                ("clusters/dev/systems/a.yaml", REPO),
+                ("clusters/dev/systems/b.yaml", &format!("{REPO}---\n{REPO}")),
+            ],
+            "",
+        );
+        assert_eq!(positions(&f), [(ID, 4, 9), (ID, 11, 9)]);
+        assert!(f.iter().all(|f| f.path == "clusters/dev/systems/b.yaml"));
+        assert_eq!(f[0].related[0].path, "clusters/dev/systems/a.yaml");
+        assert_eq!(f[0].related[0].span.start.line, 4);
+    }
+
+    #[test]
+    fn other_environments_kinds_and_namespaces_are_not_duplicates() {
+        let f = run_rule(
+            RULE,
+            &[
+                ("clusters/dev/systems/a.yaml", REPO),
+                ("clusters/prod/systems/a.yaml", REPO),
+                ("clusters/dev/systems/b.yaml", &REPO.replace("GitRepository", "HelmRepository")),
+                ("clusters/dev/systems/c.yaml", &REPO.replace("namespace: flux-system", "namespace: other")),
+                ("apps/a.yaml", REPO),
+                ("apps/b.yaml", REPO),
+            ],
+            "",
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+}

@@ -109,3 +109,63 @@ impl Rule for EnvConsistency {
         report_issues(cx.workspace, ID, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+
+    const REPO: &str = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-orders, namespace: flux-system}\nspec:\n  ref:\n    branch: dev\n";
+
+    #[test]
+    fn reports_another_environments_branch_with_a_fix() {
+        let f = run_rule(RULE, &[("clusters/prod/systems/orders.yaml", REPO)], "");
+        assert_eq!(positions(&f), [(ID, 6, 13)]);
+        let fix = f[0].fix.as_ref().unwrap();
+        assert_eq!(fix.replacement, "master");
+        assert!(f[0].message.contains("prod tracks `master`"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn own_branch_unknown_branch_and_other_places_are_fine() {
+        let f = run_rule(
+            RULE,
+            &[
+                ("clusters/dev/systems/orders.yaml", REPO),
+                ("clusters/prod/systems/podinfo.yaml", &REPO.replace("dev", "main")),
+                ("environments/prod/flux/repo.yaml", REPO),
+            ],
+            "",
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn reports_a_path_into_another_environment() {
+        let ks = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: orders, namespace: flux-system}\nspec:\n  path: ./environments/dev/flux\n  sourceRef: {kind: GitRepository, name: k8s-orders}\n";
+        let f = run_rule(RULE, &[("clusters/prod/systems/orders.yaml", ks)], "");
+        assert_eq!(positions(&f), [(ID, 5, 9)]);
+        let f = run_rule(RULE, &[("clusters/dev/systems/orders.yaml", ks)], "");
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn reports_values_files_of_another_environment_across_files() {
+        let config = "systemRepos:\n  k8s-orders: .\n";
+        let reg = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-orders, namespace: flux-system}\nspec: {ref: {branch: dev}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: orders, namespace: flux-system}\nspec:\n  path: ./environments/dev/flux\n  sourceRef: {kind: GitRepository, name: k8s-orders}\n";
+        let hr = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: orders, namespace: flux-system}\nspec:\n  chart:\n    spec:\n      chart: ./chart\n      sourceRef: {kind: GitRepository, name: k8s-orders}\n      valuesFiles:\n        - ./environments/dev/values.yaml\n        - ./environments/prod/values.yaml\n";
+        let f = run_rule(
+            RULE,
+            &[
+                ("clusters/dev/systems/orders.yaml", reg),
+                ("environments/dev/flux/hr.yaml", hr),
+                ("environments/dev/values.yaml", "a: 1\n"),
+                ("environments/prod/values.yaml", "a: 2\n"),
+                ("chart/Chart.yaml", "name: c\n"),
+            ],
+            config,
+        );
+        assert_eq!(positions(&f), [(ID, 11, 11)]);
+        assert_eq!(f[0].path, "environments/dev/flux/hr.yaml");
+    }
+}

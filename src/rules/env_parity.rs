@@ -74,3 +74,39 @@ impl Rule for EnvParity {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+
+    fn ks(name: &str) -> String {
+        format!("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  path: ./x\n  sourceRef: {{kind: GitRepository, name: k8s-{name}}}\n")
+    }
+
+    #[test]
+    fn reports_the_later_environment() {
+        let (a, b) = (ks("orders"), ks("inventory"));
+        let f = run_rule(
+            RULE,
+            &[
+                ("clusters/experimental/systems/inventory.yaml", &b),
+                ("clusters/experimental/systems/orders.yaml", &a),
+                ("clusters/dev/systems/orders.yaml", &a),
+                ("clusters/prod/systems/inventory.yaml", &b),
+                ("clusters/prod/systems/orders.yaml", &a),
+            ],
+            "",
+        );
+        assert_eq!(positions(&f), [(ID, 4, 9)]);
+        assert_eq!(f[0].path, "clusters/prod/systems/inventory.yaml");
+        assert!(f[0].message.contains("not in `dev`"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn an_environment_without_registrations_is_not_compared() {
+        let a = ks("orders");
+        let f = run_rule(RULE, &[("clusters/prod/systems/orders.yaml", &a)], "");
+        assert!(f.is_empty(), "{f:?}");
+    }
+}

@@ -75,3 +75,77 @@ pub(crate) fn is_approved(config: &Config, reg: &Registration, root: NodeRef<'_>
         .and_then(|v| v.as_str())
         .is_some_and(|v| !matches!(v.trim(), "" | "false" | "False" | "no"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+
+    const REG: &str = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-legacy, namespace: flux-system}\nspec: {ref: {branch: dev}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: legacy\n  namespace: flux-system\nspec:\n  path: ./environments/dev/flux\n  sourceRef: {kind: GitRepository, name: k8s-legacy}\n";
+    const ROLE: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\n";
+    const CONFIG: &str = "systemRepos:\n  k8s-legacy: .\n";
+
+    #[test]
+    fn reports_unapproved_pattern_c_at_the_path() {
+        let f = run_rule(
+            RULE,
+            &[("clusters/dev/systems/legacy.yaml", REG), ("environments/dev/flux/role.yaml", ROLE)],
+            CONFIG,
+        );
+        assert_eq!(positions(&f), [(ID, 12, 9)]);
+    }
+
+    #[test]
+    fn approval_by_config_or_annotation() {
+        for config in [
+            format!("{CONFIG}patternC:\n  approved: [legacy]\n"),
+            format!("{CONFIG}patternC:\n  approved: [k8s-legacy]\n"),
+        ] {
+            let f = run_rule(
+                RULE,
+                &[("clusters/dev/systems/legacy.yaml", REG), ("environments/dev/flux/role.yaml", ROLE)],
+                &config,
+            );
+            assert!(f.is_empty(), "{f:?}");
+        }
+        let annotated = REG.replace(
+            "  namespace: flux-system\nspec:",
+            "  namespace: flux-system\n  annotations:\n    gitops-lint.io/pattern-c-approval: PLAT-1\nspec:",
+        );
+        let f = run_rule(
+            RULE,
+            &[("clusters/dev/systems/legacy.yaml", &annotated), ("environments/dev/flux/role.yaml", ROLE)],
+            CONFIG,
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn helm_releases_on_own_or_central_chart_are_not_pattern_c() {
+        let hr = |chart: &str, source: &str| {
+            format!("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: app, namespace: flux-system}}\nspec:\n  chart:\n    spec:\n      chart: {chart}\n      sourceRef: {{kind: GitRepository, name: {source}}}\n")
+        };
+        let charts = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-platform-charts, namespace: flux-system}\nspec: {ref: {branch: dev}}\n";
+        let config = format!("{CONFIG}  k8s-platform-charts: .\n");
+        for (chart, source, fires) in [
+            ("./own", "k8s-legacy", false),
+            ("./platform-app-chart", "k8s-platform-charts", false),
+            ("./other-chart", "k8s-platform-charts", true),
+        ] {
+            let text = hr(chart, source);
+            let f = run_rule(
+                RULE,
+                &[
+                    ("clusters/dev/systems/legacy.yaml", REG),
+                    ("clusters/dev/systems/charts.yaml", charts),
+                    ("environments/dev/flux/hr.yaml", &text),
+                    ("own/Chart.yaml", "name: own\n"),
+                    ("platform-app-chart/Chart.yaml", "name: p\n"),
+                    ("other-chart/Chart.yaml", "name: o\n"),
+                ],
+                &config,
+            );
+            assert_eq!(!f.is_empty(), fires, "{chart}: {f:?}");
+        }
+    }
+}

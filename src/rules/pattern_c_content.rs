@@ -63,3 +63,38 @@ impl Rule for PatternCContent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+
+    const REG: &str = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-legacy, namespace: flux-system}\nspec: {ref: {branch: dev}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: legacy, namespace: flux-system}\nspec:\n  path: ./environments/dev/flux\n  sourceRef: {kind: GitRepository, name: k8s-legacy}\n";
+
+    #[test]
+    fn reports_workloads_at_their_kind() {
+        let f = run_rule(
+            RULE,
+            &[
+                ("clusters/dev/systems/legacy.yaml", REG),
+                ("environments/dev/flux/app.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n---\napiVersion: batch/v1\nkind:   CronJob\nmetadata: {name: nightly}\n"),
+            ],
+            "systemRepos:\n  k8s-legacy: .\n",
+        );
+        assert_eq!(positions(&f), [(ID, 6, 9)]);
+        assert!(f[0].message.contains("CronJob 'nightly'"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn unresolved_registrations_and_unreached_workloads_are_not_judged() {
+        let f = run_rule(
+            RULE,
+            &[
+                ("clusters/dev/systems/legacy.yaml", REG),
+                ("environments/dev/flux/app.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"),
+            ],
+            "",
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+}
