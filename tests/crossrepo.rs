@@ -518,3 +518,69 @@ fn corpus_gets_no_invented_errors() {
         assert!(ours.is_empty(), "{}: {ours:#?}", repo.display());
     }
 }
+
+/// HelmRelease values are layered as Helm layers them (chart values.yaml <
+/// valuesFiles in order < spec.values, `null` deletes) and each violation is
+/// reported where the offending value was written.
+#[test]
+fn values_schema_reports_where_each_value_was_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files: &[(&str, &str)] = &[
+        (".gitops-lint.yaml", "systemRepos:\n  k8s-app: .\n"),
+        (
+            "clusters/dev/app.yaml",
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-app, namespace: flux-system}\nspec: {ref: {branch: dev}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app, namespace: flux-system}\nspec:\n  path: ./environments/dev/flux\n  sourceRef: {kind: GitRepository, name: k8s-app}\n",
+        ),
+        ("chart/Chart.yaml", "apiVersion: v2\nname: chart\nversion: 1.0.0\n"),
+        ("chart/values.yaml", "replicas: 1\nport: 80\nmode: fast\n"),
+        ("environments/dev/values.yaml", "replicas: many\nport: null\n"),
+        (
+            "environments/dev/flux/hr.yaml",
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app, namespace: flux-system}\nspec:\n  chart:\n    spec:\n      chart: ./chart\n      sourceRef: {kind: GitRepository, name: k8s-app}\n      valuesFiles: [./chart/values.yaml, ./environments/dev/values.yaml]\n  values:\n    mode: slow\n    extra: 1\n    owner: \"${OWNER}\"\n",
+        ),
+    ];
+    for (path, text) in files {
+        let p = tmp.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::write(
+        tmp.path().join("chart/values.schema.json"),
+        r#"{"type": "object", "required": ["port"], "additionalProperties": false,
+            "properties": {"replicas": {"type": "integer"}, "port": {"type": "integer"},
+                           "mode": {"enum": ["fast"]}, "owner": {"pattern": "^[a-z]+$"}}}"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gitops-lint"))
+        .current_dir(tmp.path())
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, u64, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "schema")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            // `port` deleted by `null`, then required: at the `values:` key.
+            ("environments/dev/flux/hr.yaml".to_string(), 10, 3),
+            // `mode: slow` from spec.values.
+            ("environments/dev/flux/hr.yaml".to_string(), 11, 11),
+            // `extra` not allowed: at its key.
+            ("environments/dev/flux/hr.yaml".to_string(), 12, 5),
+            // `replicas: many` from the env values file.
+            ("environments/dev/values.yaml".to_string(), 1, 11),
+        ]
+    );
+}
