@@ -29,7 +29,11 @@ enum Command {
     /// Check repositories (the default command).
     Check(Box<CheckArgs>),
     /// List every rule: id, default severity, category, fixable, summary.
-    Rules,
+    Rules {
+        /// Print a Markdown table (the README's rule table is this output).
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Show a rule's documentation.
     Explain {
         /// The rule id, e.g. prune-enabled.
@@ -119,7 +123,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check(*args),
-        Command::Rules => rules(),
+        Command::Rules { markdown } => rules(markdown),
         Command::Explain { rule } => explain(&rule),
         Command::Init { force } => init(force),
     }
@@ -185,7 +189,11 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn rules() -> ExitCode {
+fn rules(markdown: bool) -> ExitCode {
+    if markdown {
+        print!("{}", docs::markdown_table());
+        return ExitCode::SUCCESS;
+    }
     let all = docs::all();
     let width = all.iter().map(|d| d.id.len()).max().unwrap_or(10);
     let mut out = format!(
