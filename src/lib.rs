@@ -17,11 +17,13 @@ pub mod lint;
 pub mod load;
 pub mod objects;
 pub mod report;
+pub mod resolve;
 pub mod rules;
 pub mod schema;
 pub mod source;
 pub mod urls;
 pub mod values;
+pub mod values_schema;
 pub mod yaml;
 
 pub use finding::{Finding, Severity};

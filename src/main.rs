@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check repositories (the default command).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule: id, default severity, category, fixable, summary.
     Rules {
         /// Print a Markdown table (the README's rule table is this output).
@@ -64,6 +64,13 @@ struct CheckArgs {
     /// Local checkout of a system repository: NAME is its GitRepository name.
     #[arg(long = "system-repo", value_name = "NAME=DIR", value_parser = parse_system_repo)]
     system_repos: Vec<(String, PathBuf)>,
+    /// The platform repository, as context when checking a system repository.
+    #[arg(long = "platform-repo", value_name = "DIR")]
+    platform_repo: Option<PathBuf>,
+    /// Report only findings in files changed since this Git revision (and
+    /// findings they cause elsewhere); the whole repository is still read.
+    #[arg(long = "changed-since", value_name = "REV")]
+    changed_since: Option<String>,
     /// Kubernetes version whose schemas are used, e.g. 1.33.
     #[arg(long, value_name = "X.Y")]
     kubernetes_version: Option<String>,
@@ -115,7 +122,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules { markdown } => rules(markdown),
         Command::Explain { rule } => explain(&rule),
         Command::Init { force } => init(force),
@@ -132,6 +139,8 @@ fn check(args: CheckArgs) -> ExitCode {
         paths: args.paths,
         config: args.config,
         system_repos: args.system_repos,
+        platform_repo: args.platform_repo,
+        changed_since: args.changed_since,
         kubernetes_version: args.kubernetes_version,
         selection: Selection {
             select: args.select,

@@ -89,5 +89,8 @@ fn examples_fire_and_fixed_versions_do_not() {
         checked += 1;
     }
     assert!(failures.is_empty(), "{failures:#?}");
-    assert!(checked >= RULES.len(), "only {checked} docs checked");
+    // Two implementations may share an id (`schema`: manifests and
+    // HelmRelease values); each id has one doc.
+    let ids: std::collections::BTreeSet<&str> = RULES.iter().map(|r| r.id()).collect();
+    assert!(checked >= ids.len(), "only {checked} docs checked");
 }
