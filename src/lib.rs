@@ -15,6 +15,7 @@ pub mod load;
 pub mod objects;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod source;
 pub mod yaml;
 
