@@ -2,9 +2,11 @@
 //! what environment each file belongs to.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use crate::config::Config;
 use crate::load::ParsedFile;
+use crate::schema::SchemaStore;
 
 /// A repository taking part in a run.
 #[derive(Debug, Clone)]
@@ -22,9 +24,28 @@ pub struct Workspace {
     /// Sorted by repository, then path.
     pub files: Vec<ParsedFile>,
     pub config: Config,
+    /// The run's schemas, built on first use (see [`Workspace::schemas`]).
+    pub schemas: OnceLock<SchemaStore>,
 }
 
 impl Workspace {
+    pub fn new(repos: Vec<Repo>, files: Vec<ParsedFile>, config: Config) -> Workspace {
+        Workspace {
+            repos,
+            files,
+            config,
+            schemas: OnceLock::new(),
+        }
+    }
+
+    /// The schemas documents are validated against: built-ins for the
+    /// configured Kubernetes version, Flux, imported schemas and the CRDs in
+    /// the workspace. Built once, on first use, shared by every rule.
+    pub fn schemas(&self) -> &SchemaStore {
+        self.schemas
+            .get_or_init(|| SchemaStore::for_workspace(self))
+    }
+
     /// The environment a file belongs to, from where it lives:
     /// `clusters/<env>/…` in a platform repo, `environments/<env>/…` in a
     /// system repo, for environments the config knows.

@@ -97,11 +97,7 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         sources.extend(files);
     }
     let files: Vec<ParsedFile> = sources.into_par_iter().map(load::load).collect();
-    let workspace = Workspace {
-        repos,
-        files,
-        config,
-    };
+    let workspace = Workspace::new(repos, files, config);
 
     let cx = RunContext {
         config: &workspace.config,

@@ -47,7 +47,12 @@ fn upstream_schema(dir: &Path, k: &FluxKind) -> Value {
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let stream = gitops_lint::yaml::parse(&text, &LineIndex::new(&text));
-    assert!(stream.errors.is_empty(), "{}: {:?}", path.display(), stream.errors);
+    assert!(
+        stream.errors.is_empty(),
+        "{}: {:?}",
+        path.display(),
+        stream.errors
+    );
     let crd = to_json(stream.docs[0].root(), Typing::Core);
     assert_eq!(crd["spec"]["names"]["kind"], k.kind, "{}", path.display());
     let versions = crd["spec"]["versions"].as_array().expect("versions");

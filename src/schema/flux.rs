@@ -60,25 +60,105 @@ macro_rules! kind {
 /// Every embedded kind, at the versions served by the Flux 2.9 line and
 /// Flux Operator v0.58 (the only versions those releases serve).
 pub const KINDS: &[FluxKind] = &[
-    kind!("source.toolkit.fluxcd.io", "v1", "GitRepository", "gitrepositories"),
-    kind!("source.toolkit.fluxcd.io", "v1", "OCIRepository", "ocirepositories"),
-    kind!("source.toolkit.fluxcd.io", "v1", "HelmRepository", "helmrepositories"),
+    kind!(
+        "source.toolkit.fluxcd.io",
+        "v1",
+        "GitRepository",
+        "gitrepositories"
+    ),
+    kind!(
+        "source.toolkit.fluxcd.io",
+        "v1",
+        "OCIRepository",
+        "ocirepositories"
+    ),
+    kind!(
+        "source.toolkit.fluxcd.io",
+        "v1",
+        "HelmRepository",
+        "helmrepositories"
+    ),
     kind!("source.toolkit.fluxcd.io", "v1", "HelmChart", "helmcharts"),
     kind!("source.toolkit.fluxcd.io", "v1", "Bucket", "buckets"),
-    kind!("source.toolkit.fluxcd.io", "v1", "ExternalArtifact", "externalartifacts"),
-    kind!("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations"),
-    kind!("helm.toolkit.fluxcd.io", "v2", "HelmRelease", "helmreleases"),
-    kind!("notification.toolkit.fluxcd.io", "v1beta3", "Provider", "providers"),
-    kind!("notification.toolkit.fluxcd.io", "v1beta3", "Alert", "alerts"),
-    kind!("notification.toolkit.fluxcd.io", "v1", "Receiver", "receivers"),
-    kind!("image.toolkit.fluxcd.io", "v1", "ImageRepository", "imagerepositories"),
-    kind!("image.toolkit.fluxcd.io", "v1", "ImagePolicy", "imagepolicies"),
-    kind!("image.toolkit.fluxcd.io", "v1", "ImageUpdateAutomation", "imageupdateautomations"),
-    kind!("source.extensions.fluxcd.io", "v1beta1", "ArtifactGenerator", "artifactgenerators"),
-    kind!("fluxcd.controlplane.io", "v1", "FluxInstance", "fluxinstances"),
+    kind!(
+        "source.toolkit.fluxcd.io",
+        "v1",
+        "ExternalArtifact",
+        "externalartifacts"
+    ),
+    kind!(
+        "kustomize.toolkit.fluxcd.io",
+        "v1",
+        "Kustomization",
+        "kustomizations"
+    ),
+    kind!(
+        "helm.toolkit.fluxcd.io",
+        "v2",
+        "HelmRelease",
+        "helmreleases"
+    ),
+    kind!(
+        "notification.toolkit.fluxcd.io",
+        "v1beta3",
+        "Provider",
+        "providers"
+    ),
+    kind!(
+        "notification.toolkit.fluxcd.io",
+        "v1beta3",
+        "Alert",
+        "alerts"
+    ),
+    kind!(
+        "notification.toolkit.fluxcd.io",
+        "v1",
+        "Receiver",
+        "receivers"
+    ),
+    kind!(
+        "image.toolkit.fluxcd.io",
+        "v1",
+        "ImageRepository",
+        "imagerepositories"
+    ),
+    kind!(
+        "image.toolkit.fluxcd.io",
+        "v1",
+        "ImagePolicy",
+        "imagepolicies"
+    ),
+    kind!(
+        "image.toolkit.fluxcd.io",
+        "v1",
+        "ImageUpdateAutomation",
+        "imageupdateautomations"
+    ),
+    kind!(
+        "source.extensions.fluxcd.io",
+        "v1beta1",
+        "ArtifactGenerator",
+        "artifactgenerators"
+    ),
+    kind!(
+        "fluxcd.controlplane.io",
+        "v1",
+        "FluxInstance",
+        "fluxinstances"
+    ),
     kind!("fluxcd.controlplane.io", "v1", "FluxReport", "fluxreports"),
-    kind!("fluxcd.controlplane.io", "v1", "ResourceSet", "resourcesets"),
-    kind!("fluxcd.controlplane.io", "v1", "ResourceSetInputProvider", "resourcesetinputproviders"),
+    kind!(
+        "fluxcd.controlplane.io",
+        "v1",
+        "ResourceSet",
+        "resourcesets"
+    ),
+    kind!(
+        "fluxcd.controlplane.io",
+        "v1",
+        "ResourceSetInputProvider",
+        "resourcesetinputproviders"
+    ),
 ];
 
 /// Looks a kind up by group and kind name.
@@ -120,11 +200,16 @@ mod tests {
     fn kinds_are_unique() {
         for (i, a) in KINDS.iter().enumerate() {
             assert!(
-                KINDS[i + 1..].iter().all(|b| (a.group, a.kind) != (b.group, b.kind)),
+                KINDS[i + 1..]
+                    .iter()
+                    .all(|b| (a.group, a.kind) != (b.group, b.kind)),
                 "{} listed twice",
                 a.kind
             );
         }
-        assert_eq!(find("helm.toolkit.fluxcd.io", "HelmRelease").map(|k| k.version), Some("v2"));
+        assert_eq!(
+            find("helm.toolkit.fluxcd.io", "HelmRelease").map(|k| k.version),
+            Some("v2")
+        );
     }
 }

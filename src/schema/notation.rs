@@ -118,7 +118,9 @@ impl Ctx {
     fn object(&self, m: &Map<String, Value>, depth: usize, path: &str) -> Result<Value, String> {
         let mut out = if let Some(items) = m.get("$items") {
             if let Some(k) = m.keys().find(|k| !k.starts_with('$')) {
-                return Err(format!("{path}: `$items` mapping cannot have property `{k}`"));
+                return Err(format!(
+                    "{path}: `$items` mapping cannot have property `{k}`"
+                ));
             }
             array(self.schema(items, depth + 1, &format!("{path}[]"))?)
         } else if let Some(base) = m.get("$type") {
@@ -262,7 +264,9 @@ fn rules(v: &Value, path: &str) -> Result<Value, String> {
         let rule = item.get("rule").and_then(Value::as_str);
         let message = item.get("message").and_then(Value::as_str);
         let (Some(rule), Some(message)) = (rule, message) else {
-            return Err(format!("{path}: each rule needs `rule` and `message` strings"));
+            return Err(format!(
+                "{path}: each rule needs `rule` and `message` strings"
+            ));
         };
         if let Some(extra) = item
             .as_object()
@@ -446,7 +450,9 @@ mod tests {
 
     #[test]
     fn errors_are_reported_not_panicked() {
-        assert!(expand(SHARED, "spec: Nope\n").unwrap_err().contains("unknown type `Nope`"));
+        assert!(expand(SHARED, "spec: Nope\n")
+            .unwrap_err()
+            .contains("unknown type `Nope`"));
         assert!(expand(SHARED, "spec: string bogus\n").is_err());
         assert!(expand(SHARED, "spec: '[string'\n").is_err());
         assert!(expand(SHARED, "spec:\n  - a\n  - b\n").is_err());
