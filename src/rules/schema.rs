@@ -144,6 +144,12 @@ spec:
     }
 
     #[test]
+    fn missing_prune_is_left_to_prune_enabled() {
+        let f = run(&[("ks.yaml", &KS.replace("  prune: true\n", ""))]);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
     fn bad_enum_value_lists_the_allowed_ones() {
         let f = run(&[("git.yaml", &GIT.replace("provider: azure", "provider: Azure"))]);
         assert_eq!(positions(&f), [(ID, 11, 13)]);

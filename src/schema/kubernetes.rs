@@ -33,7 +33,7 @@ pub const DEFAULT_VERSION: &str = "1.33";
 /// The draft the embedded schemas are written in.
 pub const SCHEMA_DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
-const PACKED: [&[u8]; 5] = [
+const PACKED: [&[u8]; VERSIONS.len()] = [
     include_bytes!("../../schemas/kubernetes/k8s-1.31.json.gz"),
     include_bytes!("../../schemas/kubernetes/k8s-1.32.json.gz"),
     include_bytes!("../../schemas/kubernetes/k8s-1.33.json.gz"),
@@ -116,8 +116,8 @@ pub fn load(version: &str) -> Option<Arc<KubeSchemas>> {
 /// Like [`load`], but reports a decoding failure of the embedded data (which
 /// the unit tests rule out) instead of folding it into `None`.
 pub fn try_load(version: &str) -> Result<Option<Arc<KubeSchemas>>, SchemaError> {
-    static CACHE: [OnceLock<Result<Arc<KubeSchemas>, SchemaError>>; 5] =
-        [const { OnceLock::new() }; 5];
+    static CACHE: [OnceLock<Result<Arc<KubeSchemas>, SchemaError>>; VERSIONS.len()] =
+        [const { OnceLock::new() }; VERSIONS.len()];
     let Some(version) = resolve_version(version) else {
         return Ok(None);
     };
@@ -490,6 +490,21 @@ mod tests {
         assert!(load("1.30").is_none());
         assert!(load("banana").is_none());
         assert!(load("1.3").is_none());
+    }
+
+    #[test]
+    fn shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<KubeSchemas>();
+        assert_send_sync::<RemovedApi>();
+        let handles: Vec<_> = (0..2)
+            .map(|_| std::thread::spawn(|| load("1.32").map(|s| Arc::as_ptr(&s) as usize)))
+            .collect();
+        let ptrs: Vec<_> = handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect();
+        assert!(ptrs[0].is_some() && ptrs[0] == ptrs[1]);
     }
 
     #[test]

@@ -106,7 +106,8 @@ pub fn check(
             }
         }
     }
-    let raw = reduce(raw, opts);
+    let mut raw = reduce(raw, opts);
+    raw.retain(|r| !reported_elsewhere(meta, r));
     let mut problems: Vec<Problem> = raw.iter().flat_map(|r| cx.problems(r)).collect();
     if !opts.partial {
         problems.extend(cx.cel(&instance, &raw));
@@ -247,6 +248,14 @@ fn is_scp_url(v: &Value) -> bool {
 
 fn is_prefix(prefix: &[String], path: &[String]) -> bool {
     path.len() >= prefix.len() && path[..prefix.len()] == *prefix
+}
+
+/// Problems a dedicated rule reports better (one finding, not two): a
+/// Kustomization without `spec.prune` is `prune-enabled`'s.
+fn reported_elsewhere(meta: &ObjectMeta, r: &Raw) -> bool {
+    matches!(&r.kind, RawKind::Required(p) if p == "prune")
+        && r.path == ["spec"]
+        && meta.is(crate::objects::KUSTOMIZE_GROUP, "Kustomization")
 }
 
 /// One problem per cause.
