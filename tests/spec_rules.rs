@@ -1,0 +1,31 @@
+//! Every rule id in SPEC.md's table has a doc in `rules/`, an
+//! implementation, and the documented default severity.
+
+use std::path::Path;
+
+use gitops_lint::check::docs;
+
+#[test]
+fn every_spec_rule_is_documented_and_implemented() {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/SPEC.md");
+    let Ok(text) = std::fs::read_to_string(&spec) else {
+        eprintln!("skipping: {} is absent", spec.display());
+        return;
+    };
+    let implemented: Vec<&str> = gitops_lint::rules::RULES.iter().map(|r| r.id()).collect();
+    let mut rows = 0;
+    for line in text.lines() {
+        // | `prune-enabled` | error | what it catches |
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 4 || !cells[1].starts_with('`') {
+            continue;
+        }
+        let id = cells[1].trim_matches('`');
+        let severity = cells[2];
+        rows += 1;
+        let doc = docs::doc(id).unwrap_or_else(|| panic!("no rules/{id}.md"));
+        assert_eq!(doc.severity.as_str(), severity, "{id}: default severity");
+        assert!(implemented.contains(&id), "{id} has no implementation");
+    }
+    assert!(rows >= 23, "found only {rows} rule rows in SPEC.md");
+}
