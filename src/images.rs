@@ -2,6 +2,7 @@
 //! in Helm values trees, and layering values (chart defaults < values files
 //! < `spec.values`) so rules judge the image a release really runs.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::yaml::scalar::{Typed, Typing};
@@ -288,9 +289,13 @@ enum Spec<'a> {
     Fields(Fields<'a>),
 }
 
+/// A key path in a values tree: keys borrowed from the tree, `[i]` for
+/// sequence items (cheap to clone while walking).
+type KeyPath<'a> = Vec<Cow<'a, str>>;
+
 #[derive(Debug, Clone)]
 struct Site<'a> {
-    path: Vec<String>,
+    path: KeyPath<'a>,
     key: SetAt<'a>,
     spec: Spec<'a>,
 }
@@ -328,12 +333,12 @@ pub fn effective_images<'a>(layers: &[NodeRef<'a>]) -> Vec<ValuesImage<'a>> {
     let mut sites: Vec<Site<'a>> = Vec::new();
     let mut global_registry: Option<Part<'a>> = None;
     for (layer, root) in layers.iter().enumerate() {
-        let mut stack: Vec<(NodeRef<'a>, Vec<String>)> = vec![(*root, Vec::new())];
+        let mut stack: Vec<(NodeRef<'a>, KeyPath<'a>)> = vec![(*root, Vec::new())];
         while let Some((node, path)) = stack.pop() {
             if node.is_seq() {
                 for (i, item) in node.items().enumerate() {
                     let mut p = path.clone();
-                    p.push(format!("[{i}]"));
+                    p.push(Cow::Owned(format!("[{i}]")));
                     replace_below(&mut sites, &p, item);
                     stack.push((item, p));
                 }
@@ -342,7 +347,7 @@ pub fn effective_images<'a>(layers: &[NodeRef<'a>]) -> Vec<ValuesImage<'a>> {
             for (k, v) in node.entries() {
                 let Some(key) = k.as_str() else { continue };
                 let mut p = path.clone();
-                p.push(key.to_string());
+                p.push(Cow::Borrowed(key));
                 let at = SetAt { layer, node: v };
                 if key == "imageRegistry" && path.len() == 1 && path[0] == "global" {
                     global_registry = string_value(v).map(|value| Part { value, at });
@@ -368,7 +373,7 @@ pub fn effective_images<'a>(layers: &[NodeRef<'a>]) -> Vec<ValuesImage<'a>> {
 
 /// A layer setting `path` to something other than a mapping replaces all
 /// that earlier layers set below it.
-fn replace_below(sites: &mut Vec<Site<'_>>, path: &[String], value: NodeRef<'_>) {
+fn replace_below(sites: &mut Vec<Site<'_>>, path: &[Cow<'_, str>], value: NodeRef<'_>) {
     if !value.is_map() {
         sites.retain(|s| !(s.path.len() > path.len() && s.path.starts_with(path)));
     }
@@ -379,7 +384,7 @@ type ValueReader<'a> = fn(NodeRef<'a>) -> Option<&'a str>;
 
 fn set_site<'a>(
     sites: &mut Vec<Site<'a>>,
-    path: Vec<String>,
+    path: KeyPath<'a>,
     key: SetAt<'a>,
     value: NodeRef<'a>,
     layer: usize,

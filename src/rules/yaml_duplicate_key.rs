@@ -3,10 +3,9 @@
 //! YAML spec forbids it), so the manifest means different things to different
 //! tools. Reported at the second occurrence.
 
-use std::collections::HashMap;
-
 use crate::check::{DocContext, Rule};
-use crate::finding::{Findings, Related};
+use crate::finding::{Finding, Findings, Related};
+use crate::source::Span;
 use crate::yaml::{NodeKind, NodeRef};
 
 pub(crate) static RULE: &dyn Rule = &YamlDuplicateKey;
@@ -30,42 +29,43 @@ impl Rule for YamlDuplicateKey {
             if entries.len() < 2 {
                 continue;
             }
-            let mut seen: HashMap<&str, NodeRef<'_>> = HashMap::with_capacity(entries.len());
-            for e in entries {
-                let key = NodeRef { doc: cx.doc, id: e.key };
-                let Some(name) = key.as_scalar().map(|s| s.value.as_str()) else {
-                    continue;
-                };
-                if name == "<<" {
-                    continue;
-                }
-                match seen.get(name) {
-                    Some(first) => {
-                        let first_span = first.span();
-                        out.push(
-                            cx.finding(
-                                ID,
-                                key.span(),
-                                format!(
-                                    "duplicate key `{name}` (first defined at line {}); Kubernetes keeps the last value, other tools the first",
-                                    first_span.start.line
-                                ),
-                            )
-                            .with_help("remove one of the two keys, or merge their values")
-                            .with_related(Related {
-                                path: cx.file.path().to_string(),
-                                span: first_span,
-                                message: format!("`{name}` first defined here"),
-                            }),
-                        );
-                    }
-                    None => {
-                        seen.insert(name, key);
-                    }
+            // Sorting (name, position) groups equal keys without hashing:
+            // most mappings are small, and this runs on every one of them.
+            let mut keys: Vec<(&str, usize)> = entries
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| match &cx.doc.node(e.key).kind {
+                    NodeKind::Scalar(s) if s.value != "<<" => Some((s.value.as_str(), i)),
+                    _ => None,
+                })
+                .collect();
+            keys.sort_unstable();
+            for group in keys.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+                let first = NodeRef { doc: cx.doc, id: entries[group[0].1].key }.span();
+                for &(name, i) in &group[1..] {
+                    let key = NodeRef { doc: cx.doc, id: entries[i].key };
+                    out.push(duplicate(cx, name, key, first));
                 }
             }
         }
     }
+}
+
+fn duplicate(cx: &DocContext<'_>, name: &str, key: NodeRef<'_>, first: Span) -> Finding {
+    cx.finding(
+        ID,
+        key.span(),
+        format!(
+            "duplicate key `{name}` (first defined at line {}); Kubernetes keeps the last value, other tools the first",
+            first.start.line
+        ),
+    )
+    .with_help("remove one of the two keys, or merge their values")
+    .with_related(Related {
+        path: cx.file.path().to_string(),
+        span: first,
+        message: format!("`{name}` first defined here"),
+    })
 }
 
 #[cfg(test)]
