@@ -16,6 +16,7 @@ pub mod kustomize;
 pub mod lint;
 pub mod load;
 pub mod objects;
+pub mod redact;
 pub mod report;
 pub mod resolve;
 pub mod rules;

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -11,9 +12,12 @@ use rayon::prelude::*;
 use crate::check::{self, RunContext, Selection};
 use crate::config::{self, Config, ConfigError};
 use crate::discover::{self, SourceFile};
+use crate::finding::Finding;
 use crate::index::{Repo, Workspace};
 use crate::load::{self, ParsedFile};
+use crate::redact;
 use crate::report::Report;
+use crate::source::SourceText;
 
 /// Worker threads get a large stack: YAML and schema trees are walked
 /// recursively (bounded by the loader's depth limit).
@@ -126,7 +130,7 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         .files
         .iter()
         .filter(|f| in_scope.contains(&f.file.display))
-        .map(|f| (f.file.display.clone(), f.source.clone()))
+        .map(|f| (f.file.display.clone(), shown_source(f, &findings)))
         .collect();
     let report = Report {
         findings,
@@ -140,6 +144,19 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     // (a CLI process exits before that thread is done).
     std::thread::spawn(move || drop(workspace));
     Ok(report)
+}
+
+/// A file's text as reporters may show it: secret values and URL
+/// credentials masked, plus anything a finding asked to hide.
+fn shown_source(file: &ParsedFile, findings: &[Finding]) -> Arc<SourceText> {
+    let mut spans = redact::sensitive_spans(file);
+    spans.extend(
+        findings
+            .iter()
+            .filter(|f| f.path == file.file.display)
+            .flat_map(|f| f.redact.iter().copied()),
+    );
+    redact::mask(&file.source, &spans)
 }
 
 /// The given paths, made absolute and checked to exist.

@@ -287,3 +287,29 @@ fn init_writes_a_config_check_accepts() {
     assert_eq!(run_in(dir.path(), &["init"]).status.code(), Some(2));
     assert_eq!(run_in(dir.path(), &["check"]).status.code(), Some(0));
 }
+
+#[test]
+fn secret_values_never_appear_in_any_format_whatever_rules_run() {
+    let dir = repo(&[(
+        "app.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nimmutable: yes\nstringData:\n  password: hunter2-secret\n  user: admin\n---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: r\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://bob:tok3n-value@dev.azure.com/org/p/_git/r\n  ref: {branch: main}\n  provider: azure\n  unknownField: yes\n",
+    )]);
+    let formats = ["human", "json"];
+    for ignore in ["", "plaintext-secret,static-credentials"] {
+        for format in formats {
+            let mut args = vec!["check", "--format", format];
+            if !ignore.is_empty() {
+                args.extend(["--ignore", ignore]);
+            }
+            let out = run_in(dir.path(), &args);
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains("yaml-truthy"), "{format}: {text}");
+            for secret in ["hunter2-secret", "tok3n-value"] {
+                assert!(
+                    !text.contains(secret),
+                    "{format} (ignoring {ignore}) shows {secret}:\n{text}"
+                );
+            }
+        }
+    }
+}

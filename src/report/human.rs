@@ -34,7 +34,12 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
         .with_links(false)
         .with_context_lines(2);
     let findings: Vec<&Finding> = report.active().collect();
-    let sources = redacted_sources(report);
+    // Sources are already masked (see `crate::redact`).
+    let sources: HashMap<&str, &Arc<SourceText>> = report
+        .sources
+        .iter()
+        .map(|(p, s)| (p.as_str(), s))
+        .collect();
     let rendered: Vec<String> = findings
         .par_iter()
         .map(|f| render_one(&handler, &sources, f))
@@ -44,47 +49,9 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
     out
 }
 
-/// The report's sources with every span a finding redacts (suppressed ones
-/// too) overwritten by `*`, byte for byte, so offsets and lines still hold.
-fn redacted_sources(report: &Report) -> HashMap<&str, Arc<SourceText>> {
-    let mut masks: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-    for f in &report.findings {
-        for span in &f.redact {
-            masks
-                .entry(f.path.as_str())
-                .or_default()
-                .push((span.start.offset, span.end.offset));
-        }
-    }
-    report
-        .sources
-        .iter()
-        .map(|(path, source)| {
-            let source = match masks.get(path.as_str()) {
-                Some(ranges) => {
-                    let mut bytes = source.text.as_bytes().to_vec();
-                    for &(start, end) in ranges {
-                        let end = end.min(bytes.len());
-                        for b in bytes.get_mut(start.min(end)..end).into_iter().flatten() {
-                            if *b != b'\n' && *b != b'\r' {
-                                *b = b'*';
-                            }
-                        }
-                    }
-                    // Spans start and end on character boundaries, so the
-                    // text stays valid UTF-8 of the same length.
-                    SourceText::new(String::from_utf8_lossy(&bytes).into_owned())
-                }
-                None => source.clone(),
-            };
-            (path.as_str(), source)
-        })
-        .collect()
-}
-
 fn render_one(
     handler: &GraphicalReportHandler,
-    sources: &HashMap<&str, Arc<SourceText>>,
+    sources: &HashMap<&str, &Arc<SourceText>>,
     f: &Finding,
 ) -> String {
     let source = sources.get(f.path.as_str());
