@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -31,6 +33,29 @@ pub struct Options {
     pub selection: Selection,
     /// Worker threads (`None`: all cores).
     pub jobs: Option<usize>,
+    /// Counters a caller may watch while the run goes on (the CLI's progress
+    /// line).
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// How far a run has got: files found, files and documents loaded. Updated
+/// from the worker threads; read at any time.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub files_total: AtomicUsize,
+    pub files: AtomicUsize,
+    pub documents: AtomicUsize,
+}
+
+impl Progress {
+    /// (files loaded, files found, documents loaded).
+    pub fn snapshot(&self) -> (usize, usize, usize) {
+        (
+            self.files.load(Ordering::Relaxed),
+            self.files_total.load(Ordering::Relaxed),
+            self.documents.load(Ordering::Relaxed),
+        )
+    }
 }
 
 #[derive(Debug)]
@@ -96,7 +121,22 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         }
         sources.extend(files);
     }
-    let files: Vec<ParsedFile> = sources.into_par_iter().map(load::load).collect();
+    let progress = opts.progress.as_deref();
+    if let Some(p) = progress {
+        p.files_total.store(sources.len(), Ordering::Relaxed);
+    }
+    let files: Vec<ParsedFile> = sources
+        .into_par_iter()
+        .map(|source| {
+            let file = load::load(source);
+            if let Some(p) = progress {
+                p.files.fetch_add(1, Ordering::Relaxed);
+                p.documents
+                    .fetch_add(file.stream.docs.len(), Ordering::Relaxed);
+            }
+            file
+        })
+        .collect();
     let workspace = Workspace {
         repos,
         files,
