@@ -55,6 +55,7 @@ fn must(cmd: &mut Command) -> String {
 /// repository at all.)
 fn hook_repo(dest: &Path, git: &dyn Fn(&Path) -> Command) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(dest).unwrap();
     for entry in [
         "Cargo.toml",
         "Cargo.lock",
