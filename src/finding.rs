@@ -94,6 +94,9 @@ pub struct Finding {
     /// Set when a suppression matched; suppressed findings are not counted,
     /// but SARIF reports them.
     pub suppressed: Option<Suppression>,
+    /// Source text that must never be shown (secret values): reporters that
+    /// print source mask it, in every snippet of the file.
+    pub redact: Vec<Span>,
     /// A severity the rule chose for this finding, instead of its default
     /// (config overrides still win).
     pub(crate) explicit_severity: Option<Severity>,
@@ -114,6 +117,7 @@ impl Finding {
             fix: None,
             related: Vec::new(),
             suppressed: None,
+            redact: Vec::new(),
             explicit_severity: None,
         }
     }
@@ -135,6 +139,12 @@ impl Finding {
 
     pub fn with_related(mut self, related: Related) -> Self {
         self.related.push(related);
+        self
+    }
+
+    /// Marks source text as secret: no reporter shows it.
+    pub fn with_redacted(mut self, spans: impl IntoIterator<Item = Span>) -> Self {
+        self.redact.extend(spans);
         self
     }
 

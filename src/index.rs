@@ -1,16 +1,20 @@
-//! Stage 4: the workspace: every repository of a run and its files, and
-//! what environment each file belongs to.
+//! Stage 4: the workspace: every repository of a run and its files, what
+//! environment each file belongs to, and the cross-repository index
+//! ([`crate::resolve`]) built lazily over them.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use crate::config::Config;
 use crate::load::ParsedFile;
+use crate::resolve::{self, CrossIndex};
 
 /// A repository taking part in a run.
 #[derive(Debug, Clone)]
 pub struct Repo {
     /// `.` for the repository being checked; the GitRepository name for a
-    /// system repository.
+    /// system repository; the directory name for a platform repository
+    /// given as context (`--platform-repo`).
     pub name: String,
     pub root: PathBuf,
 }
@@ -22,14 +26,61 @@ pub struct Workspace {
     /// Sorted by repository, then path.
     pub files: Vec<ParsedFile>,
     pub config: Config,
+    cross: OnceLock<CrossIndex>,
 }
 
 impl Workspace {
-    /// The environment a file belongs to, from where it lives:
-    /// `clusters/<env>/…` in a platform repo, `environments/<env>/…` in a
-    /// system repo, for environments the config knows.
+    pub fn new(repos: Vec<Repo>, files: Vec<ParsedFile>, config: Config) -> Self {
+        Workspace {
+            repos,
+            files,
+            config,
+            cross: OnceLock::new(),
+        }
+    }
+
+    /// The cross-repository index (built on first use).
+    pub fn cross(&self) -> &CrossIndex {
+        self.cross.get_or_init(|| {
+            let prefixes = resolve::display_prefixes(&self.repos, &self.files);
+            resolve::build(&self.repos, &self.files, &self.config, &prefixes)
+        })
+    }
+
+    /// The environment a file belongs to: the first (in promotion order) of
+    /// [`Workspace::envs_of`].
     pub fn env_of(&self, file: &ParsedFile) -> Option<&str> {
-        env_of_path(&self.config, &file.file.rel)
+        self.envs_of(file).first().map(String::as_str)
+    }
+
+    /// Every environment a file is deployed to, in promotion order: the one
+    /// its path names (`clusters/<env>/…`, `environments/<env>/…`), or, for a
+    /// system repository's file, every environment whose registration
+    /// reaches it (a chart's `values.yaml` is reached from all of them).
+    pub fn envs_of(&self, file: &ParsedFile) -> &[String] {
+        let cross = self.cross();
+        self.file_index(file)
+            .and_then(|i| cross.file_envs.get(i))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The position of `file` in [`Workspace::files`].
+    pub fn file_index(&self, file: &ParsedFile) -> Option<usize> {
+        // Rules hold references into `files`: find the slot by address.
+        let size = std::mem::size_of::<ParsedFile>();
+        let start = self.files.as_ptr() as usize;
+        let at = file as *const ParsedFile as usize;
+        if size > 0
+            && at >= start
+            && (at - start) % size == 0
+            && (at - start) / size < self.files.len()
+        {
+            return Some((at - start) / size);
+        }
+        let key = (file.file.repo, file.file.rel.as_str());
+        self.files
+            .binary_search_by(|f| (f.file.repo, f.file.rel.as_str()).cmp(&key))
+            .ok()
     }
 
     pub fn documents(&self) -> usize {
@@ -37,6 +88,8 @@ impl Workspace {
     }
 }
 
+/// The environment a repository-relative path names: `clusters/<env>/…` or
+/// `environments/<env>/…`, for environments the config knows.
 pub fn env_of_path<'c>(config: &'c Config, rel: &str) -> Option<&'c str> {
     let mut parts = rel.split('/');
     let first = parts.next()?;

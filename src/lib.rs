@@ -5,17 +5,25 @@
 //! [`objects`] (typed views) → [`index`] (across repositories) → [`check`]
 //! (schema and [`rules`]) → [`report`]. [`lint::lint`] runs it all.
 
+pub mod azure;
 pub mod check;
 pub mod config;
 pub mod discover;
 pub mod finding;
+pub mod images;
 pub mod index;
+pub mod kustomize;
 pub mod lint;
 pub mod load;
 pub mod objects;
 pub mod report;
+pub mod resolve;
 pub mod rules;
+pub mod schema;
 pub mod source;
+pub mod urls;
+pub mod values;
+pub mod values_schema;
 pub mod yaml;
 
 pub use finding::{Finding, Severity};

@@ -29,6 +29,12 @@ pub struct Options {
     pub config: Option<PathBuf>,
     /// `--system-repo NAME=DIR`, winning over the config's `systemRepos`.
     pub system_repos: Vec<(String, PathBuf)>,
+    /// `--platform-repo DIR`: the platform repository as context when the
+    /// checked repository is a system repository (wins over `platformRepo`).
+    pub platform_repo: Option<PathBuf>,
+    /// `--changed-since REV`: report only findings in files changed since
+    /// the Git revision REV, and findings elsewhere that they cause.
+    pub changed_since: Option<String>,
     pub kubernetes_version: Option<String>,
     pub selection: Selection,
     /// Worker threads (`None`: all cores).
@@ -97,9 +103,12 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     for (name, dir) in &opts.system_repos {
         config.system_repos.insert(name.clone(), dir.clone());
     }
+    if let Some(dir) = &opts.platform_repo {
+        config.platform_repo = Some(dir.clone());
+    }
     let exclude = discover::exclude_set(&config.exclude).map_err(LintError::Usage)?;
 
-    let repos = repositories(&root, &config);
+    let repos = repositories(&root, &config)?;
     let mut sources: Vec<SourceFile> = Vec::new();
     for (i, repo) in repos.iter().enumerate() {
         let (mut files, errors) = discover::walk(&repo.root, i, &exclude);
@@ -137,11 +146,7 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
             file
         })
         .collect();
-    let workspace = Workspace {
-        repos,
-        files,
-        config,
-    };
+    let workspace = Workspace::new(repos, files, config);
 
     let cx = RunContext {
         config: &workspace.config,
@@ -152,6 +157,10 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
 
     let in_scope = Scope::new(&root, &targets, &workspace);
     findings.retain(|f| in_scope.contains(&f.path));
+    if let Some(rev) = &opts.changed_since {
+        let changed = changed_paths(&workspace, rev)?;
+        findings.retain(|f| changed.caused(f));
+    }
 
     let sources: HashMap<String, _> = workspace
         .files
@@ -214,8 +223,8 @@ fn load_config(opts: &Options, root: &Path) -> Result<Config, LintError> {
 }
 
 /// The checked repository first, then each system repository with a local
-/// checkout.
-fn repositories(root: &Path, config: &Config) -> Vec<Repo> {
+/// checkout, then the platform repository given as context.
+fn repositories(root: &Path, config: &Config) -> Result<Vec<Repo>, LintError> {
     let mut repos = vec![Repo {
         name: ".".into(),
         root: root.to_path_buf(),
@@ -230,7 +239,117 @@ fn repositories(root: &Path, config: &Config) -> Vec<Repo> {
             }
         }
     }
-    repos
+    if let Some(platform) = &config.platform_repo {
+        let dir = std::fs::canonicalize(platform).map_err(|e| {
+            LintError::Usage(format!("platform repository {}: {e}", platform.display()))
+        })?;
+        if dir != root && !repos.iter().any(|r| r.root == dir) {
+            let name = dir
+                .file_name()
+                .map_or("platform".into(), |n| n.to_string_lossy().into_owned());
+            repos.push(Repo { name, root: dir });
+        }
+    }
+    Ok(repos)
+}
+
+/// Files changed since a Git revision, as reports name them.
+struct Changed {
+    paths: std::collections::HashSet<String>,
+}
+
+impl Changed {
+    /// A finding is reported when its file changed, or when a place it
+    /// depends on (a related location: the path a registration points at)
+    /// changed, was deleted, or holds a changed file.
+    fn caused(&self, f: &crate::Finding) -> bool {
+        self.touches(&f.path) || f.related.iter().any(|r| self.touches(&r.path))
+    }
+
+    fn touches(&self, path: &str) -> bool {
+        if self.paths.contains(path) {
+            return true;
+        }
+        let dir = format!("{}/", path.trim_end_matches('/'));
+        self.paths.iter().any(|p| p.starts_with(&dir))
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Every path changed since `rev` (committed, staged, unstaged, or new and
+/// untracked) in the Git work trees of the run's repositories. The checked
+/// repository must know `rev`; another repository that does not (a separate
+/// checkout) counts as unchanged.
+fn changed_paths(ws: &Workspace, rev: &str) -> Result<Changed, LintError> {
+    let prefixes = crate::resolve::display_prefixes(&ws.repos, &ws.files);
+    let mut tops: Vec<PathBuf> = Vec::new();
+    let mut abs: Vec<PathBuf> = Vec::new();
+    for (i, repo) in ws.repos.iter().enumerate() {
+        let top = match git(&repo.root, &["rev-parse", "--show-toplevel"]) {
+            Ok(t) => PathBuf::from(t.trim()),
+            Err(e) if i == 0 => {
+                return Err(LintError::Usage(format!(
+                    "--changed-since needs a Git repository: {e}"
+                )))
+            }
+            Err(_) => continue,
+        };
+        let top = std::fs::canonicalize(&top).unwrap_or(top);
+        if tops.contains(&top) {
+            continue;
+        }
+        let diff = match git(
+            &top,
+            &["diff", "--name-only", "-z", "--no-renames", rev, "--"],
+        ) {
+            Ok(d) => d,
+            Err(e) if i == 0 => {
+                return Err(LintError::Usage(format!("--changed-since {rev}: {e}")))
+            }
+            Err(_) => continue,
+        };
+        let untracked =
+            git(&top, &["ls-files", "--others", "--exclude-standard", "-z"]).unwrap_or_default();
+        for p in diff.split('\0').chain(untracked.split('\0')) {
+            if !p.is_empty() {
+                abs.push(top.join(p));
+            }
+        }
+        tops.push(top);
+    }
+    let mut paths = std::collections::HashSet::new();
+    for a in abs {
+        // The repository holding the path most specifically.
+        let owner = ws
+            .repos
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| a.starts_with(&r.root))
+            .max_by_key(|(_, r)| r.root.components().count());
+        match owner {
+            Some((i, r)) => {
+                if let Some(rel) = discover::relative(&r.root, &a) {
+                    paths.insert(format!("{}{rel}", prefixes[i]));
+                }
+            }
+            None => {
+                paths.insert(display_path(&ws.repos[0].root, &a));
+            }
+        }
+    }
+    Ok(Changed { paths })
 }
 
 /// How a file outside the checked repository is named in reports: relative
@@ -250,25 +369,48 @@ fn display_path(root: &Path, path: &Path) -> String {
 
 /// Which findings a run reports: all of them when the repository root was
 /// given (or nothing), else only those in the given files and directories.
+///
+/// When the checked repository is a system repository (the platform given
+/// as context), findings in other repositories are reported only in the
+/// platform files that register it: its team can act on those.
 struct Scope {
     everything: bool,
     prefixes: Vec<String>,
+    /// Paths of other repositories' files that are not reported.
+    hidden: std::collections::HashSet<String>,
 }
 
 impl Scope {
-    fn new(root: &Path, targets: &[PathBuf], _ws: &Workspace) -> Scope {
+    fn new(root: &Path, targets: &[PathBuf], ws: &Workspace) -> Scope {
         let everything = targets.iter().any(|t| t == root);
         let prefixes = targets
             .iter()
             .filter_map(|t| discover::relative(root, t))
             .collect();
+        let mut hidden = std::collections::HashSet::new();
+        let cross = ws.cross();
+        if !cross.platform_repos.is_empty() && !cross.platform_repos.contains(&0) {
+            let shown: std::collections::HashSet<usize> =
+                cross.registrations_of(0).map(|r| r.file).collect();
+            hidden = ws
+                .files
+                .iter()
+                .enumerate()
+                .filter(|(i, f)| f.file.repo != 0 && !shown.contains(i))
+                .map(|(_, f)| f.file.display.clone())
+                .collect();
+        }
         Scope {
             everything,
             prefixes,
+            hidden,
         }
     }
 
     fn contains(&self, path: &str) -> bool {
+        if self.hidden.contains(path) {
+            return false;
+        }
         self.everything
             || self.prefixes.iter().any(|p| {
                 path == p || (path.starts_with(p.as_str()) && path[p.len()..].starts_with('/'))
@@ -291,6 +433,7 @@ mod tests {
         let s = Scope {
             everything: false,
             prefixes: vec!["clusters/dev".into(), "a.yaml".into()],
+            hidden: Default::default(),
         };
         assert!(s.contains("clusters/dev/systems/x.yaml"));
         assert!(s.contains("a.yaml"));

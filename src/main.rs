@@ -32,9 +32,13 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check repositories (the default command).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule: id, default severity, category, fixable, summary.
-    Rules,
+    Rules {
+        /// Print a Markdown table (the README's rule table is this output).
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Show a rule's documentation.
     Explain {
         /// The rule id, e.g. prune-enabled.
@@ -65,6 +69,13 @@ struct CheckArgs {
     /// Local checkout of a system repository: NAME is its GitRepository name.
     #[arg(long = "system-repo", value_name = "NAME=DIR", value_parser = parse_system_repo)]
     system_repos: Vec<(String, PathBuf)>,
+    /// The platform repository, as context when checking a system repository.
+    #[arg(long = "platform-repo", value_name = "DIR")]
+    platform_repo: Option<PathBuf>,
+    /// Report only findings in files changed since this Git revision (and
+    /// findings they cause elsewhere); the whole repository is still read.
+    #[arg(long = "changed-since", value_name = "REV")]
+    changed_since: Option<String>,
     /// Kubernetes version whose schemas are used, e.g. 1.33.
     #[arg(long, value_name = "X.Y")]
     kubernetes_version: Option<String>,
@@ -116,8 +127,8 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check(args) => check(args),
-        Command::Rules => rules(),
+        Command::Check(args) => check(*args),
+        Command::Rules { markdown } => rules(markdown),
         Command::Explain { rule } => explain(&rule),
         Command::Init { force } => init(force),
     }
@@ -137,6 +148,8 @@ fn check(args: CheckArgs) -> ExitCode {
         paths: args.paths,
         config: args.config,
         system_repos: args.system_repos,
+        platform_repo: args.platform_repo,
+        changed_since: args.changed_since,
         kubernetes_version: args.kubernetes_version,
         selection: Selection {
             select: args.select,
@@ -234,7 +247,11 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn rules() -> ExitCode {
+fn rules(markdown: bool) -> ExitCode {
+    if markdown {
+        print!("{}", docs::markdown_table());
+        return ExitCode::SUCCESS;
+    }
     let all = docs::all();
     let width = all.iter().map(|d| d.id.len()).max().unwrap_or(10);
     let mut out = format!(

@@ -153,6 +153,25 @@ pub fn parse(stem: &str, text: &'static str) -> Result<RuleDoc, String> {
     })
 }
 
+/// The rule table as Markdown (the README embeds this output).
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| id | default | category | fixable | what it catches |\n|---|---|---|---|---|\n",
+    );
+    for d in all() {
+        out.push_str(&format!(
+            "| [`{}`](rules/{}.md) | {} | {} | {} | {} |\n",
+            d.id,
+            d.id,
+            d.severity,
+            d.category,
+            if d.fixable { "yes" } else { "" },
+            d.summary
+        ));
+    }
+    out
+}
+
 /// The rule catalogue the config loader checks `rules:` keys against.
 pub struct Catalog;
 

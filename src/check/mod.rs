@@ -141,7 +141,8 @@ pub fn run(cx: &RunContext<'_>, rules: &[&dyn Rule], selection: &Selection) -> V
     for f in &mut findings {
         f.severity = severity_of(f, cx.config);
     }
-    suppress::apply(cx, &mut findings);
+    let ran: Vec<&str> = rules.iter().map(|r| r.id()).collect();
+    suppress::apply(cx, &mut findings, &ran);
     if let Some(min) = selection.min_severity {
         findings.retain(|f| f.severity >= min || f.suppressed.is_some());
     }

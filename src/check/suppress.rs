@@ -101,8 +101,9 @@ fn annotation_directives(file: &ParsedFile) -> Vec<Directive> {
     out
 }
 
-/// Marks suppressed findings and reports bad or unused suppressions.
-pub fn apply(cx: &RunContext<'_>, findings: &mut Vec<Finding>) {
+/// Marks suppressed findings and reports bad or unused suppressions. A
+/// suppression is only "unused" if every rule it names ran (`ran`).
+pub fn apply(cx: &RunContext<'_>, findings: &mut Vec<Finding>, ran: &[&str]) {
     let enabled = !matches!(
         cx.config.rules.get(RULE_ID).and_then(|s| s.severity),
         Some(None)
@@ -145,7 +146,7 @@ pub fn apply(cx: &RunContext<'_>, findings: &mut Vec<Finding>) {
     let mut extra = Vec::new();
     for path in paths {
         for d in &by_path[*path] {
-            for problem in problems(d) {
+            for problem in problems(d, ran) {
                 let mut f = Finding::new(RULE_ID, path, d.span, problem)
                     .with_help("write `rule-id[,rule-id] -- reason`; see `gitops-lint explain invalid-suppression`");
                 f.severity = severity(cx);
@@ -156,7 +157,7 @@ pub fn apply(cx: &RunContext<'_>, findings: &mut Vec<Finding>) {
     findings.extend(extra);
 }
 
-fn problems(d: &Directive) -> Vec<String> {
+fn problems(d: &Directive, ran: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     if d.rules.is_empty() {
         out.push(format!("suppression {} names no rule", d.kind));
@@ -173,7 +174,7 @@ fn problems(d: &Directive) -> Vec<String> {
             d.rules.join(",")
         ));
     }
-    if !d.used {
+    if !d.used && d.rules.iter().all(|r| ran.contains(&r.as_str())) {
         out.push(format!(
             "suppression of `{}` suppresses nothing; remove it",
             d.rules.join(",")

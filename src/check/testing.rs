@@ -39,14 +39,14 @@ pub fn workspace(files: &[(&str, &str)], config_yaml: &str) -> Workspace {
         })
         .collect();
     files.sort_by(|a, b| a.file.rel.cmp(&b.file.rel));
-    Workspace {
-        repos: vec![Repo {
+    Workspace::new(
+        vec![Repo {
             name: ".".into(),
             root: PathBuf::from("/repo"),
         }],
         files,
         config,
-    }
+    )
 }
 
 /// Runs one rule over in-memory files; returns its findings (suppressed

@@ -6,7 +6,9 @@
 //! labels past column 65,535; [`Snippet`] uses the file's line index and
 //! leaves out snippets of very wide lines.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
@@ -32,17 +34,22 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
         .with_links(false)
         .with_context_lines(2);
     let findings: Vec<&Finding> = report.active().collect();
+    let sources = super::redacted_sources(report);
     let rendered: Vec<String> = findings
         .par_iter()
-        .map(|f| render_one(&handler, report, f))
+        .map(|f| render_one(&handler, &sources, f))
         .collect();
     let mut out = rendered.concat();
     out.push_str(&summary(report));
     out
 }
 
-fn render_one(handler: &GraphicalReportHandler, report: &Report, f: &Finding) -> String {
-    let source = report.sources.get(&f.path);
+fn render_one(
+    handler: &GraphicalReportHandler,
+    sources: &HashMap<&str, Arc<SourceText>>,
+    f: &Finding,
+) -> String {
+    let source = sources.get(f.path.as_str());
     let snippet = source.filter(|s| fits(s, f)).map(|s| Snippet {
         name: &f.path,
         source: s,

@@ -42,13 +42,42 @@ impl Report {
     }
 }
 
-/// Whether a report may show the source text of a finding's span. A finding
-/// about a secret must not echo it; every reporter that prints source text
-/// (SARIF snippets, fingerprints of span text) asks here.
-pub fn snippet_allowed(f: &Finding) -> bool {
-    // Seam: a finding flagged as sensitive (plaintext secrets) returns false.
-    let _ = f;
-    true
+/// The report's sources with every span a finding redacts (suppressed ones
+/// too) overwritten by `*`, byte for byte, so offsets and lines still hold.
+pub fn redacted_sources(report: &Report) -> HashMap<&str, Arc<SourceText>> {
+    let mut masks: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    for f in &report.findings {
+        for span in &f.redact {
+            masks
+                .entry(f.path.as_str())
+                .or_default()
+                .push((span.start.offset, span.end.offset));
+        }
+    }
+    report
+        .sources
+        .iter()
+        .map(|(path, source)| {
+            let source = match masks.get(path.as_str()) {
+                Some(ranges) => {
+                    let mut bytes = source.text.as_bytes().to_vec();
+                    for &(start, end) in ranges {
+                        let end = end.min(bytes.len());
+                        for b in bytes.get_mut(start.min(end)..end).into_iter().flatten() {
+                            if *b != b'\n' && *b != b'\r' {
+                                *b = b'*';
+                            }
+                        }
+                    }
+                    // Spans start and end on character boundaries, so the
+                    // text stays valid UTF-8 of the same length.
+                    SourceText::new(String::from_utf8_lossy(&bytes).into_owned())
+                }
+                None => source.clone(),
+            };
+            (path.as_str(), source)
+        })
+        .collect()
 }
 
 /// Output formats of `check --format`.

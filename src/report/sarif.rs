@@ -7,12 +7,15 @@
 //! characters, as every other format does, and the run says so
 //! (`columnKind: unicodeCodePoints`). Nothing in the log depends on the time
 //! or the machine, so two runs over the same tree are byte-identical.
+//! Snippets and fingerprints read the sources with secret spans masked, as
+//! the human format does.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::{snippet_allowed, Report};
+use super::{redacted_sources, Report};
 use crate::check::docs::{self, RuleDoc};
 use crate::finding::{Finding, ObjectRef, Severity};
 use crate::source::{SourceText, Span};
@@ -40,11 +43,12 @@ pub fn render(report: &Report) -> String {
 /// The SARIF log as a JSON value.
 pub fn log(report: &Report) -> Value {
     let rules = Rules::new(report);
-    let fingerprints = fingerprints(report);
+    let sources = redacted_sources(report);
+    let fingerprints = fingerprints(report, &sources);
     let kept = keep_within_limit(&report.findings);
     let results: Vec<Value> = kept
         .iter()
-        .map(|&i| result(report, &rules, &report.findings[i], &fingerprints[i]))
+        .map(|&i| result(&sources, &rules, &report.findings[i], &fingerprints[i]))
         .collect();
     let mut invocation = Map::new();
     invocation.insert("executionSuccessful".into(), json!(true));
@@ -164,11 +168,12 @@ fn keep_within_limit(findings: &[Finding]) -> Vec<usize> {
     idx
 }
 
-fn result(report: &Report, rules: &Rules, f: &Finding, fingerprint: &str) -> Value {
-    let source = report.sources.get(&f.path).map(|s| &**s);
-    let show = snippet_allowed(f);
+type Sources<'r> = HashMap<&'r str, Arc<SourceText>>;
+
+fn result(sources: &Sources<'_>, rules: &Rules, f: &Finding, fingerprint: &str) -> Value {
+    let source = sources.get(f.path.as_str()).map(|s| &**s);
     let mut location = json!({
-        "physicalLocation": physical_location(&f.path, f.span, source.filter(|_| show)),
+        "physicalLocation": physical_location(&f.path, f.span, source),
     });
     if let Some(o) = &f.object {
         location["logicalLocations"] = json!([logical_location(o)]);
@@ -195,10 +200,10 @@ fn result(report: &Report, rules: &Rules, f: &Finding, fingerprint: &str) -> Val
             .take(MAX_LOCATIONS)
             .enumerate()
             .map(|(i, rel)| {
-                let src = report.sources.get(&rel.path).map(|s| &**s);
+                let src = sources.get(rel.path.as_str()).map(|s| &**s);
                 json!({
                     "id": i,
-                    "physicalLocation": physical_location(&rel.path, rel.span, src.filter(|_| show)),
+                    "physicalLocation": physical_location(&rel.path, rel.span, src),
                     "message": {"text": rel.message},
                 })
             })
@@ -316,17 +321,15 @@ pub fn encode_uri_path(path: &str) -> String {
 /// A fingerprint per finding that survives reruns and line moves: a hash of
 /// the rule, the file, the object, and the text at the span (not its line
 /// or column), with a counter telling identical findings apart in report
-/// order. Findings about secrets hash no source text.
-fn fingerprints(report: &Report) -> Vec<String> {
+/// order. Secret text is masked before it is hashed.
+fn fingerprints(report: &Report, sources: &Sources<'_>) -> Vec<String> {
     let mut seen: HashMap<u64, u32> = HashMap::new();
     report
         .findings
         .iter()
         .map(|f| {
-            let text = report
-                .sources
-                .get(&f.path)
-                .filter(|_| snippet_allowed(f))
+            let text = sources
+                .get(f.path.as_str())
                 .and_then(|s| s.text.get(f.span.start.offset..f.span.end.offset))
                 .map(normalize_ws)
                 .unwrap_or_default();
@@ -375,7 +378,6 @@ mod tests {
     use super::*;
     use crate::finding::Suppression;
     use crate::source::{Pos, SourceText};
-    use std::sync::Arc;
     use std::time::Duration;
 
     fn pos(src: &SourceText, line: u32, col: u32) -> Pos {
@@ -445,16 +447,28 @@ mod tests {
     }
 
     #[test]
+    fn secrets_never_reach_the_log() {
+        let text = "b: yes\npassword: hunter2-s3cret\n";
+        let src = SourceText::new(text.into());
+        let secret = Span::new(pos(&src, 2, 11), pos(&src, 2, 25));
+        let f = Finding::new("x", "a b/x.yaml", secret, "a plaintext secret").with_redacted([secret]);
+        let other = finding(&src, 1, 4, 7);
+        let rendered = render(&report(text, vec![other, f]));
+        assert!(!rendered.contains("hunter2"), "{rendered}");
+        assert!(rendered.contains("password: **************"), "{rendered}");
+        assert!(rendered.contains("\"text\": \"yes\""));
+    }
+
+    #[test]
     fn fingerprints_survive_line_moves_and_tell_twins_apart() {
         let a = "b: yes\n";
         let b = "# moved\n\nb: yes\nc: yes\n";
         let sa = SourceText::new(a.into());
         let sb = SourceText::new(b.into());
-        let fa = fingerprints(&report(a, vec![finding(&sa, 1, 4, 7)]));
-        let fb = fingerprints(&report(
-            b,
-            vec![finding(&sb, 3, 4, 7), finding(&sb, 4, 4, 7)],
-        ));
+        let ra = report(a, vec![finding(&sa, 1, 4, 7)]);
+        let fa = fingerprints(&ra, &redacted_sources(&ra));
+        let rb = report(b, vec![finding(&sb, 3, 4, 7), finding(&sb, 4, 4, 7)]);
+        let fb = fingerprints(&rb, &redacted_sources(&rb));
         assert_eq!(fa[0], fb[0]);
         assert_ne!(fb[0], fb[1]);
         assert!(fb[1].ends_with(":2"));

@@ -56,6 +56,9 @@ pub fn parse(text: &str, lines: &LineIndex) -> Stream {
                 if err.message.contains("recursion limit") {
                     err.message = format!("nesting deeper than {MAX_DEPTH} levels");
                 }
+                if err.message.contains("tab") {
+                    err.pos = offending_tab(text, lines, err.pos);
+                }
                 let pos = err.pos;
                 stream.errors.push(err);
                 doc_index += 1;
@@ -71,6 +74,17 @@ pub fn parse(text: &str, lines: &LineIndex) -> Stream {
         }
     }
     stream
+}
+
+/// The parser reports a tab error after the tab; point at the tab itself
+/// (the last one before the reported column on that line).
+fn offending_tab(text: &str, lines: &LineIndex, pos: Pos) -> Pos {
+    let start = lines.line_start(pos.line);
+    let before = &text[start..pos.offset.max(start)];
+    match before.rfind('\t') {
+        Some(i) => lines.pos_of_offset(text, start + i),
+        None => pos,
+    }
 }
 
 /// The byte offset of the first document marker line (`---` or `...`) at or
@@ -507,6 +521,6 @@ mod tests {
     fn tabs_for_indentation_are_an_error_with_position() {
         let s = load("a:\n\tb: 1\n");
         assert_eq!(s.errors.len(), 1);
-        assert_eq!(s.errors[0].pos.line, 2);
+        assert_eq!((s.errors[0].pos.line, s.errors[0].pos.col), (2, 1));
     }
 }

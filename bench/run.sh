@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Benchmarks gitops-lint on a generated platform (examples/bench_gen.rs).
+#
+#   bench/run.sh [--systems N]     # default N = 1000 (>= 10,000 documents, >= 20 MB)
+#
+# Builds release, generates bench/out/<N> if missing (git-ignored), then times:
+#   1. floor: walk + read every file          (what any tool pays)
+#   2. floor: walk + read + parse every file  (what any YAML tool pays)
+#   3. gitops-lint check                      (the real thing)
+# with hyperfine when installed, else a bash loop over `date +%s.%N`, and
+# reports peak RSS via /usr/bin/time -v when present.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+SYSTEMS=1000
+RUNS=${RUNS:-5}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --systems) SYSTEMS="$2"; shift 2 ;;
+    *) echo "usage: bench/run.sh [--systems N]" >&2; exit 2 ;;
+  esac
+done
+
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+cargo build --release --bin gitops-lint --example bench_gen --example bench_floor
+BIN="$TARGET_DIR/release/gitops-lint"
+OUT="bench/out/$SYSTEMS"
+if [ ! -d "$OUT/platform" ]; then
+  rm -rf "$OUT"
+  "$TARGET_DIR/release/examples/bench_gen" "$OUT" --systems "$SYSTEMS"
+fi
+PLATFORM="$OUT/platform"
+
+# The three commands timed, each run from the repository root. The floors
+# (examples/bench_floor.rs) walk the same repositories with the same walker
+# and thread pool as `check`; the environment may override each.
+FLOOR=${FLOOR:-$TARGET_DIR/release/examples/bench_floor}
+FLOOR_READ_CMD=${FLOOR_READ_CMD:-"$FLOOR walk-read $PLATFORM"}
+FLOOR_PARSE_CMD=${FLOOR_PARSE_CMD:-"$FLOOR walk-read-parse $PLATFORM"}
+CHECK_CMD=${CHECK_CMD:-"$BIN check $PLATFORM --format json --output /dev/null"}
+# ---------------------------------------------------------------------------
+
+declare -a NAMES=() CMDS=()
+add() { if [ -n "$2" ]; then NAMES+=("$1"); CMDS+=("$2"); else echo "skip: $1 (placeholder not wired)"; fi; }
+add "walk+read" "$FLOOR_READ_CMD"
+add "walk+read+parse" "$FLOOR_PARSE_CMD"
+add "gitops-lint check" "$CHECK_CMD"
+
+echo "corpus: $PLATFORM ($(find "$OUT" -name '*.yaml' | wc -l) YAML files, $(du -sh "$OUT" | cut -f1))"
+[ ${#CMDS[@]} -eq 0 ] && { echo "nothing to time yet"; exit 0; }
+
+# Commands exit 1 when they report error findings; that is not a failure here.
+if command -v hyperfine >/dev/null 2>&1; then
+  args=()
+  for i in "${!CMDS[@]}"; do args+=(--command-name "${NAMES[$i]}" "${CMDS[$i]}"); done
+  hyperfine --warmup 1 --runs "$RUNS" -i "${args[@]}"
+else
+  for i in "${!CMDS[@]}"; do
+    bash -c "${CMDS[$i]}" >/dev/null 2>&1 || true   # warm-up
+    best=""; total=0
+    for _ in $(seq "$RUNS"); do
+      start=$(date +%s.%N)
+      bash -c "${CMDS[$i]}" >/dev/null 2>&1 || true
+      end=$(date +%s.%N)
+      t=$(echo "$end - $start" | bc -l)
+      total=$(echo "$total + $t" | bc -l)
+      if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+    done
+    printf '%-20s mean %8.3f s   min %8.3f s   (%s runs)\n' "${NAMES[$i]}" "$(echo "$total / $RUNS" | bc -l)" "$best" "$RUNS"
+  done
+fi
+
+if [ -x /usr/bin/time ]; then
+  for i in "${!CMDS[@]}"; do
+    log=$(mktemp)
+    /usr/bin/time -v -o "$log" bash -c "${CMDS[$i]}" >/dev/null 2>&1 || true
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+    rm -f "$log"
+    printf '%-20s peak RSS %s KB\n' "${NAMES[$i]}" "${rss:-?}"
+  done
+fi

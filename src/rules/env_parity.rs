@@ -1,0 +1,112 @@
+//! `env-parity`: a system registered in a later environment of the
+//! `promotion` order but missing from an earlier one (registered in prod,
+//! never in dev). Changes are promoted experimental → dev → prod; a system
+//! that skips a stage was never tested there. Reported at the later
+//! environment's Kustomization `metadata.name`.
+
+use std::collections::BTreeSet;
+
+use crate::check::{Rule, RunContext};
+use crate::finding::{Finding, Findings};
+
+pub(crate) static RULE: &dyn Rule = &EnvParity;
+
+struct EnvParity;
+
+const ID: &str = "env-parity";
+
+impl Rule for EnvParity {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
+        let ws = cx.workspace;
+        let cross = ws.cross();
+        let promotion = &cx.config.promotion;
+        let names_in = |env: &str| -> BTreeSet<&str> {
+            cross
+                .registrations
+                .iter()
+                .filter(|r| r.env == env)
+                .map(|r| r.name.as_str())
+                .collect()
+        };
+        let per_env: Vec<BTreeSet<&str>> = promotion.iter().map(|e| names_in(e)).collect();
+        for reg in &cross.registrations {
+            let Some(at) = promotion.iter().position(|e| *e == reg.env) else {
+                continue;
+            };
+            // Earlier environments that exist in the repository at all.
+            let missing: Vec<&str> = (0..at)
+                .filter(|&i| !per_env[i].is_empty() && !per_env[i].contains(reg.name.as_str()))
+                .map(|i| promotion[i].as_str())
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let file = &ws.files[reg.file];
+            let Some(root) = file.stream.docs.get(reg.doc).map(|d| d.root()) else {
+                continue;
+            };
+            let span = root
+                .path(&["metadata", "name"])
+                .map_or(root.span(), |n| n.span());
+            let object = file.objects.get(reg.doc).and_then(|o| o.as_ref()).map(|m| m.to_ref());
+            let list = missing
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(
+                Finding::new(
+                    ID,
+                    file.path(),
+                    span,
+                    format!(
+                        "Kustomization '{}' is registered in `{}` but not in {list}, which come earlier in the promotion order; register it in `clusters/{}/` first",
+                        reg.name, reg.env, missing[0]
+                    ),
+                )
+                .with_object(object)
+                .with_help(format!("promotion order: {}", promotion.join(" → "))),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+
+    fn ks(name: &str) -> String {
+        format!("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  path: ./x\n  sourceRef: {{kind: GitRepository, name: k8s-{name}}}\n")
+    }
+
+    #[test]
+    fn reports_the_later_environment() {
+        let (a, b) = (ks("orders"), ks("inventory"));
+        let f = run_rule(
+            RULE,
+            &[
+                ("clusters/experimental/systems/inventory.yaml", &b),
+                ("clusters/experimental/systems/orders.yaml", &a),
+                ("clusters/dev/systems/orders.yaml", &a),
+                ("clusters/prod/systems/inventory.yaml", &b),
+                ("clusters/prod/systems/orders.yaml", &a),
+            ],
+            "",
+        );
+        assert_eq!(positions(&f), [(ID, 4, 9)]);
+        assert_eq!(f[0].path, "clusters/prod/systems/inventory.yaml");
+        assert!(f[0].message.contains("not in `dev`"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn an_environment_without_registrations_is_not_compared() {
+        let a = ks("orders");
+        let f = run_rule(RULE, &[("clusters/prod/systems/orders.yaml", &a)], "");
+        assert!(f.is_empty(), "{f:?}");
+    }
+}

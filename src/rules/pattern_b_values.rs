@@ -1,0 +1,197 @@
+//! `pattern-b-values`: a HelmRelease on the central chart (Pattern B) must
+//! say which Azure AD group owns it (`aadGroupId`, which drives the team's
+//! RoleBinding) and, if it picks a `sku`, one the platform offers.
+//!
+//! The values judged are the release's own: its `valuesFiles` then
+//! `spec.values`, layered as helm-controller layers them. The central
+//! chart's own `values.yaml` is not counted: its defaults are no team's
+//! choice.
+
+use crate::check::{Rule, RunContext};
+use crate::finding::{Finding, Findings};
+use crate::objects::ObjectMeta;
+use crate::values::{releases, top_level, Layer, Release};
+use crate::yaml::NodeRef;
+
+pub(crate) static RULE: &dyn Rule = &PatternBValues;
+
+struct PatternBValues;
+
+const ID: &str = "pattern-b-values";
+
+impl Rule for PatternBValues {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
+        let central = &cx.config.central_chart;
+        for release in releases(cx.workspace).list {
+            let root = release.doc.root();
+            let Some(chart) = root.path(&["spec", "chart", "spec"]) else {
+                continue;
+            };
+            let on_central = chart
+                .str_at(&["chart"])
+                .is_some_and(|c| same_chart(c, &central.chart))
+                && chart.str_at(&["sourceRef", "kind"]) == Some("GitRepository")
+                && chart.str_at(&["sourceRef", "name"]) == Some(central.source.as_str());
+            if !on_central {
+                continue;
+            }
+            let layers: Vec<Layer<'_>> = release
+                .layers
+                .iter()
+                .filter(|l| !l.chart_defaults)
+                .copied()
+                .collect();
+            let name = release.meta.display_name();
+            match top_level(&layers, "aadGroupId") {
+                None => {
+                    let spec = root.get_entry("spec");
+                    let anchor = spec
+                        .and_then(|(_, s)| s.get_entry("values"))
+                        .or(spec)
+                        .map_or(root.span(), |(k, _)| k.span());
+                    out.push(
+                        finding(&release, None, anchor, format!(
+                            "{name} uses the central chart but its values have no `aadGroupId`; set `spec.values.aadGroupId` to the team's Azure AD group id (it drives the team's RoleBinding)"
+                        )),
+                    );
+                }
+                Some((layer, _, v)) if !is_text(v) => out.push(finding(
+                    &release,
+                    Some(layer),
+                    v.span(),
+                    format!(
+                        "{name} has an empty or non-string `aadGroupId`; set it to the team's Azure AD group id"
+                    ),
+                )),
+                Some(_) => {}
+            }
+            if let Some((layer, _, v)) = top_level(&layers, "sku") {
+                let sku = v.as_scalar().filter(|_| is_text(v)).map(|s| s.value.as_str());
+                if !sku.is_some_and(|s| central.skus.iter().any(|k| k == s)) {
+                    let shown = sku.map_or_else(|| "a non-string value".to_string(), |s| format!("`{s}`"));
+                    out.push(finding(
+                        &release,
+                        Some(layer),
+                        v.span(),
+                        format!(
+                            "{name} sets `sku` to {shown}, which is not a platform SKU; use one of: {}",
+                            central.skus.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// `./platform-app-chart` and `platform-app-chart/` name the same chart.
+fn same_chart(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.trim_start_matches("./").trim_matches('/').to_string();
+    norm(a) == norm(b)
+}
+
+fn is_text(v: NodeRef<'_>) -> bool {
+    use crate::yaml::scalar::{Typed, Typing};
+    v.as_scalar()
+        .is_some_and(|s| s.typed(Typing::Kubernetes) == Typed::Str && !s.value.trim().is_empty())
+}
+
+/// A finding in the layer that set the value (the release itself when
+/// `layer` is `None`), about the release.
+fn finding(
+    release: &Release<'_>,
+    layer: Option<Layer<'_>>,
+    span: crate::source::Span,
+    message: String,
+) -> Finding {
+    let file = layer.map_or(release.file, |l| l.file);
+    Finding::new(ID, file.path(), span, message)
+        .with_object(Some(ObjectMeta::to_ref(release.meta)))
+        .with_help("Pattern B releases supply `image`, `aadGroupId` and `sku`; see `gitops-lint explain pattern-b-values`")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+
+    fn hr(values: &str) -> String {
+        format!("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: orders, namespace: flux-system}}\nspec:\n  chart:\n    spec:\n      chart: ./platform-app-chart\n      sourceRef: {{kind: GitRepository, name: k8s-platform-charts}}\n      valuesFiles: [./environments/dev/values.yaml]\n{values}")
+    }
+
+    #[test]
+    fn missing_group_is_reported_at_values() {
+        let f = run_rule(RULE, &[("hr.yaml", &hr("  values:\n    sku: sku-small\n"))], "");
+        assert_eq!(positions(&f), [(ID, 10, 3)]);
+        assert!(f[0].message.contains("`aadGroupId`"));
+        let f = run_rule(RULE, &[("hr.yaml", &hr(""))], "");
+        assert_eq!(positions(&f), [(ID, 4, 1)]);
+    }
+
+    #[test]
+    fn bad_sku_is_reported_at_its_value() {
+        let f = run_rule(
+            RULE,
+            &[("hr.yaml", &hr("  values:\n    aadGroupId: \"0000-1111\"\n    sku: sku-huge\n"))],
+            "",
+        );
+        assert_eq!(positions(&f), [(ID, 12, 10)]);
+        assert!(f[0].message.contains("`sku-huge`"));
+        let f = run_rule(
+            RULE,
+            &[("hr.yaml", &hr("  values:\n    aadGroupId: \"\"\n    sku: 3\n"))],
+            "",
+        );
+        assert_eq!(positions(&f), [(ID, 11, 17), (ID, 12, 10)]);
+    }
+
+    #[test]
+    fn values_files_of_the_source_repo_count() {
+        let release = hr("  values:\n    replicaCount: 2\n");
+        let files = [
+            ("platform-app-chart/values.yaml", "aadGroupId: default\nsku: nonsense\n"),
+            ("environments/dev/values.yaml", "aadGroupId: team-group\nsku: sku-nano\n"),
+            ("environments/dev/flux/hr.yaml", &release as &str),
+        ];
+        // The chart's defaults do not count; the values file does, and its
+        // bad sku is reported where it is set.
+        let f = run_rule(RULE, &files, "");
+        assert_eq!(positions(&f), [(ID, 2, 6)]);
+        assert_eq!(f[0].path, "environments/dev/values.yaml");
+        assert_eq!(f[0].object.as_ref().unwrap().kind, "HelmRelease");
+        // spec.values wins over the values file.
+        let release = hr("  values:\n    sku: sku-large\n");
+        let f = run_rule(RULE, &[files[0], files[1], ("environments/dev/flux/hr.yaml", &release)], "");
+        assert!(f.is_empty(), "{f:?}");
+        // Without the source repository, only spec.values is known.
+        let f = run_rule(RULE, &[files[1], ("environments/dev/flux/hr.yaml", &release)], "");
+        assert_eq!(positions(&f), [(ID, 10, 3)]);
+    }
+
+    #[test]
+    fn look_alikes() {
+        let good = hr("  values:\n    aadGroupId: team-group\n    sku: sku-medium\n");
+        let other_source = hr("  values: {}\n").replace("k8s-platform-charts", "k8s-orders");
+        let other_chart = hr("  values: {}\n").replace("./platform-app-chart", "./orders-chart");
+        let f = run_rule(
+            RULE,
+            &[("a.yaml", &good), ("b.yaml", &other_source), ("c.yaml", &other_chart)],
+            "",
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn configured_skus_are_used() {
+        let f = run_rule(
+            RULE,
+            &[("hr.yaml", &hr("  values:\n    aadGroupId: g\n    sku: sku-xl\n"))],
+            "centralChart:\n  skus: [sku-xl]\n",
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+}

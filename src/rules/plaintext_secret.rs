@@ -1,0 +1,164 @@
+//! `plaintext-secret`: a `v1` Secret whose `data` or `stringData` holds
+//! values that are not SOPS-encrypted (`ENC[...]`). Reported once per
+//! Secret and key, at the key. The finding redacts every value, so no
+//! reporter prints one in a snippet, and no message or fix repeats a value.
+
+use crate::check::{DocContext, Rule};
+use crate::finding::Findings;
+use crate::yaml::NodeRef;
+
+pub(crate) static RULE: &dyn Rule = &PlaintextSecret;
+
+struct PlaintextSecret;
+
+const ID: &str = "plaintext-secret";
+
+impl Rule for PlaintextSecret {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+        let Some(meta) = cx.object else { return };
+        if meta.group() != "" || meta.version() != "v1" || meta.kind != "Secret" {
+            return;
+        }
+        let root = cx.root();
+        let sops = root.get("sops").is_some_and(|s| s.is_map());
+        for field in ["data", "stringData"] {
+            let Some((key, values)) = root.get_entry(field) else {
+                continue;
+            };
+            let plain = values.entries().filter(|(_, v)| is_plaintext(*v)).count();
+            if plain == 0 {
+                continue;
+            }
+            let entries = if plain == 1 { "entry" } else { "entries" };
+            let message = if sops {
+                format!(
+                    "{} is SOPS-encrypted but leaves {plain} `{field}` {entries} in plain text; encrypt them (e.g. `--encrypted-regex '^(data|stringData)$'`)",
+                    meta.display_name()
+                )
+            } else {
+                format!(
+                    "{} has {plain} `{field}` {entries} in plain text; encrypt the file with SOPS before committing it",
+                    meta.display_name()
+                )
+            };
+            out.push(
+                cx.finding(ID, key.span(), message)
+                    .with_help("a secret committed in plain text is readable in the repository's history forever; rotate it, then commit it encrypted")
+                    .with_redacted(values.entries().map(|(_, v)| v.span())),
+            );
+        }
+    }
+}
+
+/// A value that reveals something: not empty, not `ENC[...]`, and not only a
+/// Flux post-build substitution (`${DB_PASSWORD}`).
+fn is_plaintext(value: NodeRef<'_>) -> bool {
+    let Some(scalar) = value.as_scalar() else {
+        return false;
+    };
+    let v = scalar.value.trim();
+    !(v.is_empty() || v.starts_with("ENC[") && v.ends_with(']') || is_substitution(v))
+}
+
+fn is_substitution(v: &str) -> bool {
+    v.strip_prefix("${")
+        .and_then(|rest| rest.strip_suffix('}'))
+        .is_some_and(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '-' | '='))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule, workspace};
+    use crate::finding::Finding;
+    use crate::report::{self, Report};
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    const SECRET: &str = "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: payments}\ntype: Opaque\n";
+
+    #[test]
+    fn reports_each_plaintext_key_once() {
+        let text = format!("{SECRET}data:\n  user: YWRtaW4=\n  password: aHVudGVyMg==\nstringData:\n  token: hunter2-plain\n");
+        let f = run_rule(RULE, &[("s.yaml", &text)], "");
+        assert_eq!(positions(&f), [(ID, 5, 1), (ID, 8, 1)]);
+        assert!(f[0].message.contains("Secret 'db' has 2 `data` entries"), "{}", f[0].message);
+        assert!(f.iter().all(|f| f.fix.is_none()));
+        assert_eq!(f[0].redact.len(), 2);
+    }
+
+    #[test]
+    fn values_never_reach_any_output() {
+        let text = format!("{SECRET}stringData:\n  password: hunter2-plain\n  other: c2VjcmV0LWIK\n");
+        let files = [("environments/dev/secret.yaml", text.as_str())];
+        let mut findings = run_rule(RULE, &files, "");
+        assert_eq!(findings.len(), 1);
+        // Another rule's finding on a value line: its snippet is masked too.
+        let mut value_span = findings[0].span;
+        value_span.start.line += 1;
+        value_span.start.offset = text.find("password").unwrap();
+        value_span.end = value_span.start;
+        findings.push(Finding::new("yaml-truthy", files[0].0, value_span, "other"));
+        let ws = workspace(&files, "");
+        let report = Report {
+            findings,
+            files: 1,
+            documents: 1,
+            elapsed: Duration::ZERO,
+            sources: ws
+                .files
+                .iter()
+                .map(|p| (p.file.display.clone(), p.source.clone()))
+                .collect::<HashMap<_, _>>(),
+        };
+        let opts = report::RenderOptions { color: false, width: 100 };
+        for format in [report::Format::Human, report::Format::Json] {
+            let out = report::render(&report, format, opts);
+            assert!(out.contains("plaintext-secret"), "{out}");
+            if format == report::Format::Human {
+                assert!(out.contains("password: *************"), "{out}");
+            }
+            for value in ["hunter2-plain", "c2VjcmV0LWIK"] {
+                assert!(!out.contains(value), "{format:?} output shows a value:\n{out}");
+            }
+        }
+    }
+
+    #[test]
+    fn reports_values_a_sops_file_left_unencrypted() {
+        let text = format!("{SECRET}data:\n  a: ENC[AES256_GCM,data:abc,type:str]\n  b: cGxhaW4=\nsops:\n  version: 3.9.0\n");
+        let f = run_rule(RULE, &[("s.yaml", &text)], "");
+        assert_eq!(positions(&f), [(ID, 5, 1)]);
+        assert!(f[0].message.contains("SOPS-encrypted but leaves 1 `data` entry"));
+    }
+
+    #[test]
+    fn leaves_encrypted_empty_and_substituted_secrets_alone() {
+        let sops = format!("{SECRET}stringData:\n  password: ENC[AES256_GCM,data:Zm9v,iv:x,tag:y,type:str]\nsops:\n  age: []\n  version: 3.9.0\n");
+        let empty = format!("{SECRET}data: {{}}\nstringData:\n  a: \"\"\n");
+        let substituted = format!("{SECRET}stringData:\n  password: ${{DB_PASSWORD}}\n");
+        let config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: plain\n";
+        let other_group = "apiVersion: example.com/v1\nkind: Secret\nmetadata: {name: c}\ndata:\n  a: plain\n";
+        let f = run_rule(
+            RULE,
+            &[
+                ("a.yaml", &sops),
+                ("b.yaml", &empty),
+                ("c.yaml", &substituted),
+                ("d.yaml", config_map),
+                ("e.yaml", other_group),
+            ],
+            "",
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+}

@@ -1,0 +1,204 @@
+//! `private-registry`: every image a cluster would run comes from an allowed
+//! (private, mirrored, scanned) registry. Images are found by
+//! [`crate::values::workspace_images`]: workload containers, the effective
+//! values of every HelmRelease, and Helm values files no release uses.
+
+use crate::check::{Rule, RunContext};
+use crate::discover;
+use crate::finding::{Finding, Findings, Severity};
+use crate::images::DOCKER_HUB;
+use crate::objects::ObjectMeta;
+use crate::source::{Pos, Span};
+use crate::values::{workspace_images, FoundImage};
+
+pub(crate) static RULE: &dyn Rule = &PrivateRegistry;
+
+struct PrivateRegistry;
+
+const ID: &str = "private-registry";
+
+impl Rule for PrivateRegistry {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
+        let images = workspace_images(cx.workspace);
+        let mut unchecked: Option<&FoundImage<'_>> = None;
+        for found in &images {
+            // `${REGISTRY}/app`: the registry is only known after Flux's
+            // post-build substitution.
+            if found.image.host_is_placeholder {
+                continue;
+            }
+            let allowed = cx.config.allowed_registries(found.env);
+            if allowed.is_empty() {
+                let earlier = unchecked.is_some_and(|u| position(u) <= position(found));
+                if !earlier {
+                    unchecked = Some(found);
+                }
+                continue;
+            }
+            if allowed.iter().any(|a| found.image.is_from(a)) {
+                continue;
+            }
+            let list = allowed.join(", ");
+            let message = if found.image.is_docker_hub() && found.image.host.is_none() {
+                format!(
+                    "{}: image `{}` names no registry, so it is pulled from Docker Hub ({DOCKER_HUB}); use an image from an allowed registry ({list})",
+                    found.owner, found.text
+                )
+            } else {
+                format!(
+                    "{}: image `{}` is from `{}`, not from an allowed registry; mirror it to an allowed registry ({list}) and use it from there",
+                    found.owner,
+                    found.text,
+                    found.image.registry()
+                )
+            };
+            let place = found.name_at;
+            out.push(
+                Finding::new(ID, place.file.path(), place.span, message)
+                    .with_object(place.object.map(ObjectMeta::to_ref))
+                    .with_help("allowed registries are `registries.allowed` (or `registries.environments.<env>`) in .gitops-lint.yaml; see `gitops-lint explain private-registry`"),
+            );
+        }
+        if let Some(first) = unchecked {
+            out.push(not_configured(cx, first));
+        }
+    }
+}
+
+fn position<'a>(f: &'a FoundImage<'_>) -> (&'a str, u32, u32) {
+    let p = &f.name_at;
+    (p.file.path(), p.span.start.line, p.span.start.col)
+}
+
+/// The one warning of a run whose images have no registry list to be
+/// checked against: at the config file if there is one, else at the first
+/// such image.
+fn not_configured(cx: &RunContext<'_>, first: &FoundImage<'_>) -> Finding {
+    let registries = &cx.config.registries;
+    let message = if registries.allowed.is_empty() && registries.environments.is_empty() {
+        "no allowed registries are configured, so images are not checked; list them in `registries.allowed` in .gitops-lint.yaml (e.g. [myacr.azurecr.io])".to_string()
+    } else {
+        format!(
+            "`registries.allowed` is empty and environment `{}` has no list in `registries.environments`, so images there are not checked; add its registries",
+            first.env.unwrap_or("(none)")
+        )
+    };
+    let config_file = cx.config.source.as_deref().and_then(|src| {
+        let root = &cx.workspace.repos.first()?.root;
+        discover::relative(root, src)
+    });
+    let finding = match config_file {
+        Some(path) => {
+            let start = Pos {
+                line: 1,
+                col: 1,
+                offset: 0,
+            };
+            Finding::new(ID, &path, Span::point(start), message)
+        }
+        None => Finding::new(ID, first.name_at.file.path(), first.name_at.span, message),
+    };
+    finding.with_severity(Severity::Warning)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+
+    const ALLOWED: &str = "registries:\n  allowed: [myacr.azurecr.io, partner.azurecr.io/team]\n";
+
+    fn deployment(images: &[&str]) -> String {
+        let mut s = String::from("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n");
+        for (i, img) in images.iter().enumerate() {
+            s.push_str(&format!("        - name: c{i}\n          image: {img}\n"));
+        }
+        s
+    }
+
+    #[test]
+    fn flags_public_images_in_containers() {
+        let d = deployment(&["nginx:1.25", "ghcr.io/org/app:1", "myacr.azurecr.io/app:1"]);
+        let f = run_rule(RULE, &[("apps/web.yaml", &d)], ALLOWED);
+        assert_eq!(positions(&f), [(ID, 9, 18), (ID, 11, 18)]);
+        assert!(f[0].message.contains("Docker Hub"), "{}", f[0].message);
+        assert!(f[0].message.starts_with("Deployment 'web' container 'c0'"));
+        assert!(f[1].message.contains("`ghcr.io`"));
+        assert_eq!(f[0].object.as_ref().unwrap().kind, "Deployment");
+    }
+
+    #[test]
+    fn look_alikes() {
+        let d = deployment(&[
+            "myacr.azurecr.io.evil.com/x:1",
+            "partner.azurecr.io/team/app:1",
+            "partner.azurecr.io/other/app:1",
+            "partner.azurecr.io/teamx/app:1",
+            "\"${REGISTRY}/app:1\"",
+            "myacr.azurecr.io/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ]);
+        let f = run_rule(RULE, &[("apps/web.yaml", &d)], ALLOWED);
+        assert_eq!(positions(&f), [(ID, 9, 18), (ID, 13, 18), (ID, 15, 18)]);
+    }
+
+    #[test]
+    fn per_environment_lists() {
+        let config = "registries:\n  allowed: [myacr.azurecr.io]\n  environments:\n    prod: [prodacr.azurecr.io]\n";
+        let d = deployment(&["myacr.azurecr.io/app:1"]);
+        let f = run_rule(
+            RULE,
+            &[("clusters/prod/web.yaml", &d), ("clusters/dev/web.yaml", &d)],
+            config,
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].path, "clusters/prod/web.yaml");
+    }
+
+    #[test]
+    fn judges_effective_helm_values_where_last_set() {
+        let hr = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: shop}\nspec:\n  chart:\n    spec:\n      chart: ./chart\n      sourceRef: {kind: GitRepository, name: k8s-shop}\n      valuesFiles: [./environments/dev/values.yaml]\n  values:\n    worker:\n      image:\n        registry: docker.io\n";
+        let files = [
+            // Overridden by the release: not reported here.
+            ("chart/values.yaml", "image: {repository: nginx, tag: '1'}\nworker:\n  image: {registry: myacr.azurecr.io, repository: w}\n"),
+            ("environments/dev/values.yaml", "image:\n  repository: myacr.azurecr.io/shop\n"),
+            ("environments/dev/flux/helmrelease.yaml", hr),
+            ("clusters/dev/flux-operator-values.yaml", "image:\n  repository: ghcr.io/controlplaneio-fluxcd/flux-operator\n"),
+        ];
+        let f = run_rule(RULE, &files, ALLOWED);
+        assert_eq!(
+            positions(&f),
+            [(ID, 2, 15), (ID, 13, 19)],
+            "{f:#?}"
+        );
+        assert_eq!(f[0].path, "clusters/dev/flux-operator-values.yaml");
+        assert!(f[1].message.starts_with("HelmRelease 'shop' value `worker.image`"), "{}", f[1].message);
+    }
+
+    #[test]
+    fn image_keys_that_are_not_images() {
+        let f = run_rule(
+            RULE,
+            &[("values.yaml", "image: {pullPolicy: Always}\nx: {image: true}\ny: {image: 3}\n")],
+            ALLOWED,
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn no_registry_configured_warns_once() {
+        let d = deployment(&["nginx:1", "redis:7"]);
+        let f = run_rule(
+            RULE,
+            &[("b.yaml", &d), ("a/values.yaml", "image: {repository: x}\n")],
+            "",
+        );
+        assert_eq!(positions(&f), [(ID, 1, 21)]);
+        assert_eq!(f[0].path, "a/values.yaml");
+        assert_eq!(f[0].explicit_severity, Some(Severity::Warning));
+        assert!(f[0].message.contains("no allowed registries are configured"));
+    }
+}

@@ -1,0 +1,3 @@
+pub mod flux;
+pub mod kubernetes;
+pub mod notation;

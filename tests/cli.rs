@@ -1,0 +1,289 @@
+//! The command-line contract of SPEC.md: exit codes, the JSON format field
+//! for field, `--output`, filters, file arguments, and the `rules`,
+//! `explain` and `init` commands.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gitops-lint"))
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    bin()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run gitops-lint")
+}
+
+fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+const DUPLICATE: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  a: \"1\"\n  a: \"2\"\n";
+const TRUTHY: &str = "enabled: yes\n";
+
+#[test]
+fn clean_repo_exits_zero() {
+    let dir = repo(&[("a.yaml", "a: 1\n")]);
+    let out = run_in(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("No findings"), "{text}");
+    assert!(!text.contains('\u{1b}'), "colour when not on a terminal");
+}
+
+#[test]
+fn errors_exit_one_warnings_zero_unless_denied() {
+    let dir = repo(&[("a.yaml", DUPLICATE)]);
+    assert_eq!(run_in(dir.path(), &["check"]).status.code(), Some(1));
+    let dir = repo(&[("v.yaml", TRUTHY)]);
+    assert_eq!(run_in(dir.path(), &["check"]).status.code(), Some(0));
+    assert_eq!(
+        run_in(dir.path(), &["check", "--deny-warnings"])
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn run_failures_exit_two() {
+    let dir = repo(&[("a.yaml", "a: 1\n")]);
+    let out = run_in(dir.path(), &["check", "does-not-exist"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        run_in(dir.path(), &["check", "--format", "xml"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run_in(dir.path(), &["check", "--select", "no-such-rule"])
+            .status
+            .code(),
+        Some(2)
+    );
+    // A config error names the file, line and column.
+    let dir = repo(&[
+        (".gitops-lint.yaml", "registries:\n  allowd: []\n"),
+        ("a.yaml", "a: 1\n"),
+    ]);
+    let out = run_in(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(".gitops-lint.yaml:2:3"), "{err}");
+    assert!(err.contains("allowd"), "{err}");
+}
+
+#[test]
+fn json_matches_the_spec_field_for_field() {
+    let dir = repo(&[("cm.yaml", DUPLICATE)]);
+    let out = run_in(dir.path(), &["check", "--format", "json"]);
+    let v = json(&out);
+    let keys = |v: &Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&v), ["findings", "summary", "tool", "version"]);
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["tool"]["name"], "gitops-lint");
+    let f = &v["findings"][0];
+    assert_eq!(
+        keys(f),
+        [
+            "column",
+            "end_column",
+            "end_line",
+            "fix",
+            "help",
+            "line",
+            "message",
+            "object",
+            "path",
+            "rule",
+            "severity"
+        ]
+    );
+    assert_eq!(f["rule"], "yaml-duplicate-key");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["path"], "cm.yaml");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(8), Some(3))
+    );
+    assert_eq!(
+        (f["end_line"].as_u64(), f["end_column"].as_u64()),
+        (Some(8), Some(4))
+    );
+    assert_eq!(
+        f["object"],
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "namespace": "shop", "name": "settings"})
+    );
+    assert_eq!(
+        keys(&v["summary"]),
+        [
+            "documents",
+            "elapsed_ms",
+            "errors",
+            "files",
+            "infos",
+            "warnings"
+        ]
+    );
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["summary"]["files"], 1);
+}
+
+#[test]
+fn output_file_and_filters() {
+    let dir = repo(&[("cm.yaml", DUPLICATE), ("v.yaml", TRUTHY)]);
+    let out = run_in(
+        dir.path(),
+        &["check", "--format", "json", "--output", "report.json"],
+    );
+    assert!(out.stdout.is_empty());
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 2);
+
+    let rules_of = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["check", "--format", "json"];
+        all.extend_from_slice(args);
+        json(&run_in(dir.path(), &all))["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(rules_of(&["--select", "yaml-truthy"]), ["yaml-truthy"]);
+    assert_eq!(
+        rules_of(&["--ignore", "yaml-truthy"]),
+        ["yaml-duplicate-key"]
+    );
+    assert_eq!(rules_of(&["--severity", "error"]), ["yaml-duplicate-key"]);
+}
+
+#[test]
+fn config_can_turn_rules_off_or_change_severity() {
+    let dir = repo(&[
+        (
+            ".gitops-lint.yaml",
+            "rules:\n  yaml-truthy: error\n  yaml-duplicate-key: off\n",
+        ),
+        ("cm.yaml", DUPLICATE),
+        ("v.yaml", TRUTHY),
+    ]);
+    let out = run_in(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["rule"], "yaml-truthy");
+    assert_eq!(f[0]["severity"], "error");
+}
+
+#[test]
+fn file_arguments_report_only_those_files() {
+    let dir = repo(&[
+        (".gitops-lint.yaml", ""),
+        ("a/cm.yaml", DUPLICATE),
+        ("b/v.yaml", TRUTHY),
+    ]);
+    let v = json(&run_in(
+        dir.path(),
+        &["check", "--format", "json", "b/v.yaml"],
+    ));
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["path"], "b/v.yaml");
+    // The whole repository was loaded as context.
+    assert_eq!(v["summary"]["files"], 2);
+    // A directory argument below the root limits the report the same way.
+    let v = json(&run_in(dir.path(), &["check", "--format", "json", "a"]));
+    assert_eq!(v["findings"][0]["path"], "a/cm.yaml");
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn exclude_globs_and_templates_are_not_read() {
+    let dir = repo(&[
+        (".gitops-lint.yaml", "exclude: [\"vendor/**\"]\n"),
+        ("vendor/cm.yaml", DUPLICATE),
+        (
+            "chart/Chart.yaml",
+            "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+        ),
+        (
+            "chart/templates/d.yaml",
+            "{{- if .Values.x }}\nkind: {{ .Values.kind }}\n{{- end }}\n",
+        ),
+        (".gitignore", "ignored/\n"),
+        ("ignored/cm.yaml", DUPLICATE),
+    ]);
+    let out = run_in(dir.path(), &["check", "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
+    assert_eq!(v["summary"]["files"], 1);
+}
+
+#[test]
+fn human_output_shows_snippet_location_and_help() {
+    let dir = repo(&[("cm.yaml", DUPLICATE)]);
+    let out = run_in(dir.path(), &["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("cm.yaml:8:3"), "{text}");
+    assert!(text.contains("yaml-duplicate-key"), "{text}");
+    assert!(
+        text.contains("gitops-lint explain yaml-duplicate-key"),
+        "{text}"
+    );
+    assert!(text.contains("Found 1 error"), "{text}");
+}
+
+#[test]
+fn rules_and_explain() {
+    let dir = repo(&[]);
+    let out = run_in(dir.path(), &["rules"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for doc in gitops_lint::check::docs::all() {
+        assert!(text.contains(&doc.id), "{} missing from `rules`", doc.id);
+    }
+    let out = run_in(dir.path(), &["explain", "yaml-truthy"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("## Why is this bad?"), "{text}");
+    let out = run_in(dir.path(), &["explain", "truthy"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean yaml-truthy"));
+}
+
+#[test]
+fn init_writes_a_config_check_accepts() {
+    let dir = repo(&[("a.yaml", "a: 1\n")]);
+    assert_eq!(run_in(dir.path(), &["init"]).status.code(), Some(0));
+    assert!(dir.path().join(".gitops-lint.yaml").is_file());
+    assert_eq!(run_in(dir.path(), &["init"]).status.code(), Some(2));
+    assert_eq!(run_in(dir.path(), &["check"]).status.code(), Some(0));
+}
