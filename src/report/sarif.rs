@@ -108,6 +108,7 @@ impl Rules {
                     "id": f.rule,
                     "name": pascal_case(f.rule),
                     "shortDescription": {"text": f.rule},
+                    "fullDescription": {"text": format!("Findings of the `{}` check.", f.rule)},
                     "defaultConfiguration": {"level": level(f.severity)},
                 }));
             }
@@ -451,7 +452,8 @@ mod tests {
         let text = "b: yes\npassword: hunter2-s3cret\n";
         let src = SourceText::new(text.into());
         let secret = Span::new(pos(&src, 2, 11), pos(&src, 2, 25));
-        let f = Finding::new("x", "a b/x.yaml", secret, "a plaintext secret").with_redacted([secret]);
+        let f =
+            Finding::new("x", "a b/x.yaml", secret, "a plaintext secret").with_redacted([secret]);
         let other = finding(&src, 1, 4, 7);
         let rendered = render(&report(text, vec![other, f]));
         assert!(!rendered.contains("hunter2"), "{rendered}");
