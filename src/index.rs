@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use crate::config::Config;
 use crate::load::ParsedFile;
 use crate::resolve::{self, CrossIndex};
+use crate::schema::SchemaStore;
 
 /// A repository taking part in a run.
 #[derive(Debug, Clone)]
@@ -27,6 +28,8 @@ pub struct Workspace {
     pub files: Vec<ParsedFile>,
     pub config: Config,
     cross: OnceLock<CrossIndex>,
+    /// The run's schemas, built on first use (see [`Workspace::schemas`]).
+    schemas: OnceLock<SchemaStore>,
 }
 
 impl Workspace {
@@ -36,7 +39,16 @@ impl Workspace {
             files,
             config,
             cross: OnceLock::new(),
+            schemas: OnceLock::new(),
         }
+    }
+
+    /// The schemas documents are validated against: built-ins for the
+    /// configured Kubernetes version, Flux, imported schemas and the CRDs in
+    /// the workspace. Built once, on first use, shared by every rule.
+    pub fn schemas(&self) -> &SchemaStore {
+        self.schemas
+            .get_or_init(|| SchemaStore::for_workspace(self))
     }
 
     /// The cross-repository index (built on first use).

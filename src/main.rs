@@ -15,6 +15,7 @@ use gitops_lint::check::Selection;
 use gitops_lint::config;
 use gitops_lint::lint::Progress;
 use gitops_lint::report::{self, Format, RenderOptions};
+use gitops_lint::schema;
 use gitops_lint::{lint, LintError, Options, Severity};
 
 #[derive(Parser)]
@@ -44,11 +45,40 @@ enum Command {
         /// The rule id, e.g. prune-enabled.
         rule: String,
     },
+    /// List the schemas documents are checked against, or import CRDs.
+    Schemas {
+        #[command(subcommand)]
+        command: SchemasCommand,
+    },
     /// Write a commented default .gitops-lint.yaml in the current directory.
     Init {
         /// Overwrite an existing file.
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchemasCommand {
+    /// List the embedded and imported schemas: apiVersion, kind, source.
+    List {
+        /// Also list the Kubernetes built-in kinds.
+        #[arg(long)]
+        kubernetes: bool,
+        /// Kubernetes version whose built-ins are listed, e.g. 1.33.
+        #[arg(long, value_name = "X.Y")]
+        kubernetes_version: Option<String>,
+    },
+    /// Convert CustomResourceDefinition YAML into JSON Schemas in
+    /// .gitops-lint/schemas/ of the repository ("-" reads stdin, e.g.
+    /// `flux install --export | gitops-lint schemas import -`).
+    Import {
+        /// CRD YAML files (several documents each is fine); `-` for stdin.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Write here instead of <repository root>/.gitops-lint/schemas.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -109,7 +139,7 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::parse(s).ok_or_else(|| format!("expected error, warning or info, got `{s}`"))
 }
 
-const SUBCOMMANDS: &[&str] = &["check", "rules", "explain", "init", "help"];
+const SUBCOMMANDS: &[&str] = &["check", "rules", "explain", "schemas", "init", "help"];
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().collect();
@@ -130,6 +160,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(*args),
         Command::Rules { markdown } => rules(markdown),
         Command::Explain { rule } => explain(&rule),
+        Command::Schemas { command } => schemas(command),
         Command::Init { force } => init(force),
     }
 }
@@ -296,6 +327,89 @@ fn explain(rule: &str) -> ExitCode {
     );
     print!("{}", d.body.trim_start_matches('\n'));
     ExitCode::SUCCESS
+}
+
+/// The root of the repository the current directory is in.
+fn current_repo_root() -> Result<PathBuf, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    Ok(gitops_lint::discover::find_root(&cwd).unwrap_or(cwd))
+}
+
+fn schemas(command: SchemasCommand) -> ExitCode {
+    let root = match current_repo_root() {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    match command {
+        SchemasCommand::List {
+            kubernetes,
+            kubernetes_version,
+        } => {
+            let version = kubernetes_version.unwrap_or_else(|| {
+                config::discover(&root)
+                    .and_then(|p| config::load(&p, &docs::Catalog).ok())
+                    .map_or_else(
+                        || config::Config::default().kubernetes_version,
+                        |c| c.kubernetes_version,
+                    )
+            });
+            let (rows, problems) = schema::list(&root, &version, kubernetes);
+            for p in problems {
+                eprintln!("gitops-lint: warning: {p}");
+            }
+            let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(10);
+            let kind_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(4);
+            let mut out = format!(
+                "{:<width$}  {:<kind_width$}  source\n",
+                "apiVersion", "kind"
+            );
+            for (api_version, kind, source) in rows {
+                out.push_str(&format!(
+                    "{api_version:<width$}  {kind:<kind_width$}  {source}\n"
+                ));
+            }
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        SchemasCommand::Import { files, dir } => {
+            let dir = dir.unwrap_or_else(|| root.join(schema::crd::IMPORT_DIR));
+            for file in files {
+                let (name, text) = if file.as_os_str() == "-" {
+                    let mut text = String::new();
+                    if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    {
+                        return fail(&format!("cannot read stdin: {e}"));
+                    }
+                    ("<stdin>".to_string(), text)
+                } else {
+                    match std::fs::read_to_string(&file) {
+                        Ok(t) => (file.display().to_string(), t),
+                        Err(e) => return fail(&format!("cannot read {}: {e}", file.display())),
+                    }
+                };
+                let notes = match schema::crd::import(&text, &dir) {
+                    Ok(n) => n,
+                    Err(e) => return fail(&format!("{name}: {e}")),
+                };
+                for note in notes {
+                    match note {
+                        schema::crd::ImportNote::Written {
+                            path,
+                            api_version,
+                            kind,
+                        } => {
+                            eprintln!("wrote {} ({kind} {api_version})", path.display())
+                        }
+                        schema::crd::ImportNote::Skipped { document, reason } => {
+                            eprintln!("{name}: document {document} skipped: {reason}")
+                        }
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 fn init(force: bool) -> ExitCode {

@@ -43,6 +43,7 @@ metadata:
   name: k8s-orders
   namespace: flux-system
 spec:
+  interval: 5m
   url: https://dev.azure.com/contoso/platform/_git/k8s-orders
   ref:
     branch: dev
@@ -53,6 +54,7 @@ metadata:
   name: orders
   namespace: flux-system
 spec:
+  interval: 5m
   path: ./environments/dev/flux
   prune: true
   dependsOn:
@@ -70,6 +72,7 @@ metadata:
   name: k8s-legacy
   namespace: flux-system
 spec:
+  interval: 5m
   url: https://dev.azure.com/contoso/platform/_git/k8s-legacy
   ref:
     branch: dev
@@ -80,6 +83,7 @@ metadata:
   name: legacy
   namespace: flux-system
 spec:
+  interval: 5m
   path: ./environments/dev/flux  # expect: pattern-c-approval
   prune: true
   sourceRef:
@@ -95,6 +99,7 @@ metadata:
   name: k8s-crds
   namespace: flux-system
 spec:
+  interval: 5m
   url: https://dev.azure.com/contoso/platform/_git/k8s-crds
   ref:
     branch: dev
@@ -105,6 +110,7 @@ metadata:
   name: crds
   namespace: flux-system
 spec:
+  interval: 5m
   path: ./environments/dev/flux
   prune: true
   sourceRef:
@@ -120,6 +126,7 @@ metadata:
   name: k8s-payments
   namespace: flux-system
 spec:
+  interval: 5m
   url: https://dev.azure.com/contoso/platform/_git/k8s-payments
   ref:
     branch: dev
@@ -130,6 +137,7 @@ metadata:
   name: k8s-platform-charts
   namespace: flux-system
 spec:
+  interval: 5m
   url: https://dev.azure.com/contoso/platform/_git/k8s-platform-charts
   ref:
     branch: dev
@@ -140,6 +148,7 @@ metadata:
   name: payments
   namespace: flux-system
 spec:
+  interval: 5m
   path: ./environments/dev/flux
   prune: true
   sourceRef:
@@ -155,6 +164,7 @@ metadata:
   name: k8s-orders
   namespace: flux-system
 spec:
+  interval: 5m
   url: https://dev.azure.com/contoso/platform/_git/k8s-orders
   ref:
     branch: master
@@ -168,6 +178,7 @@ metadata:
   name: k8s-orders  # expect: duplicate-object
   namespace: flux-system
 spec:
+  interval: 5m
   url: https://dev.azure.com/contoso/platform/_git/k8s-orders
   ref:
     branch: dev  # expect: env-consistency
@@ -178,6 +189,7 @@ metadata:
   name: orders
   namespace: flux-system
 spec:
+  interval: 5m
   path: ./environments/prod/flux
   prune: true
   sourceRef:
@@ -190,6 +202,7 @@ metadata:
   name: search  # expect: env-parity
   namespace: flux-system
 spec:
+  interval: 5m
   path: ./environments/prod/flux
   prune: true
   sourceRef:
@@ -214,6 +227,7 @@ metadata:
   name: orders
   namespace: flux-system
 spec:
+  interval: 5m
   targetNamespace: orders
   chart:
     spec:
@@ -234,6 +248,7 @@ metadata:
   name: orders
   namespace: flux-system
 spec:
+  interval: 5m
   targetNamespace: orders
   chart:
     spec:
@@ -254,6 +269,7 @@ metadata:
   name: billing
   namespace: legacy
 spec:
+  selector: {matchLabels: {app: billing}}
   template:
     spec:
       containers:
@@ -271,6 +287,16 @@ spec:
 kind: CustomResourceDefinition
 metadata:
   name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: {type: object}
 ",
     ),
     (
@@ -285,6 +311,7 @@ metadata:
   name: payments
   namespace: flux-system
 spec:
+  interval: 5m
   targetNamespace: payments
   chart:
     spec:
@@ -433,7 +460,8 @@ fn changed_since_reports_only_what_the_change_caused() {
     let expected: BTreeSet<_> = [(
         "missing-path".to_string(),
         "platform/clusters/dev/systems/legacy.yaml".to_string(),
-        17,
+        // The `path:` line of the Kustomization.
+        19,
     )]
     .into();
     assert_eq!(found, expected);
@@ -529,14 +557,14 @@ fn values_schema_reports_where_each_value_was_set() {
         (".gitops-lint.yaml", "systemRepos:\n  k8s-app: .\n"),
         (
             "clusters/dev/app.yaml",
-            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-app, namespace: flux-system}\nspec: {ref: {branch: dev}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app, namespace: flux-system}\nspec:\n  path: ./environments/dev/flux\n  sourceRef: {kind: GitRepository, name: k8s-app}\n",
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-app, namespace: flux-system}\nspec: {interval: 1m, url: \"https://dev.azure.com/contoso/platform/_git/k8s-app\", ref: {branch: dev}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app, namespace: flux-system}\nspec:\n  interval: 5m\n  path: ./environments/dev/flux\n  sourceRef: {kind: GitRepository, name: k8s-app}\n",
         ),
         ("chart/Chart.yaml", "apiVersion: v2\nname: chart\nversion: 1.0.0\n"),
         ("chart/values.yaml", "replicas: 1\nport: 80\nmode: fast\n"),
         ("environments/dev/values.yaml", "replicas: many\nport: null\n"),
         (
             "environments/dev/flux/hr.yaml",
-            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app, namespace: flux-system}\nspec:\n  chart:\n    spec:\n      chart: ./chart\n      sourceRef: {kind: GitRepository, name: k8s-app}\n      valuesFiles: [./chart/values.yaml, ./environments/dev/values.yaml]\n  values:\n    mode: slow\n    extra: 1\n    owner: \"${OWNER}\"\n",
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app, namespace: flux-system}\nspec:\n  chart:\n    spec:\n      chart: ./chart\n      sourceRef: {kind: GitRepository, name: k8s-app}\n      valuesFiles: [./chart/values.yaml, ./environments/dev/values.yaml]\n  values:\n    mode: slow\n    extra: 1\n    owner: \"${OWNER}\"\n  interval: 5m\n",
         ),
     ];
     for (path, text) in files {

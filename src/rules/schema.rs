@@ -1,0 +1,290 @@
+//! `schema`: a document its JSON Schema rejects — an unknown field (strict
+//! validation), a wrong type, a missing required field, a bad enum value, a
+//! failed CEL rule. Kubernetes built-ins, Flux kinds, imported schemas and
+//! CRDs found in the workspace all count (see `crate::schema`).
+
+use crate::check::{DocContext, Rule};
+use crate::finding::Findings;
+use crate::schema::validate::{self, CheckOptions};
+
+pub(crate) static RULE: &dyn Rule = &Schema;
+
+struct Schema;
+
+const ID: &str = "schema";
+
+impl Rule for Schema {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+        let Some(meta) = cx.object else { return };
+        let file = cx.file.file;
+        if !file.file.kind.holds_manifests() {
+            return;
+        }
+        let store = cx.file.run.workspace.schemas();
+        let Some(resolved) = validate::resolve(store, meta) else {
+            return;
+        };
+        let Some(compiled) = resolved.entry.compiled() else {
+            return;
+        };
+        let replaced = resolved.replacement.then_some(resolved.entry.api_version.as_str());
+        let opts = CheckOptions {
+            partial: store.is_patch(file.file.repo, &file.file.rel),
+            hide_values: meta.group().is_empty() && meta.kind == "Secret",
+        };
+        for p in validate::check(compiled, cx.doc, meta, replaced, opts) {
+            let mut message = p.message;
+            if let Some(to) = replaced {
+                message.push_str(&format!(
+                    " (checked against {to}, which replaces the {} that is no longer served)",
+                    meta.api_version
+                ));
+            }
+            let mut f = cx.finding(ID, p.span, message);
+            if let Some(h) = p.help {
+                f = f.with_help(h);
+            }
+            out.push(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+    use crate::finding::Finding;
+
+    fn run(files: &[(&str, &str)]) -> Vec<Finding> {
+        run_rule(RULE, files, "")
+    }
+
+    const KS: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: payments
+  namespace: flux-system
+spec:
+  interval: 5m
+  path: ./environments/dev/flux
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: k8s-payments
+";
+
+    const GIT: &str = "apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: k8s-payments
+  namespace: flux-system
+spec:
+  interval: 1m
+  url: https://dev.azure.com/org/project/_git/k8s-payments
+  ref:
+    branch: dev
+  provider: azure
+";
+
+    #[test]
+    fn valid_flux_objects_pass() {
+        let f = run(&[("ks.yaml", KS), ("git.yaml", GIT)]);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn typo_in_a_field_name_is_reported_at_the_key_with_a_suggestion() {
+        let f = run(&[("ks.yaml", &KS.replace("  sourceRef:", "  sourceref:"))]);
+        // The unknown key, and the now missing `sourceRef` at the `spec` key.
+        assert_eq!(positions(&f), [(ID, 6, 1), (ID, 10, 3)]);
+        assert_eq!(
+            f[1].message,
+            "unknown field `sourceref` in Kustomization.spec — did you mean `sourceRef`?"
+        );
+        assert_eq!(f[0].message, "Kustomization.spec is missing the required field `sourceRef`");
+        assert_eq!((f[1].span.end.line, f[1].span.end.col), (10, 12));
+    }
+
+    #[test]
+    fn metadata_typos_are_caught() {
+        let f = run(&[("ks.yaml", &KS.replace("  name: payments", "  nmae: payments"))]);
+        assert_eq!(positions(&f), [(ID, 4, 3)]);
+        assert!(f[0].message.contains("did you mean `name`?"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn wrong_type_is_reported_at_the_value() {
+        let f = run(&[("ks.yaml", &KS.replace("interval: 5m", "interval: 5"))]);
+        assert_eq!(positions(&f), [(ID, 7, 13)]);
+        assert_eq!(f[0].message, "`spec.interval` must be a string; got integer `5`");
+        // A bad pattern, also at the value.
+        let f = run(&[("ks.yaml", &KS.replace("interval: 5m", "interval: 5 minutes"))]);
+        assert_eq!(positions(&f), [(ID, 7, 13)]);
+        assert!(f[0].message.starts_with("`spec.interval` must match the pattern"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn missing_required_fields_are_reported_at_the_mapping_key() {
+        let text = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: payments\nspec:\n  path: ./x\n  prune: true\n";
+        let f = run(&[("ks.yaml", text)]);
+        assert_eq!(positions(&f), [(ID, 5, 1), (ID, 5, 1)]);
+        let mut messages: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        messages.sort();
+        assert_eq!(
+            messages,
+            [
+                "Kustomization.spec is missing the required field `interval`",
+                "Kustomization.spec is missing the required field `sourceRef`"
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_prune_is_left_to_prune_enabled() {
+        let f = run(&[("ks.yaml", &KS.replace("  prune: true\n", ""))]);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn bad_enum_value_lists_the_allowed_ones() {
+        let f = run(&[("git.yaml", &GIT.replace("provider: azure", "provider: Azure"))]);
+        assert_eq!(positions(&f), [(ID, 11, 13)]);
+        assert_eq!(
+            f[0].message,
+            "`spec.provider` must be one of generic, aws, azure, github; got `Azure`"
+        );
+    }
+
+    #[test]
+    fn cel_rules_report_their_message_where_they_apply() {
+        let text = GIT.replace("provider: azure", "provider: generic\n  serviceAccountName: sa");
+        let f = run(&[("git.yaml", &text)]);
+        assert_eq!(positions(&f), [(ID, 6, 1)]);
+        assert_eq!(
+            f[0].message,
+            "GitRepository.spec: serviceAccountName can only be set when provider is 'azure' or 'aws'"
+        );
+    }
+
+    #[test]
+    fn yaml_1_1_typing_is_what_kubernetes_sees() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: versions}\ndata:\n  tag: 1.10\n  ok: \"1.10\"\n";
+        let f = run(&[("cm.yaml", text)]);
+        assert_eq!(positions(&f), [(ID, 5, 8)]);
+        assert_eq!(f[0].message, "`data.tag` must be a string; got number `1.1`");
+        assert!(f[0].help.as_deref().is_some_and(|h| h.contains("quote")));
+    }
+
+    #[test]
+    fn kubernetes_builtins_are_strict() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: two\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        imagePullPolicyy: Always\n";
+        let f = run(&[("d.yaml", text)]);
+        assert_eq!(positions(&f), [(ID, 5, 13), (ID, 13, 9)]);
+        assert_eq!(f[0].message, "`spec.replicas` must be an integer; got string `two`");
+        assert_eq!(
+            f[1].message,
+            "unknown field `imagePullPolicyy` in Deployment.spec.template.spec.containers[0] — did you mean `imagePullPolicy`?"
+        );
+    }
+
+    #[test]
+    fn sops_placeholders_and_scp_urls_are_not_schema_errors() {
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  password: ENC[AES256_GCM,data:abc=,iv:x,tag:y,type:str]\nsops:\n  version: 3.9.0\n  mac: ENC[AES256_GCM,data:x]\n";
+        let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: ${REPLICAS:=2}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx}]\n";
+        let git = GIT
+            .replace("https://dev.azure.com/org/project/_git/k8s-payments", "git@ssh.dev.azure.com:v3/org/project/k8s-payments")
+            .replace("provider: azure", "provider: ${git_provider}");
+        let f = run(&[("s.yaml", secret), ("d.yaml", deploy), ("git.yaml", &git)]);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn secret_values_are_never_echoed() {
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  password: 12345\n";
+        let f = run(&[("s.yaml", secret)]);
+        assert_eq!(positions(&f), [(ID, 5, 13)]);
+        assert!(!f[0].message.contains("12345"), "{}", f[0].message);
+    }
+
+    const WIDGET_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            required: [size]
+            x-kubernetes-validations:
+            - rule: self.size <= self.maxSize
+              message: size must not exceed maxSize
+              fieldPath: .size
+            - rule: self.size == oldSelf.size
+            properties:
+              size: {type: integer, minimum: 1}
+              maxSize: {type: integer}
+              color: {type: string, enum: [red, green]}
+";
+
+    #[test]
+    fn crds_in_the_repository_validate_their_objects() {
+        let good = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  size: 2\n  maxSize: 3\n  color: red\n";
+        assert!(run(&[("crd.yaml", WIDGET_CRD), ("w.yaml", good)]).is_empty());
+        let bad = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  size: 0\n  color: blue\n  colour: red\n";
+        let f = run(&[("crd.yaml", WIDGET_CRD), ("w.yaml", bad)]);
+        assert_eq!(positions(&f), [(ID, 5, 9), (ID, 6, 10), (ID, 7, 3)]);
+        assert_eq!(f[0].message, "`spec.size` is less than the minimum of 1");
+        assert_eq!(f[1].message, "`spec.color` must be one of red, green; got `blue`");
+        assert_eq!(f[2].message, "unknown field `colour` in Widget.spec — did you mean `color`?");
+        let too_big = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  size: 5\n  maxSize: 3\n";
+        let f = run(&[("crd.yaml", WIDGET_CRD), ("w.yaml", too_big)]);
+        assert_eq!(positions(&f), [(ID, 5, 3)]);
+        assert_eq!(f[0].message, "Widget.spec: size must not exceed maxSize");
+    }
+
+    #[test]
+    fn removed_apis_are_checked_against_their_replacement() {
+        let hr = "apiVersion: helm.toolkit.fluxcd.io/v2beta1\nkind: HelmRelease\nmetadata: {name: h, namespace: flux-system}\nspec:\n  interval: 5m\n  chart:\n    spec:\n      chart: ./c\n      sourceRef: {kind: GitRepository, name: g}\n  valuesFile: x.yaml\n";
+        let f = run(&[("hr.yaml", hr)]);
+        assert_eq!(positions(&f), [(ID, 10, 3)]);
+        assert!(
+            f[0].message.ends_with("(checked against helm.toolkit.fluxcd.io/v2, which replaces the helm.toolkit.fluxcd.io/v2beta1 that is no longer served)"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn kustomize_patches_may_be_partial() {
+        let kz = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\npatches:\n  - path: podinfo-patch.yaml\n";
+        let patch = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: podinfo}\nspec:\n  values:\n    replicaCount: 2\n";
+        assert!(run(&[("apps/prod/kustomization.yaml", kz), ("apps/prod/podinfo-patch.yaml", patch)]).is_empty());
+        // Unknown fields are still unknown in a patch.
+        let typo = patch.replace("  values:", "  valuez:");
+        let f = run(&[("apps/prod/kustomization.yaml", kz), ("apps/prod/podinfo-patch.yaml", &typo)]);
+        assert_eq!(positions(&f), [(ID, 5, 3)]);
+    }
+
+    #[test]
+    fn values_files_and_non_objects_are_not_validated() {
+        let f = run(&[
+            ("charts/app/values.yaml", "apiVersion: v1\nkind: ConfigMap\nfoo: bar\n"),
+            ("notes.yaml", "just: data\n"),
+        ]);
+        assert!(f.is_empty(), "{f:?}");
+    }
+}

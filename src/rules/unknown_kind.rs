@@ -1,0 +1,82 @@
+//! `unknown-kind`: a document whose apiVersion/kind has no schema — not a
+//! Kubernetes built-in of the configured version, not a Flux kind, not in an
+//! imported schema or a CRD of the workspace — so its fields go unchecked.
+
+use crate::check::{DocContext, Rule};
+use crate::finding::Findings;
+use crate::schema::{apis, kubernetes, validate};
+
+pub(crate) static RULE: &dyn Rule = &UnknownKind;
+
+struct UnknownKind;
+
+const ID: &str = "unknown-kind";
+
+impl Rule for UnknownKind {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+        let Some(meta) = cx.object else { return };
+        if !cx.file.file.file.kind.holds_manifests() {
+            return;
+        }
+        let store = cx.file.run.workspace.schemas();
+        if validate::resolve(store, meta).is_some() {
+            return;
+        }
+        // A removed API is `deprecated-api`'s finding, not a second one here.
+        if apis::flux_api_status(meta.group(), meta.version(), &meta.kind).is_some()
+            || kubernetes::removed_api(&meta.api_version, &meta.kind).is_some()
+        {
+            return;
+        }
+        let root = cx.root();
+        let span = root.get("kind").map_or_else(|| root.span(), |k| k.span());
+        let same_version: Vec<&str> = store
+            .entries()
+            .into_iter()
+            .filter(|e| e.api_version == meta.api_version)
+            .map(|e| e.kind.as_str())
+            .collect();
+        let mut message = format!(
+            "no schema for {} `{}`: its fields are not checked",
+            meta.kind, meta.api_version
+        );
+        if let Some(s) = validate::suggest(&meta.kind, &same_version) {
+            message.push_str(&format!(" — did you mean kind `{s}`?"));
+        }
+        out.push(cx.finding(ID, span, message).with_help(
+            "add the kind's CustomResourceDefinition to the repository, or import it: `gitops-lint schemas import crd.yaml`",
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::{positions, run_rule};
+
+    #[test]
+    fn reports_kinds_without_a_schema() {
+        let f = run_rule(
+            RULE,
+            &[(
+                "a.yaml",
+                "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\napiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: d}\n",
+            )],
+            "",
+        );
+        assert_eq!(positions(&f), [(ID, 2, 7), (ID, 6, 7)]);
+        assert!(f[1].message.contains("did you mean kind `Deployment`?"), "{}", f[1].message);
+    }
+
+    #[test]
+    fn known_discovered_and_removed_kinds_are_not_unknown() {
+        let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema: {type: object}\n";
+        let docs = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\n---\napiVersion: helm.toolkit.fluxcd.io/v2beta1\nkind: HelmRelease\nmetadata: {name: h}\n";
+        let f = run_rule(RULE, &[("crd.yaml", crd), ("a.yaml", docs)], "");
+        assert!(f.is_empty(), "{f:?}");
+    }
+}

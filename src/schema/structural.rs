@@ -1,0 +1,441 @@
+//! A CRD's structural `openAPIV3Schema` turned into a strict JSON Schema
+//! (draft 2020-12) for the `jsonschema` crate, plus the CEL rules
+//! (`x-kubernetes-validations`) it carries, each with the place in the
+//! object it applies to.
+//!
+//! Strict means what the API server's field validation means: an object
+//! that lists `properties` accepts no other field unless the schema says so
+//! (`additionalProperties`, `x-kubernetes-preserve-unknown-fields`). The
+//! Kubernetes extensions become plain JSON Schema: `x-kubernetes-int-or-string`
+//! an integer-or-string type, `nullable` an extra `null`, OpenAPI 3.0's
+//! boolean `exclusiveMinimum` the numeric form. `metadata` at the root is
+//! checked as a light ObjectMeta, so `metadata.nmae` is caught.
+
+use serde_json::{json, Map, Value};
+
+/// Where in an object a CEL rule applies, from the root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// A named property.
+    Prop(String),
+    /// Every item of an array.
+    Items,
+    /// Every value of a map (`additionalProperties`).
+    Values,
+}
+
+/// A CEL rule of the schema, where it applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CelRuleSpec {
+    pub at: Vec<Step>,
+    pub rule: String,
+    pub message: Option<String>,
+    /// `fieldPath` (`.spec.x`), relative to where the rule applies.
+    pub field_path: Option<String>,
+}
+
+/// A converted schema.
+#[derive(Debug, Clone)]
+pub struct Converted {
+    pub schema: Value,
+    pub rules: Vec<CelRuleSpec>,
+}
+
+/// Nesting deeper than this is cut off (treated as "anything"): schemas
+/// come from repositories too, and conversion must not overflow the stack.
+const MAX_DEPTH: usize = 96;
+
+/// Converts a whole object's `openAPIV3Schema`.
+pub fn convert(openapi: &Value) -> Converted {
+    let mut rules = Vec::new();
+    let mut path = Vec::new();
+    let mut schema = node(openapi, &mut path, &mut rules, 0);
+    if let Value::Object(root) = &mut schema {
+        let props = root
+            .entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(props) = props {
+            props.insert("apiVersion".into(), json!({"type": "string"}));
+            props.insert("kind".into(), json!({"type": "string"}));
+            props.insert("metadata".into(), object_meta());
+        }
+        root.insert("type".into(), json!("object"));
+        if !root.contains_key("additionalProperties") {
+            root.insert("additionalProperties".into(), Value::Bool(false));
+        }
+    }
+    if let Value::Object(m) = &mut schema {
+        m.insert(
+            "$schema".into(),
+            json!("https://json-schema.org/draft/2020-12/schema"),
+        );
+    }
+    Converted { schema, rules }
+}
+
+/// A light ObjectMeta: the fields people write, strictly typed.
+pub fn object_meta() -> Value {
+    let string_map = json!({"type": "object", "additionalProperties": {"type": "string"}});
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "name": {"type": "string"},
+            "generateName": {"type": "string"},
+            "namespace": {"type": "string"},
+            "labels": string_map,
+            "annotations": string_map,
+            "finalizers": {"type": "array", "items": {"type": "string"}},
+            "ownerReferences": {"type": "array", "items": {"type": "object"}},
+            "uid": {"type": "string"},
+            "resourceVersion": {"type": "string"},
+            "generation": {"type": "integer"},
+            "creationTimestamp": {"type": ["string", "null"]},
+            "deletionTimestamp": {"type": ["string", "null"]},
+            "deletionGracePeriodSeconds": {"type": "integer"},
+            "managedFields": {"type": "array"},
+            "selfLink": {"type": "string"}
+        }
+    })
+}
+
+fn node(s: &Value, path: &mut Vec<Step>, rules: &mut Vec<CelRuleSpec>, depth: usize) -> Value {
+    let Value::Object(s) = s else {
+        // `true`/`false` schemas and garbage: keep booleans, accept the rest.
+        return if s.is_boolean() {
+            s.clone()
+        } else {
+            Value::Bool(true)
+        };
+    };
+    if depth > MAX_DEPTH {
+        return Value::Bool(true);
+    }
+    let mut out = Map::new();
+    let preserve = s
+        .get("x-kubernetes-preserve-unknown-fields")
+        .and_then(Value::as_bool)
+        == Some(true);
+    let int_or_string = s.get("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true);
+    let nullable = s.get("nullable").and_then(Value::as_bool) == Some(true);
+
+    if let Some(Value::Array(vs)) = s.get("x-kubernetes-validations") {
+        for v in vs {
+            let Some(rule) = v.get("rule").and_then(Value::as_str) else {
+                continue;
+            };
+            rules.push(CelRuleSpec {
+                at: path.clone(),
+                rule: rule.to_string(),
+                message: v.get("message").and_then(Value::as_str).map(String::from),
+                field_path: v.get("fieldPath").and_then(Value::as_str).map(String::from),
+            });
+        }
+    }
+
+    let mut types: Vec<Value> = if int_or_string {
+        vec![json!("integer"), json!("string")]
+    } else {
+        match s.get("type") {
+            Some(Value::String(t)) => vec![Value::String(t.clone())],
+            Some(Value::Array(ts)) => ts.clone(),
+            _ => Vec::new(),
+        }
+    };
+    if nullable && !types.is_empty() && !types.contains(&json!("null")) {
+        types.push(json!("null"));
+    }
+    match types.len() {
+        0 => {}
+        1 => {
+            out.insert("type".into(), types.remove(0));
+        }
+        _ => {
+            out.insert("type".into(), Value::Array(types));
+        }
+    }
+
+    for key in [
+        "pattern",
+        "minimum",
+        "maximum",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+        "multipleOf",
+        "const",
+    ] {
+        if let Some(v) = s.get(key) {
+            out.insert(key.into(), v.clone());
+        }
+    }
+    for (key, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        match s.get(key) {
+            Some(Value::Bool(true)) => {
+                if let Some(b) = out.remove(bound) {
+                    out.insert(key.into(), b);
+                }
+            }
+            Some(n @ Value::Number(_)) => {
+                out.insert(key.into(), n.clone());
+            }
+            _ => {}
+        }
+    }
+    if let Some(Value::Array(e)) = s.get("enum") {
+        let mut e = e.clone();
+        if nullable && !e.contains(&Value::Null) {
+            e.push(Value::Null);
+        }
+        out.insert("enum".into(), Value::Array(e));
+    }
+    if let Some(Value::Array(r)) = s.get("required") {
+        out.insert("required".into(), Value::Array(r.clone()));
+    }
+
+    let mut has_props = false;
+    if let Some(Value::Object(props)) = s.get("properties") {
+        has_props = true;
+        let mut converted = Map::new();
+        for (name, sub) in props {
+            path.push(Step::Prop(name.clone()));
+            converted.insert(name.clone(), node(sub, path, rules, depth + 1));
+            path.pop();
+        }
+        out.insert("properties".into(), Value::Object(converted));
+    }
+    match s.get("additionalProperties") {
+        Some(Value::Bool(b)) => {
+            out.insert("additionalProperties".into(), Value::Bool(*b || preserve));
+        }
+        Some(sub @ Value::Object(_)) => {
+            path.push(Step::Values);
+            let v = node(sub, path, rules, depth + 1);
+            path.pop();
+            out.insert("additionalProperties".into(), v);
+        }
+        _ => {
+            if has_props && !preserve {
+                out.insert("additionalProperties".into(), Value::Bool(false));
+            }
+        }
+    }
+    if let Some(items) = s.get("items") {
+        path.push(Step::Items);
+        let v = match items {
+            // OpenAPI's tuple form is not allowed in CRDs; take the first.
+            Value::Array(a) => a
+                .first()
+                .map_or(Value::Bool(true), |i| node(i, path, rules, depth + 1)),
+            other => node(other, path, rules, depth + 1),
+        };
+        path.pop();
+        out.insert("items".into(), v);
+    }
+    // A CRD's `anyOf: [{type: integer}, {type: string}]` beside
+    // x-kubernetes-int-or-string is what the type now says.
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if int_or_string && key == "anyOf" {
+            continue;
+        }
+        if let Some(Value::Array(subs)) = s.get(key) {
+            // Rules inside these branches do not apply unconditionally.
+            let mut ignored = Vec::new();
+            let subs: Vec<Value> = subs
+                .iter()
+                .map(|b| node(b, path, &mut ignored, depth + 1))
+                .collect();
+            if key == "allOf" {
+                rules.extend(ignored);
+            }
+            out.insert(key.into(), Value::Array(subs));
+        }
+    }
+    if let Some(not) = s.get("not") {
+        let mut ignored = Vec::new();
+        out.insert("not".into(), node(not, path, &mut ignored, depth + 1));
+    }
+    if s.get("x-kubernetes-embedded-resource")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        if let Some(Value::Object(props)) = out.get_mut("properties") {
+            props
+                .entry("apiVersion")
+                .or_insert_with(|| json!({"type": "string"}));
+            props
+                .entry("kind")
+                .or_insert_with(|| json!({"type": "string"}));
+            props
+                .entry("metadata")
+                .or_insert_with(|| json!({"type": "object"}));
+        }
+    }
+    Value::Object(out)
+}
+
+/// The schema that applies at `path` (JSON Pointer segments) below `schema`,
+/// following `properties`, `items`, `additionalProperties`, local `$ref`s
+/// into `defs` and the first branch of `allOf`/`anyOf`/`oneOf` that has
+/// properties. Used to name the fields an object accepts.
+pub fn schema_at<'s>(
+    schema: &'s Value,
+    defs: Option<&'s Value>,
+    path: &[String],
+) -> Option<&'s Value> {
+    let mut cur = deref(schema, defs)?;
+    for seg in path {
+        cur = deref(cur, defs)?;
+        let next = cur
+            .get("properties")
+            .and_then(|p| p.get(seg.as_str()))
+            .or_else(|| {
+                if seg.parse::<usize>().is_ok() {
+                    cur.get("items")
+                } else {
+                    None
+                }
+            })
+            .or_else(|| cur.get("additionalProperties").filter(|a| a.is_object()));
+        cur = match next {
+            Some(n) => n,
+            None => branches(cur).find_map(|b| {
+                let b = deref(b, defs)?;
+                b.get("properties").and_then(|p| p.get(seg.as_str()))
+            })?,
+        };
+    }
+    deref(cur, defs)
+}
+
+/// The property names an object schema accepts.
+pub fn property_names<'s>(schema: &'s Value, defs: Option<&'s Value>) -> Vec<&'s str> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut add = |s: &'s Value| {
+        if let Some(Value::Object(p)) = s.get("properties") {
+            names.extend(p.keys().map(String::as_str));
+        }
+    };
+    add(schema);
+    for b in branches(schema) {
+        if let Some(b) = deref(b, defs) {
+            add(b);
+        }
+    }
+    names
+}
+
+fn branches(s: &Value) -> impl Iterator<Item = &Value> {
+    ["allOf", "anyOf", "oneOf"]
+        .into_iter()
+        .filter_map(move |k| s.get(k).and_then(Value::as_array))
+        .flatten()
+}
+
+fn deref<'s>(mut s: &'s Value, defs: Option<&'s Value>) -> Option<&'s Value> {
+    for _ in 0..16 {
+        match s.get("$ref").and_then(Value::as_str) {
+            Some(r) => {
+                let name = r.rsplit_once("#/$defs/").map(|(_, n)| n)?;
+                s = defs?.get(name)?;
+            }
+            None => return Some(s),
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_with_properties_become_strict() {
+        let c = convert(&json!({
+            "type": "object",
+            "properties": {
+                "spec": {"type": "object", "properties": {"a": {"type": "string"}}},
+                "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": true,
+                         "properties": {"b": {"type": "string"}}},
+                "map": {"type": "object", "additionalProperties": {"type": "string"}}
+            }
+        }));
+        let s = &c.schema;
+        assert_eq!(
+            s["properties"]["spec"]["additionalProperties"],
+            json!(false)
+        );
+        assert!(s["properties"]["free"]
+            .get("additionalProperties")
+            .is_none());
+        assert_eq!(
+            s["properties"]["map"]["additionalProperties"],
+            json!({"type": "string"})
+        );
+        assert_eq!(s["additionalProperties"], json!(false));
+        assert_eq!(
+            s["properties"]["metadata"]["additionalProperties"],
+            json!(false)
+        );
+    }
+
+    #[test]
+    fn kubernetes_extensions_become_json_schema() {
+        let c = convert(&json!({
+            "type": "object",
+            "properties": {
+                "port": {"x-kubernetes-int-or-string": true,
+                         "anyOf": [{"type": "integer"}, {"type": "string"}]},
+                "opt": {"type": "string", "nullable": true, "enum": ["a", "b"]},
+                "n": {"type": "integer", "minimum": 1, "exclusiveMinimum": true}
+            }
+        }));
+        let p = &c.schema["properties"];
+        assert_eq!(p["port"], json!({"type": ["integer", "string"]}));
+        assert_eq!(p["opt"]["type"], json!(["string", "null"]));
+        assert_eq!(p["opt"]["enum"], json!(["a", "b", null]));
+        assert_eq!(p["n"], json!({"type": "integer", "exclusiveMinimum": 1}));
+    }
+
+    #[test]
+    fn cel_rules_are_collected_with_their_place() {
+        let c = convert(&json!({
+            "type": "object",
+            "properties": {"spec": {"type": "object",
+                "x-kubernetes-validations": [{"rule": "has(self.a)", "message": "a is required"}],
+                "properties": {"items": {"type": "array", "items": {"type": "object",
+                    "x-kubernetes-validations": [{"rule": "self.x > 0"}]}}}}}
+        }));
+        assert_eq!(c.rules.len(), 2);
+        assert_eq!(c.rules[0].at, vec![Step::Prop("spec".into())]);
+        assert_eq!(c.rules[0].message.as_deref(), Some("a is required"));
+        assert_eq!(
+            c.rules[1].at,
+            vec![
+                Step::Prop("spec".into()),
+                Step::Prop("items".into()),
+                Step::Items
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_the_schema_at_a_path() {
+        let c = convert(
+            &json!({"type": "object", "properties": {"spec": {"type": "object",
+            "properties": {"list": {"type": "array", "items": {"type": "object",
+                "properties": {"name": {"type": "string"}, "value": {"type": "string"}}}}}}}}),
+        );
+        let at = schema_at(&c.schema, None, &["spec".into(), "list".into(), "0".into()]).unwrap();
+        let mut names = property_names(at, None);
+        names.sort();
+        assert_eq!(names, ["name", "value"]);
+    }
+}

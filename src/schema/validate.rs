@@ -1,0 +1,667 @@
+//! Validating one document and mapping every problem back to its YAML key
+//! or value.
+//!
+//! The document is validated as Kubernetes reads it (`Typing::Kubernetes`:
+//! `tag: 1.10` is a float). Errors are then reduced to one finding per
+//! problem: a wrong-typed value hides the errors below it, an object's
+//! unknown fields are reported one by one at their keys, and values the
+//! repository cannot know yet are given the benefit of the doubt: Flux
+//! post-build placeholders (`${VAR}`), SOPS ciphertexts (`ENC[...]`), and
+//! the scp-like Git URL that `no-scp-ssh-url` reports.
+
+use serde_json::Value;
+
+use super::apis;
+use super::cel::Outcome;
+use super::kubernetes;
+use super::store::{Compiled, SchemaEntry, SchemaStore};
+use super::structural::{self, Step};
+use crate::objects::ObjectMeta;
+use crate::source::Span;
+use crate::yaml::scalar::Typing;
+use crate::yaml::to_json::{resolve_pointer, to_json};
+use crate::yaml::{Document, NodeRef};
+
+/// The schema a document is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolved<'s> {
+    pub entry: &'s SchemaEntry,
+    /// The document's own apiVersion is not served; this is the schema of
+    /// the version that replaces it.
+    pub replacement: bool,
+}
+
+/// Finds the schema for an object: its own apiVersion, else (for a removed
+/// Flux or Kubernetes API) the served version of the same kind.
+pub fn resolve<'s>(store: &'s SchemaStore, meta: &ObjectMeta) -> Option<Resolved<'s>> {
+    if let Some(entry) = store.get(&meta.api_version, &meta.kind) {
+        return Some(Resolved {
+            entry,
+            replacement: false,
+        });
+    }
+    let replacement =
+        if let Some(s) = apis::flux_api_status(meta.group(), meta.version(), &meta.kind) {
+            store.get(&s.served.api_version(), &meta.kind)
+        } else if let Some(r) = kubernetes::removed_api(&meta.api_version, &meta.kind) {
+            r.replacement.and_then(|to| store.get(to, &meta.kind))
+        } else {
+            None
+        };
+    replacement.map(|entry| Resolved {
+        entry,
+        replacement: true,
+    })
+}
+
+/// One problem, at its place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// How a document is checked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOptions {
+    /// The document is a kustomize patch: a partial object, so missing
+    /// required fields and whole-object rules are not problems.
+    pub partial: bool,
+    /// Do not echo values in messages (Secrets).
+    pub hide_values: bool,
+}
+
+/// Validates a document against a compiled schema.
+pub fn check(
+    compiled: &Compiled,
+    doc: &Document,
+    meta: &ObjectMeta,
+    replaced_api_version: Option<&str>,
+    opts: CheckOptions,
+) -> Vec<Problem> {
+    let root = doc.root();
+    let mut instance = to_json(root, Typing::Kubernetes);
+    if let Value::Object(m) = &mut instance {
+        // SOPS keeps its metadata in a top-level `sops` key the API server
+        // never sees (the controller decrypts first).
+        if m.get("sops").is_some_and(Value::is_object) {
+            m.remove("sops");
+        }
+        if let Some(v) = replaced_api_version {
+            m.insert("apiVersion".into(), Value::String(v.to_string()));
+        }
+    }
+    let cx = Cx {
+        compiled,
+        root,
+        meta,
+        opts,
+    };
+    let mut raw: Vec<Raw> = Vec::new();
+    if !compiled.validator.is_valid(&instance) {
+        for e in compiled.validator.iter_errors(&instance) {
+            if let Some(r) = Raw::from_error(&e) {
+                raw.push(r);
+            }
+        }
+    }
+    let mut raw = reduce(raw, opts);
+    raw.retain(|r| !reported_elsewhere(meta, r));
+    let mut problems: Vec<Problem> = raw.iter().flat_map(|r| cx.problems(r)).collect();
+    if !opts.partial {
+        problems.extend(cx.cel(&instance, &raw));
+    }
+    problems.sort_by(|a, b| (a.span.start, &a.message).cmp(&(b.span.start, &b.message)));
+    problems.dedup();
+    problems
+}
+
+#[derive(Debug, Clone)]
+enum RawKind {
+    Unknown(Vec<String>),
+    Required(String),
+    Type(Vec<&'static str>),
+    Enum(Vec<Value>),
+    Pattern(String),
+    Other(String),
+}
+
+#[derive(Debug, Clone)]
+struct Raw {
+    path: Vec<String>,
+    kind: RawKind,
+    instance: Value,
+}
+
+impl Raw {
+    fn from_error(e: &jsonschema::ValidationError<'_>) -> Option<Raw> {
+        use jsonschema::error::{TypeKind, ValidationErrorKind as K};
+        let path: Vec<String> = e
+            .instance_path()
+            .iter()
+            .map(|s| match s {
+                jsonschema::paths::LocationSegment::Property(p) => p.to_string(),
+                jsonschema::paths::LocationSegment::Index(i) => i.to_string(),
+            })
+            .collect();
+        let kind = match e.kind() {
+            K::AdditionalProperties { unexpected } => RawKind::Unknown(unexpected.clone()),
+            K::UnevaluatedProperties { unexpected } => RawKind::Unknown(unexpected.clone()),
+            K::Required { property } => RawKind::Required(match property {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }),
+            K::Type { kind } => RawKind::Type(match kind {
+                TypeKind::Single(t) => vec![t.as_str()],
+                TypeKind::Multiple(ts) => ts.iter().map(|t| t.as_str()).collect(),
+            }),
+            K::Enum { options } => RawKind::Enum(options.as_array().cloned().unwrap_or_default()),
+            K::Pattern { pattern } => RawKind::Pattern(pattern.clone()),
+            // Both branches of IntOrString accept null: not a user error.
+            K::OneOfMultipleValid { .. } => return None,
+            K::AnyOf { context } | K::OneOfNotValid { context } => {
+                let mut types: Vec<&'static str> = Vec::new();
+                let only_types = context.iter().all(|branch| {
+                    branch.iter().all(|be| match be.kind() {
+                        K::Type { kind } if be.instance_path() == e.instance_path() => {
+                            match kind {
+                                TypeKind::Single(t) => types.push(t.as_str()),
+                                TypeKind::Multiple(ts) => {
+                                    types.extend(ts.iter().map(|t| t.as_str()))
+                                }
+                            }
+                            true
+                        }
+                        _ => false,
+                    })
+                });
+                if only_types && !types.is_empty() {
+                    types.retain(|t| *t != "null");
+                    types.dedup();
+                    RawKind::Type(types)
+                } else {
+                    RawKind::Other("does not match any of the forms the schema allows".into())
+                }
+            }
+            K::FalseSchema => RawKind::Other("is not allowed here".into()),
+            _ => RawKind::Other(message_of(e)),
+        };
+        Some(Raw {
+            path,
+            kind,
+            instance: e.instance().clone().into_owned(),
+        })
+    }
+}
+
+/// The jsonschema message without the echoed instance (`"x" is longer than
+/// 3 characters` → `is longer than 3 characters`).
+fn message_of(e: &jsonschema::ValidationError<'_>) -> String {
+    let full = e.to_string();
+    let shown = e.instance().to_string();
+    match full.strip_prefix(shown.as_str()) {
+        Some(rest) => rest.trim_start().to_string(),
+        None => full,
+    }
+}
+
+/// A value the repository cannot pin down: a Flux post-build placeholder
+/// (it stands for any scalar) or a SOPS ciphertext.
+fn is_opaque(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("${") || (s.starts_with("ENC[") && s.ends_with(']')),
+        _ => false,
+    }
+}
+
+fn contains_opaque(v: &Value, depth: usize) -> bool {
+    if depth > 64 {
+        return true;
+    }
+    match v {
+        Value::Array(a) => a.iter().any(|i| contains_opaque(i, depth + 1)),
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, v)| k.contains("${") || contains_opaque(v, depth + 1)),
+        other => is_opaque(other),
+    }
+}
+
+/// `git@host:path`: the scp-like form `no-scp-ssh-url` reports.
+fn is_scp_url(v: &Value) -> bool {
+    let Value::String(s) = v else { return false };
+    if s.contains("://") {
+        return false;
+    }
+    match s.split_once('@') {
+        Some((user, rest)) => {
+            !user.is_empty()
+                && !user.contains('/')
+                && rest
+                    .split_once(':')
+                    .is_some_and(|(h, _)| !h.is_empty() && !h.contains('/'))
+        }
+        None => false,
+    }
+}
+
+fn is_prefix(prefix: &[String], path: &[String]) -> bool {
+    path.len() >= prefix.len() && path[..prefix.len()] == *prefix
+}
+
+/// Problems a dedicated rule reports better (one finding, not two): a
+/// Kustomization without `spec.prune` is `prune-enabled`'s.
+fn reported_elsewhere(meta: &ObjectMeta, r: &Raw) -> bool {
+    matches!(&r.kind, RawKind::Required(p) if p == "prune")
+        && r.path == ["spec"]
+        && meta.is(crate::objects::KUSTOMIZE_GROUP, "Kustomization")
+}
+
+/// One problem per cause.
+fn reduce(raw: Vec<Raw>, opts: CheckOptions) -> Vec<Raw> {
+    let mut kept: Vec<Raw> = raw
+        .into_iter()
+        .filter(|r| match &r.kind {
+            RawKind::Required(_) => !opts.partial,
+            RawKind::Unknown(_) => true,
+            RawKind::Pattern(_)
+                if r.path.last().is_some_and(|l| l == "url") && is_scp_url(&r.instance) =>
+            {
+                false
+            }
+            _ => !is_opaque(&r.instance),
+        })
+        .collect();
+    // A value of the wrong type hides every other complaint at or below it.
+    let typed: Vec<Vec<String>> = kept
+        .iter()
+        .filter(|r| matches!(r.kind, RawKind::Type(_)))
+        .map(|r| r.path.clone())
+        .collect();
+    kept.retain(|r| {
+        !typed.iter().any(|t| {
+            is_prefix(t, &r.path) && (r.path.len() > t.len() || !matches!(r.kind, RawKind::Type(_)))
+        })
+    });
+    kept
+}
+
+struct Cx<'a> {
+    compiled: &'a Compiled,
+    root: NodeRef<'a>,
+    meta: &'a ObjectMeta,
+    opts: CheckOptions,
+}
+
+/// `spec.containers[0].image`
+fn dotted(path: &[String]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        if seg.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+    }
+    out
+}
+
+fn pointer(path: &[String]) -> String {
+    path.iter()
+        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn article(t: &str) -> &'static str {
+    match t {
+        "integer" | "object" | "array" => "an",
+        _ => "a",
+    }
+}
+
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The closest candidate within a small edit distance (case differences
+/// count little, so `sourceref` finds `sourceRef`).
+pub fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let lower = word.to_lowercase();
+    candidates
+        .iter()
+        .filter(|c| **c != word)
+        .map(|c| {
+            let d = if c.to_lowercase() == lower {
+                0
+            } else {
+                levenshtein(&lower, &c.to_lowercase())
+            };
+            (d, *c)
+        })
+        .filter(|(d, c)| *d <= (c.chars().count().max(word.chars().count()) / 3).max(1))
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+/// Edit distance where swapping two neighbouring letters is one edit
+/// (optimal string alignment), so `nmae` is next to `name`.
+fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+impl Cx<'_> {
+    /// `Kustomization.spec` (the object's kind, then the field).
+    fn field(&self, path: &[String]) -> String {
+        if path.is_empty() {
+            self.meta.kind.clone()
+        } else {
+            format!("{}.{}", self.meta.kind, dotted(path))
+        }
+    }
+
+    fn show(&self, v: &Value) -> String {
+        if self.opts.hide_values {
+            return json_type(v).to_string();
+        }
+        let text = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let mut short: String = text.chars().take(60).collect();
+        if short.len() < text.len() {
+            short.push('…');
+        }
+        format!("`{short}`")
+    }
+
+    /// The span of a node, or of the key of the entry holding it.
+    fn span_at(&self, path: &[String], key: bool) -> Span {
+        if path.is_empty() {
+            return self.root_span();
+        }
+        let (node, _) = resolve_pointer(self.root, &pointer(path), key);
+        node.span()
+    }
+
+    /// For the document as a whole: its `kind` value.
+    fn root_span(&self) -> Span {
+        self.root
+            .get("kind")
+            .map_or_else(|| self.root.span(), |k| k.span())
+    }
+
+    fn accepted_fields(&self, path: &[String]) -> Vec<&str> {
+        let defs = self.compiled.defs();
+        structural::schema_at(&self.compiled.schema, defs, path)
+            .map(|s| structural::property_names(s, defs))
+            .unwrap_or_default()
+    }
+
+    fn problems(&self, r: &Raw) -> Vec<Problem> {
+        let field = self.field(&r.path);
+        match &r.kind {
+            RawKind::Unknown(keys) => {
+                let accepted = self.accepted_fields(&r.path);
+                keys.iter()
+                    .map(|k| {
+                        let mut p = r.path.clone();
+                        p.push(k.clone());
+                        let mut message = format!("unknown field `{k}` in {field}");
+                        let mut help = None;
+                        if let Some(s) = suggest(k, &accepted) {
+                            message.push_str(&format!(" — did you mean `{s}`?"));
+                        } else if !accepted.is_empty() && accepted.len() <= 12 {
+                            let mut names: Vec<&str> = accepted.clone();
+                            names.sort_unstable();
+                            help = Some(format!("{field} accepts: {}", names.join(", ")));
+                        }
+                        Problem {
+                            span: self.span_at(&p, true),
+                            message,
+                            help,
+                        }
+                    })
+                    .collect()
+            }
+            RawKind::Required(prop) => vec![Problem {
+                span: self.span_at(&r.path, true),
+                message: if r.path.is_empty() {
+                    format!(
+                        "{} is missing the required field `{prop}`",
+                        self.meta.display_name()
+                    )
+                } else {
+                    format!("{field} is missing the required field `{prop}`")
+                },
+                help: None,
+            }],
+            RawKind::Type(types) => {
+                let expected: Vec<String> = types
+                    .iter()
+                    .filter(|t| **t != "null")
+                    .map(|t| format!("{} {t}", article(t)))
+                    .collect();
+                let got = json_type(&r.instance);
+                let mut message = format!(
+                    "`{}` must be {}; got {got}",
+                    dotted(&r.path),
+                    or_list(&expected)
+                );
+                if !matches!(r.instance, Value::Object(_) | Value::Array(_) | Value::Null) {
+                    message.push_str(&format!(" {}", self.show(&r.instance)));
+                }
+                let help = (got == "number" && types.contains(&"string")).then(|| {
+                    "Kubernetes reads an unquoted `1.10` as the number 1.1; quote the value"
+                        .to_string()
+                });
+                vec![Problem {
+                    span: self.span_at(&r.path, false),
+                    message,
+                    help,
+                }]
+            }
+            RawKind::Enum(options) => {
+                let opts: Vec<String> = options
+                    .iter()
+                    .filter(|o| !o.is_null())
+                    .map(|o| match o {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                vec![Problem {
+                    span: self.span_at(&r.path, false),
+                    message: format!(
+                        "`{}` must be one of {}; got {}",
+                        dotted(&r.path),
+                        opts.join(", "),
+                        self.show(&r.instance)
+                    ),
+                    help: None,
+                }]
+            }
+            RawKind::Pattern(pattern) => vec![Problem {
+                span: self.span_at(&r.path, false),
+                message: format!(
+                    "`{}` must match the pattern `{pattern}`; got {}",
+                    dotted(&r.path),
+                    self.show(&r.instance)
+                ),
+                help: None,
+            }],
+            RawKind::Other(msg) => vec![Problem {
+                span: self.span_at(&r.path, false),
+                message: format!(
+                    "`{}` {msg}",
+                    if r.path.is_empty() {
+                        self.meta.kind.clone()
+                    } else {
+                        dotted(&r.path)
+                    }
+                ),
+                help: None,
+            }],
+        }
+    }
+
+    /// Evaluates the CEL rules where the schema found nothing wrong.
+    fn cel(&self, instance: &Value, raw: &[Raw]) -> Vec<Problem> {
+        let mut out = Vec::new();
+        for (spec, program) in &self.compiled.cel {
+            for (path, value) in expand(instance, &spec.at) {
+                // Errors at, below or above the node: its shape is wrong, the
+                // rule would only repeat them or fail for the wrong reason.
+                let troubled = raw
+                    .iter()
+                    .any(|r| is_prefix(&path, &r.path) || is_prefix(&r.path, &path));
+                if troubled || contains_opaque(value, 0) {
+                    continue;
+                }
+                if program.eval(value) != Outcome::Fail {
+                    continue;
+                }
+                let mut at = path.clone();
+                if let Some(fp) = &spec.field_path {
+                    let extra: Vec<String> = fp
+                        .trim_start_matches('.')
+                        .split('.')
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect();
+                    let mut candidate = at.clone();
+                    candidate.extend(extra);
+                    if resolve_pointer(self.root, &pointer(&candidate), true).1 {
+                        at = candidate;
+                    }
+                }
+                let what = spec
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| format!("failed rule `{}`", spec.rule));
+                let field = self.field(&path);
+                out.push(Problem {
+                    span: self.span_at(&at, true),
+                    message: format!("{field}: {what}"),
+                    help: Some(format!("validation rule: {}", spec.rule)),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Every node of `v` a rule's steps reach, with its path.
+fn expand<'v>(v: &'v Value, steps: &[Step]) -> Vec<(Vec<String>, &'v Value)> {
+    let mut cur: Vec<(Vec<String>, &Value)> = vec![(Vec::new(), v)];
+    for step in steps {
+        let mut next = Vec::new();
+        for (path, node) in cur {
+            match (step, node) {
+                (Step::Prop(name), Value::Object(m)) => {
+                    if let Some(c) = m.get(name) {
+                        let mut p = path.clone();
+                        p.push(name.clone());
+                        next.push((p, c));
+                    }
+                }
+                (Step::Items, Value::Array(items)) => {
+                    for (i, c) in items.iter().enumerate() {
+                        let mut p = path.clone();
+                        p.push(i.to_string());
+                        next.push((p, c));
+                    }
+                }
+                (Step::Values, Value::Object(m)) => {
+                    for (k, c) in m {
+                        let mut p = path.clone();
+                        p.push(k.clone());
+                        next.push((p, c));
+                    }
+                }
+                _ => {}
+            }
+        }
+        cur = next;
+    }
+    cur
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_prefer_case_fixes_and_small_edits() {
+        let c = ["sourceRef", "interval", "path", "prune"];
+        assert_eq!(suggest("sourceref", &c), Some("sourceRef"));
+        assert_eq!(suggest("intervall", &c), Some("interval"));
+        assert_eq!(suggest("prnue", &c), Some("prune"));
+        assert_eq!(suggest("completelyelse", &c), None);
+    }
+
+    #[test]
+    fn scp_urls_and_opaque_values() {
+        assert!(is_scp_url(&Value::String(
+            "git@ssh.dev.azure.com:v3/org/p/r".into()
+        )));
+        assert!(!is_scp_url(&Value::String(
+            "ssh://git@ssh.dev.azure.com/v3/org".into()
+        )));
+        assert!(!is_scp_url(&Value::String("https://x/y".into())));
+        assert!(is_opaque(&Value::String("${cluster_env:=dev}".into())));
+        assert!(is_opaque(&Value::String(
+            "ENC[AES256_GCM,data:abc,type:str]".into()
+        )));
+        assert!(!is_opaque(&Value::String("$HOME".into())));
+    }
+
+    #[test]
+    fn dotted_paths() {
+        let p: Vec<String> = ["spec", "containers", "0", "image"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(dotted(&p), "spec.containers[0].image");
+        assert_eq!(pointer(&p), "/spec/containers/0/image");
+    }
+}
