@@ -727,6 +727,7 @@ fn junit_is_well_formed_with_one_case_per_file() {
         "apps/broken: 50%, a;b].yaml",
         "apps/clean.yaml",
         "apps/legacy.yaml",
+        "apps/values.yaml",
         "apps/web.yaml",
     ];
     assert_eq!(xml.matches("<testcase ").count(), files.len(), "{xml}");

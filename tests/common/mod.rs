@@ -37,11 +37,15 @@ pub const SMALL_REPO: &[(&str, &str)] = &[
     ),
     (
         "apps/web.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\ndata:\n  a: \"1\"\n  a: \"2\"\n  enabled: yes\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\ndata:\n  a: \"1\"\n  a: \"2\"\n",
+    ),
+    (
+        "apps/values.yaml",
+        "ingress:\n  enabled: yes\n",
     ),
     (
         "apps/legacy.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: legacy\ndata:\n  # gitops-lint-ignore yaml-truthy -- kept for the legacy chart\n  legacy: yes\n",
+        "settings:\n  # gitops-lint-ignore yaml-truthy -- kept for the legacy chart\n  legacy: yes\n",
     ),
     ("apps/broken: 50%, a;b].yaml", "key: [unclosed\n"),
     ("apps/clean.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: clean\n"),
