@@ -110,6 +110,75 @@ fn action_validates_against_the_action_schema() {
     }
 }
 
+/// Runs the action's lint step with bash, as the runner would (inputs in
+/// the environment, `GITHUB_OUTPUT` a file): annotations on stdout, the
+/// SARIF written, the exit code handed to the later steps.
+#[test]
+fn action_lint_step_runs() {
+    let action = yaml_json(&read(&root().join("action.yml")), "action.yml");
+    let step = action["runs"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "lint")
+        .expect("the lint step");
+    let script = step["run"].as_str().unwrap();
+    let Some(bash) = which("bash") else {
+        eprintln!("skipped: bash is absent");
+        return;
+    };
+    let repo = small_repo();
+    let outputs = repo.path().join("github-output");
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_gitops-lint"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run_with = |fail_on: &str| {
+        std::fs::write(&outputs, "").unwrap();
+        std::process::Command::new(&bash)
+            .arg("-c")
+            .arg(script)
+            .current_dir(repo.path())
+            .env("PATH", &path)
+            .env("GITHUB_OUTPUT", &outputs)
+            .env("INPUT_PATHS", "apps/web.yaml\napps/values.yaml")
+            .env("INPUT_CONFIG", ".gitops-lint.yaml")
+            .env("INPUT_FORMAT", "github")
+            .env("INPUT_FAIL_ON", fail_on)
+            .env("INPUT_SARIF_FILE", "out.sarif")
+            .output()
+            .unwrap()
+    };
+    let out = run_with("error");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the step defers failing: {stdout}"
+    );
+    assert!(
+        stdout.contains("::error file=apps/web.yaml,line=8,"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("::warning file=apps/values.yaml,"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("broken"), "only the given paths: {stdout}");
+    let written = read(&outputs);
+    assert!(written.contains("sarif-file=out.sarif\n"), "{written}");
+    assert!(written.contains("exit-code=1\n"), "{written}");
+    let sarif: Value = serde_json::from_str(&read(&repo.path().join("out.sarif"))).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
+
+    let out = run_with("sometimes");
+    assert_eq!(out.status.code(), Some(2), "a bad fail-on is refused");
+}
+
 /// Names after `prefix` in `${{ … }}` expressions (`inputs.fail-on` →
 /// `fail-on`).
 fn references(text: &str, prefix: &str) -> BTreeSet<String> {
