@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,12 +13,10 @@ use rayon::prelude::*;
 use crate::check::{self, RunContext, Selection};
 use crate::config::{self, Config, ConfigError};
 use crate::discover::{self, SourceFile};
-use crate::finding::Finding;
 use crate::index::{Repo, Workspace};
 use crate::load::{self, ParsedFile};
 use crate::redact;
 use crate::report::Report;
-use crate::source::SourceText;
 
 /// Worker threads get a large stack: YAML and schema trees are walked
 /// recursively (bounded by the loader's depth limit).
@@ -41,6 +40,29 @@ pub struct Options {
     pub selection: Selection,
     /// Worker threads (`None`: all cores).
     pub jobs: Option<usize>,
+    /// Counters a caller may watch while the run goes on (the CLI's progress
+    /// line).
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// How far a run has got: files found, files and documents loaded. Updated
+/// from the worker threads; read at any time.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub files_total: AtomicUsize,
+    pub files: AtomicUsize,
+    pub documents: AtomicUsize,
+}
+
+impl Progress {
+    /// (files loaded, files found, documents loaded).
+    pub fn snapshot(&self) -> (usize, usize, usize) {
+        (
+            self.files.load(Ordering::Relaxed),
+            self.files_total.load(Ordering::Relaxed),
+            self.documents.load(Ordering::Relaxed),
+        )
+    }
 }
 
 #[derive(Debug)]
@@ -109,7 +131,22 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         }
         sources.extend(files);
     }
-    let files: Vec<ParsedFile> = sources.into_par_iter().map(load::load).collect();
+    let progress = opts.progress.as_deref();
+    if let Some(p) = progress {
+        p.files_total.store(sources.len(), Ordering::Relaxed);
+    }
+    let files: Vec<ParsedFile> = sources
+        .into_par_iter()
+        .map(|source| {
+            let file = load::load(source);
+            if let Some(p) = progress {
+                p.files.fetch_add(1, Ordering::Relaxed);
+                p.documents
+                    .fetch_add(file.stream.docs.len(), Ordering::Relaxed);
+            }
+            file
+        })
+        .collect();
     let workspace = Workspace::new(repos, files, config);
 
     let cx = RunContext {
@@ -130,7 +167,7 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         .files
         .iter()
         .filter(|f| in_scope.contains(&f.file.display))
-        .map(|f| (f.file.display.clone(), shown_source(f, &findings)))
+        .map(|f| (f.file.display.clone(), redact::shown_source(f, &findings)))
         .collect();
     let report = Report {
         findings,
@@ -144,19 +181,6 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     // (a CLI process exits before that thread is done).
     std::thread::spawn(move || drop(workspace));
     Ok(report)
-}
-
-/// A file's text as reporters may show it: secret values and URL
-/// credentials masked, plus anything a finding asked to hide.
-fn shown_source(file: &ParsedFile, findings: &[Finding]) -> Arc<SourceText> {
-    let mut spans = redact::sensitive_spans(file);
-    spans.extend(
-        findings
-            .iter()
-            .filter(|f| f.path == file.file.display)
-            .flat_map(|f| f.redact.iter().copied()),
-    );
-    redact::mask(&file.source, &spans)
 }
 
 /// The given paths, made absolute and checked to exist.

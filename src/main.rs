@@ -3,12 +3,17 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 
 use gitops_lint::check::docs;
 use gitops_lint::check::Selection;
 use gitops_lint::config;
+use gitops_lint::lint::Progress;
 use gitops_lint::report::{self, Format, RenderOptions};
 use gitops_lint::schema;
 use gitops_lint::{lint, LintError, Options, Severity};
@@ -166,6 +171,10 @@ fn check(args: CheckArgs) -> ExitCode {
             return fail(&format!("unknown rule `{id}` (see `gitops-lint rules`)"));
         }
     }
+    // Progress is for people watching a terminal: never in machine formats,
+    // never when stderr is a file or a pipe.
+    let show_progress = !args.format.is_machine() && std::io::stderr().is_terminal();
+    let progress = show_progress.then(|| Arc::new(Progress::default()));
     let opts = Options {
         paths: args.paths,
         config: args.config,
@@ -179,8 +188,14 @@ fn check(args: CheckArgs) -> ExitCode {
             min_severity: args.severity,
         },
         jobs: args.jobs,
+        progress: progress.clone(),
     };
-    let report = match lint(&opts) {
+    let line = progress.map(ProgressLine::start);
+    let result = lint(&opts);
+    if let Some(line) = line {
+        line.finish();
+    }
+    let report = match result {
         Ok(r) => r,
         Err(LintError::Config(e)) => return fail(&format!("invalid config: {e}")),
         Err(e) => return fail(&e.to_string()),
@@ -205,6 +220,49 @@ fn check(args: CheckArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A one-line progress indicator on stderr (`checking: 120/5000 files, 300
+/// documents`), redrawn in place, shown only once a run has taken a moment,
+/// and erased when the run ends.
+struct ProgressLine {
+    stop: mpsc::Sender<()>,
+    handle: thread::JoinHandle<()>,
+}
+
+impl ProgressLine {
+    const DELAY: Duration = Duration::from_millis(300);
+    const TICK: Duration = Duration::from_millis(100);
+
+    fn start(progress: Arc<Progress>) -> ProgressLine {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let handle = thread::spawn(move || {
+            let started = Instant::now();
+            let mut drawn = false;
+            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(Self::TICK) {
+                if started.elapsed() < Self::DELAY {
+                    continue;
+                }
+                let (files, total, documents) = progress.snapshot();
+                let mut err = std::io::stderr().lock();
+                let _ = write!(
+                    err,
+                    "\r\x1b[2Kchecking: {files}/{total} files, {documents} documents"
+                );
+                let _ = err.flush();
+                drawn = true;
+            }
+            if drawn {
+                eprint!("\r\x1b[2K");
+            }
+        });
+        ProgressLine { stop, handle }
+    }
+
+    fn finish(self) {
+        let _ = self.stop.send(());
+        let _ = self.handle.join();
     }
 }
 

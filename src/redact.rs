@@ -7,9 +7,23 @@
 
 use std::sync::Arc;
 
+use crate::finding::Finding;
 use crate::load::ParsedFile;
 use crate::source::{SourceText, Span};
 use crate::yaml::NodeKind;
+
+/// A file's text as reporters may show it: its sensitive spans masked,
+/// plus any span a finding in it asked to hide ([`Finding::redact`]).
+pub fn shown_source(file: &ParsedFile, findings: &[Finding]) -> Arc<SourceText> {
+    let mut spans = sensitive_spans(file);
+    spans.extend(
+        findings
+            .iter()
+            .filter(|f| f.path == file.file.display)
+            .flat_map(|f| f.redact.iter().copied()),
+    );
+    mask(&file.source, &spans)
+}
 
 /// The spans of `file` that must never be shown.
 pub fn sensitive_spans(file: &ParsedFile) -> Vec<Span> {

@@ -34,12 +34,7 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
         .with_links(false)
         .with_context_lines(2);
     let findings: Vec<&Finding> = report.active().collect();
-    // Sources are already masked (see `crate::redact`).
-    let sources: HashMap<&str, &Arc<SourceText>> = report
-        .sources
-        .iter()
-        .map(|(p, s)| (p.as_str(), s))
-        .collect();
+    let sources = super::redacted_sources(report);
     let rendered: Vec<String> = findings
         .par_iter()
         .map(|f| render_one(&handler, &sources, f))
@@ -51,7 +46,7 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
 
 fn render_one(
     handler: &GraphicalReportHandler,
-    sources: &HashMap<&str, &Arc<SourceText>>,
+    sources: &HashMap<&str, Arc<SourceText>>,
     f: &Finding,
 ) -> String {
     let source = sources.get(f.path.as_str());

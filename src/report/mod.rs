@@ -1,8 +1,12 @@
 //! Stage 6: render a report. Reporters only read findings; they never
 //! reach back into checking.
 
+pub mod azure;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -38,11 +42,37 @@ impl Report {
     }
 }
 
+/// The report's sources by path, as reporters may show them: `lint`
+/// already masked every secret value, URL credential and span a finding
+/// redacts (see [`crate::redact`]).
+pub fn redacted_sources(report: &Report) -> HashMap<&str, Arc<SourceText>> {
+    report
+        .sources
+        .iter()
+        .map(|(path, source)| (path.as_str(), source.clone()))
+        .collect()
+}
+
 /// Output formats of `check --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// Azure DevOps logging commands (pipeline issues).
+    Azure,
+    /// JUnit XML, one test case per file.
+    Junit,
+}
+
+impl Format {
+    /// Formats read by programs rather than people: no progress, no colour.
+    pub fn is_machine(self) -> bool {
+        !matches!(self, Format::Human)
+    }
 }
 
 /// Options for rendering.
@@ -57,5 +87,9 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
     match format {
         Format::Human => human::render(report, opts),
         Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
+        Format::Azure => azure::render(report),
+        Format::Junit => junit::render(report),
     }
 }

@@ -109,16 +109,17 @@ mod tests {
         value_span.end = value_span.start;
         findings.push(Finding::new("yaml-truthy", files[0].0, value_span, "other"));
         let ws = workspace(&files, "");
+        let sources = ws
+            .files
+            .iter()
+            .map(|p| (p.file.display.clone(), crate::redact::shown_source(p, &findings)))
+            .collect::<HashMap<_, _>>();
         let report = Report {
             findings,
             files: 1,
             documents: 1,
             elapsed: Duration::ZERO,
-            sources: ws
-                .files
-                .iter()
-                .map(|p| (p.file.display.clone(), p.source.clone()))
-                .collect::<HashMap<_, _>>(),
+            sources,
         };
         let opts = report::RenderOptions { color: false, width: 100 };
         for format in [report::Format::Human, report::Format::Json] {

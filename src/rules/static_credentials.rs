@@ -105,16 +105,17 @@ mod tests {
         assert!(f[0].message.contains("https://***@dev.azure.com/org/proj/_git/r"));
 
         let ws = crate::check::testing::workspace(&files, "");
+        let sources = ws
+            .files
+            .iter()
+            .map(|p| (p.file.display.clone(), crate::redact::shown_source(p, &f)))
+            .collect::<HashMap<_, _>>();
         let report = Report {
             findings: f,
             files: ws.files.len(),
             documents: ws.documents(),
             elapsed: Duration::ZERO,
-            sources: ws
-                .files
-                .iter()
-                .map(|p| (p.file.display.clone(), p.source.clone()))
-                .collect::<HashMap<_, _>>(),
+            sources,
         };
         let opts = report::RenderOptions { color: false, width: 100 };
         for format in [report::Format::Human, report::Format::Json] {

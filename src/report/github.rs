@@ -1,0 +1,102 @@
+//! `--format github`: GitHub Actions workflow commands, one annotation per
+//! finding (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::…`).
+//!
+//! Escaping follows the runner: in the message `%`, CR and LF are
+//! percent-encoded; in property values `:` and `,` are too. Columns are sent
+//! only for single-line spans (GitHub rejects `col`/`endColumn` across
+//! lines); `endColumn` is exclusive, as in every other format. Suppressed
+//! findings are not annotated.
+
+use super::Report;
+use crate::finding::{Finding, Severity};
+
+pub fn render(report: &Report) -> String {
+    report.active().map(command).collect()
+}
+
+fn command(f: &Finding) -> String {
+    let kind = match f.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    let (start, end) = (f.span.start, f.span.end);
+    let line = start.line.max(1);
+    let mut props = vec![("file", f.path.clone()), ("line", line.to_string())];
+    if end.line <= line {
+        props.push(("col", start.col.max(1).to_string()));
+        props.push(("endLine", line.to_string()));
+        props.push(("endColumn", end.col.max(start.col).max(1).to_string()));
+    } else {
+        props.push(("endLine", end.line.to_string()));
+    }
+    props.push(("title", format!("gitops-lint: {}", f.rule)));
+    let props: Vec<String> = props
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}", escape_property(&v)))
+        .collect();
+    let mut message = f.message.clone();
+    if let Some(help) = &f.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    format!("::{kind} {}::{}\n", props.join(","), escape_data(&message))
+}
+
+/// The message of a workflow command.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A property value of a workflow command.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Pos, Span};
+
+    fn at(line: u32, col: u32) -> Pos {
+        Pos {
+            line,
+            col,
+            offset: 0,
+        }
+    }
+
+    #[test]
+    fn escapes_what_the_runner_decodes() {
+        assert_eq!(escape_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+
+    #[test]
+    fn single_line_span_has_columns() {
+        let f = Finding::new(
+            "yaml-truthy",
+            "dir,1/a:b.yaml",
+            Span::new(at(3, 5), at(3, 8)),
+            "100% wrong: a, b; c]\r\nnext",
+        );
+        assert_eq!(
+            command(&f),
+            "::error file=dir%2C1/a%3Ab.yaml,line=3,col=5,endLine=3,endColumn=8,\
+             title=gitops-lint%3A yaml-truthy::100%25 wrong: a, b; c]%0D%0Anext\n"
+        );
+    }
+
+    #[test]
+    fn multi_line_span_has_no_columns() {
+        let f = Finding::new("x", "a.yaml", Span::new(at(3, 5), at(6, 2)), "m").with_help("h");
+        let mut f = f;
+        f.severity = Severity::Info;
+        assert_eq!(
+            command(&f),
+            "::notice file=a.yaml,line=3,endLine=6,title=gitops-lint%3A x::m%0Ahelp: h\n"
+        );
+    }
+}

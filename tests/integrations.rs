@@ -1,0 +1,862 @@
+//! The CI integrations: the GitHub Action, the pre-commit hook definition and
+//! the Azure DevOps template validate against their schemas; the README's
+//! snippets use them correctly and its commands run; the github, azure and
+//! junit formats escape what their consumers require and round-trip every
+//! finding.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use common::{run, small_repo};
+use gitops_lint::source::LineIndex;
+use gitops_lint::yaml::{self, scalar::Typing, to_json::to_json};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn schemas() -> Option<PathBuf> {
+    let dir = root().join("../shared/schemas");
+    dir.is_dir().then_some(dir)
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// One YAML document as JSON (YAML 1.2 core typing, as GitHub, Azure DevOps
+/// and pre-commit read these files); fails on syntax errors and duplicate
+/// keys.
+fn yaml_json(text: &str, what: &str) -> Value {
+    let stream = yaml::parse(text, &LineIndex::new(text));
+    assert!(stream.errors.is_empty(), "{what}: {:?}", stream.errors);
+    assert_eq!(stream.docs.len(), 1, "{what}: one document");
+    let doc = &stream.docs[0];
+    let dups = duplicate_keys(doc.root());
+    assert!(dups.is_empty(), "{what}: duplicate keys {dups:?}");
+    to_json(doc.root(), Typing::Core)
+}
+
+fn duplicate_keys(node: yaml::NodeRef<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (k, v) in node.entries() {
+        if let Some(key) = k.as_str() {
+            if !seen.insert(key.to_string()) {
+                out.push(key.to_string());
+            }
+        }
+        out.extend(duplicate_keys(v));
+    }
+    for item in node.items() {
+        out.extend(duplicate_keys(item));
+    }
+    out
+}
+
+fn validate(schema_file: &str, doc: &Value, what: &str) {
+    let Some(dir) = schemas() else {
+        eprintln!("skipped {what}: ../shared/schemas is absent");
+        return;
+    };
+    let schema: Value = serde_json::from_str(&read(&dir.join(schema_file))).expect("schema JSON");
+    let validator = jsonschema::options()
+        .offline()
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("{schema_file} does not compile: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn action_validates_against_the_action_schema() {
+    let action = yaml_json(&read(&root().join("action.yml")), "action.yml");
+    validate("github-action.json", &action, "action.yml");
+    assert_eq!(action["runs"]["using"], "composite");
+    let inputs = action["inputs"].as_object().unwrap();
+    for key in ["paths", "config", "format", "fail-on"] {
+        assert!(inputs.contains_key(key), "action input {key}");
+    }
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
+    assert!(uses
+        .iter()
+        .any(|u| u.starts_with("github/codeql-action/upload-sarif@")));
+    assert!(uses.iter().any(|u| u.starts_with("actions/cache@")));
+    let scripts: String = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    assert!(scripts.contains("cargo install --locked --path \"$GITHUB_ACTION_PATH\""));
+    assert!(scripts.contains("--format sarif"));
+    // Every `inputs.X` the steps read is declared.
+    let text = read(&root().join("action.yml"));
+    for used in references(&text, "inputs.") {
+        assert!(
+            inputs.contains_key(&used),
+            "action.yml reads undeclared input {used}"
+        );
+    }
+    // Every format the action offers exists.
+    let format_doc = inputs["format"]["description"].as_str().unwrap();
+    for f in ["github", "human", "json", "azure", "junit"] {
+        assert!(format_doc.contains(f));
+        let out = run(&root().join("rules"), &["check", "--format", f, "--", "."]);
+        assert!(out.status < 2, "--format {f}: {}", out.stderr);
+    }
+}
+
+/// Runs the action's lint step with bash, as the runner would (inputs in
+/// the environment, `GITHUB_OUTPUT` a file): annotations on stdout, the
+/// SARIF written, the exit code handed to the later steps.
+#[test]
+fn action_lint_step_runs() {
+    let action = yaml_json(&read(&root().join("action.yml")), "action.yml");
+    let step = action["runs"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "lint")
+        .expect("the lint step");
+    let script = step["run"].as_str().unwrap();
+    let Some(bash) = which("bash") else {
+        eprintln!("skipped: bash is absent");
+        return;
+    };
+    let repo = small_repo();
+    let outputs = repo.path().join("github-output");
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_gitops-lint"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run_with = |fail_on: &str| {
+        std::fs::write(&outputs, "").unwrap();
+        std::process::Command::new(&bash)
+            .arg("-c")
+            .arg(script)
+            .current_dir(repo.path())
+            .env("PATH", &path)
+            .env("GITHUB_OUTPUT", &outputs)
+            .env("INPUT_PATHS", "apps/web.yaml\napps/values.yaml")
+            .env("INPUT_CONFIG", ".gitops-lint.yaml")
+            .env("INPUT_FORMAT", "github")
+            .env("INPUT_FAIL_ON", fail_on)
+            .env("INPUT_SARIF_FILE", "out.sarif")
+            .output()
+            .unwrap()
+    };
+    let out = run_with("error");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the step defers failing: {stdout}"
+    );
+    assert!(
+        stdout.contains("::error file=apps/web.yaml,line=8,"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("::warning file=apps/values.yaml,"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("broken"), "only the given paths: {stdout}");
+    let written = read(&outputs);
+    assert!(written.contains("sarif-file=out.sarif\n"), "{written}");
+    assert!(written.contains("exit-code=1\n"), "{written}");
+    let sarif: Value = serde_json::from_str(&read(&repo.path().join("out.sarif"))).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
+
+    let out = run_with("sometimes");
+    assert_eq!(out.status.code(), Some(2), "a bad fail-on is refused");
+}
+
+/// Names after `prefix` in `${{ … }}` expressions (`inputs.fail-on` →
+/// `fail-on`).
+fn references(text: &str, prefix: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for expr in text.split("${{").skip(1) {
+        let expr = expr.split("}}").next().unwrap_or("");
+        for part in expr.split(prefix).skip(1) {
+            let name: String = part
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn pre_commit_hooks_validate_against_their_schema() {
+    let hooks = yaml_json(
+        &read(&root().join(".pre-commit-hooks.yaml")),
+        ".pre-commit-hooks.yaml",
+    );
+    validate("pre-commit-hooks.json", &hooks, ".pre-commit-hooks.yaml");
+    let hook = &hooks[0];
+    assert_eq!(hook["id"], "gitops-lint");
+    assert_eq!(hook["language"], "rust");
+    assert_eq!(hook["entry"], "gitops-lint check");
+    assert_eq!(hook["types"], serde_json::json!(["yaml"]));
+}
+
+/// The subset of the Azure Pipelines template syntax the template uses, as
+/// a JSON Schema: a steps template with typed parameters, steps that are a
+/// task (with inputs), a bash script, or a template-expression block.
+const AZURE_STEPS_TEMPLATE_SCHEMA: &str = r##"{
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["steps"],
+  "properties": {
+    "parameters": {
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name", "type"],
+        "properties": {
+          "name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+          "displayName": {"type": "string"},
+          "type": {"enum": ["string", "number", "boolean", "object", "step", "stepList",
+                            "job", "jobList", "deployment", "deploymentList", "stage", "stageList"]},
+          "default": {},
+          "values": {"type": "array"}
+        }
+      }
+    },
+    "steps": {"$ref": "#/definitions/steps"}
+  },
+  "definitions": {
+    "steps": {"type": "array", "items": {"$ref": "#/definitions/step"}},
+    "common": {
+      "displayName": {"type": "string"},
+      "condition": {"type": "string"},
+      "continueOnError": {"type": "boolean"},
+      "enabled": {"type": "boolean"},
+      "timeoutInMinutes": {"type": "integer"},
+      "name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+      "env": {"type": "object", "additionalProperties": {"type": "string"}}
+    },
+    "step": {
+      "oneOf": [
+        {
+          "type": "object",
+          "required": ["task"],
+          "additionalProperties": false,
+          "properties": {
+            "task": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]*@[0-9]+$"},
+            "inputs": {"type": "object", "additionalProperties": {"type": ["string", "boolean", "number"]}},
+            "displayName": {"type": "string"}, "condition": {"type": "string"},
+            "continueOnError": {"type": "boolean"}, "enabled": {"type": "boolean"},
+            "timeoutInMinutes": {"type": "integer"}, "name": {"type": "string"},
+            "env": {"type": "object", "additionalProperties": {"type": "string"}}
+          }
+        },
+        {
+          "type": "object",
+          "required": ["bash"],
+          "additionalProperties": false,
+          "properties": {
+            "bash": {"type": "string"},
+            "workingDirectory": {"type": "string"},
+            "failOnStderr": {"type": "boolean"},
+            "displayName": {"type": "string"}, "condition": {"type": "string"},
+            "continueOnError": {"type": "boolean"}, "enabled": {"type": "boolean"},
+            "timeoutInMinutes": {"type": "integer"}, "name": {"type": "string"},
+            "env": {"type": "object", "additionalProperties": {"type": "string"}}
+          }
+        },
+        {
+          "type": "object",
+          "minProperties": 1,
+          "maxProperties": 1,
+          "patternProperties": {"^\\$\\{\\{ *(if|elseif|else|each) .*\\}\\}:?$|^\\$\\{\\{ *else *\\}\\}$": {"$ref": "#/definitions/steps"}},
+          "additionalProperties": false
+        }
+      ]
+    }
+  }
+}"##;
+
+/// Required inputs of the tasks the template uses (from each task's
+/// task.json), and the inputs each accepts.
+const AZURE_TASKS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "Cache@2",
+        &["key", "path"],
+        &["key", "path", "restoreKeys", "cacheHitVar"],
+    ),
+    (
+        "PublishBuildArtifacts@1",
+        &["PathtoPublish", "ArtifactName"],
+        &[
+            "PathtoPublish",
+            "ArtifactName",
+            "publishLocation",
+            "TargetPath",
+            "Parallel",
+            "ParallelCount",
+            "StoreAsTar",
+        ],
+    ),
+    (
+        "PublishTestResults@2",
+        &["testResultsFormat", "testResultsFiles"],
+        &[
+            "testResultsFormat",
+            "testResultsFiles",
+            "searchFolder",
+            "mergeTestResults",
+            "failTaskOnFailedTests",
+            "failTaskOnFailureToPublishResults",
+            "failTaskOnMissingResultsFile",
+            "testRunTitle",
+            "buildPlatform",
+            "buildConfiguration",
+            "publishRunAttachments",
+        ],
+    ),
+];
+
+fn azure_template() -> (String, Value) {
+    let path = root().join("integrations/azure-devops/gitops-lint.yml");
+    let text = read(&path);
+    let doc = yaml_json(&text, "gitops-lint.yml");
+    (text, doc)
+}
+
+fn each_step(steps: &Value, f: &mut dyn FnMut(&Value)) {
+    for step in steps.as_array().expect("steps") {
+        let obj = step.as_object().expect("step");
+        match obj.keys().next() {
+            Some(k) if k.starts_with("${{") => each_step(&obj[k], f),
+            _ => f(step),
+        }
+    }
+}
+
+#[test]
+fn azure_devops_template_is_a_valid_steps_template() {
+    let (text, doc) = azure_template();
+    let schema: Value = serde_json::from_str(AZURE_STEPS_TEMPLATE_SCHEMA).unwrap();
+    let validator = jsonschema::draft7::new(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "gitops-lint.yml:\n{}", errors.join("\n"));
+
+    let params: BTreeSet<String> = doc["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    for used in references(&text, "parameters.") {
+        assert!(params.contains(&used), "undeclared parameter {used}");
+    }
+    for p in doc["parameters"].as_array().unwrap() {
+        if let (Some(values), Some(default)) = (p["values"].as_array(), p.get("default")) {
+            assert!(
+                values.contains(default),
+                "default of {} not among its values",
+                p["name"]
+            );
+        }
+    }
+
+    let mut tasks = Vec::new();
+    let mut scripts = String::new();
+    each_step(&doc["steps"], &mut |step| {
+        if let Some(task) = step["task"].as_str() {
+            let (_, required, known) = AZURE_TASKS
+                .iter()
+                .find(|(name, _, _)| *name == task)
+                .unwrap_or_else(|| panic!("unknown task {task}"));
+            let inputs = step["inputs"].as_object().expect("inputs");
+            for r in *required {
+                assert!(inputs.contains_key(*r), "{task} lacks input {r}");
+            }
+            for k in inputs.keys() {
+                assert!(known.contains(&k.as_str()), "{task} has no input {k}");
+            }
+            tasks.push((task.to_string(), step.clone()));
+        }
+        if let Some(s) = step["bash"].as_str() {
+            scripts.push_str(s);
+        }
+    });
+    assert!(scripts.contains("--format azure"));
+    assert!(scripts.contains("--format sarif"));
+    assert!(scripts.contains("--format junit"));
+    assert!(scripts.contains("cargo install --locked"));
+    let artifact = tasks
+        .iter()
+        .find(|(t, _)| t == "PublishBuildArtifacts@1")
+        .expect("SARIF artifact");
+    // The SARIF SAST Scans Tab reads this artifact name and nothing else.
+    assert_eq!(artifact.1["inputs"]["ArtifactName"], "CodeAnalysisLogs");
+    assert!(scripts.contains("CodeAnalysisLogs/gitops-lint.sarif"));
+    let junit = tasks
+        .iter()
+        .find(|(t, _)| t == "PublishTestResults@2")
+        .expect("JUnit results");
+    assert_eq!(junit.1["inputs"]["testResultsFormat"], "JUnit");
+    for (_, step) in &tasks {
+        if step["task"] != "Cache@2" {
+            assert_eq!(step["condition"], "succeededOrFailed()", "{}", step["task"]);
+        }
+    }
+}
+
+/// Runs the template's lint script with bash, as the agent would (macros
+/// and template expressions substituted), against a repository with an
+/// error: the job fails, the issues are logged, SARIF and JUnit are written.
+#[test]
+fn azure_devops_template_script_runs() {
+    let (_, doc) = azure_template();
+    let mut script = None;
+    each_step(&doc["steps"], &mut |step| {
+        if step["displayName"] == "Run gitops-lint" {
+            script = step["bash"].as_str().map(String::from);
+        }
+    });
+    let script = script.expect("the Run gitops-lint step");
+    let Some(bash) = which("bash") else {
+        eprintln!("skipped: bash is absent");
+        return;
+    };
+    let repo = small_repo();
+    let temp = tempfile::tempdir().unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_gitops-lint"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run_with = |fail_on: &str| {
+        std::process::Command::new(&bash)
+            .arg("-c")
+            .arg(&script)
+            .current_dir(repo.path())
+            .env("PATH", &path)
+            .env("AGENT_TEMPDIRECTORY", temp.path())
+            .env("PATHS", "apps")
+            .env("CONFIG", "")
+            .env("FAIL_ON", fail_on)
+            .output()
+            .unwrap()
+    };
+    let out = run_with("error");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("##vso[task.logissue type=error;"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("##vso[task.complete result=Failed;]"),
+        "{stdout}"
+    );
+    let sarif = temp
+        .path()
+        .join("gitops-lint/CodeAnalysisLogs/gitops-lint.sarif");
+    let sarif: Value = serde_json::from_str(&read(&sarif)).expect("SARIF written");
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(read(&temp.path().join("gitops-lint/junit.xml")).contains("<testsuites"));
+
+    let out = run_with("never");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("##vso[task.logissue type=error;"));
+    assert!(!stdout.contains("##vso[task.complete"));
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// The README's fenced blocks whose info string has `file=NAME`.
+fn readme_block(file: &str) -> String {
+    let readme = read(&root().join("README.md"));
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        let info = line.trim_start();
+        if info.starts_with("```") && info.split_whitespace().any(|w| w == format!("file={file}")) {
+            let mut block = String::new();
+            for l in lines.by_ref() {
+                if l.trim_start().starts_with("```") {
+                    return block;
+                }
+                block.push_str(l);
+                block.push('\n');
+            }
+        }
+    }
+    panic!("README has no block with file={file}");
+}
+
+#[test]
+fn readme_github_workflow_uses_the_action_correctly() {
+    let wf = yaml_json(
+        &readme_block(".github/workflows/gitops-lint.yml"),
+        "README workflow",
+    );
+    let action = yaml_json(&read(&root().join("action.yml")), "action.yml");
+    let inputs = action["inputs"].as_object().unwrap();
+    let jobs = wf["jobs"].as_object().expect("jobs");
+    let mut found = false;
+    for job in jobs.values() {
+        assert_eq!(
+            job["permissions"]["security-events"], "write",
+            "upload-sarif needs it"
+        );
+        for step in job["steps"].as_array().unwrap() {
+            if step["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("gitops-lint/gitops-lint@"))
+            {
+                found = true;
+                if let Some(with) = step["with"].as_object() {
+                    for k in with.keys() {
+                        assert!(inputs.contains_key(k), "README passes unknown input {k}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(found, "README workflow uses the action");
+    assert!(wf["on"]["pull_request"].is_object() || wf["on"]["pull_request"].is_null());
+}
+
+#[test]
+fn readme_pre_commit_config_names_the_hook() {
+    let cfg = yaml_json(
+        &readme_block(".pre-commit-config.yaml"),
+        "README pre-commit config",
+    );
+    let hooks = yaml_json(&read(&root().join(".pre-commit-hooks.yaml")), "hooks");
+    let repo = &cfg["repos"][0];
+    assert!(repo["repo"].as_str().unwrap().contains("gitops-lint"));
+    assert!(repo["rev"].is_string());
+    assert_eq!(repo["hooks"][0]["id"], hooks[0]["id"]);
+}
+
+#[test]
+fn readme_azure_pipeline_passes_declared_parameters() {
+    let pipeline = yaml_json(
+        &readme_block("azure-pipelines-systems.yaml"),
+        "README pipeline",
+    );
+    let (_, template) = azure_template();
+    let declared: BTreeSet<&str> = template["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pipeline["trigger"], "none",
+        "a branch-policy pipeline has no push trigger"
+    );
+    let repo_alias = pipeline["resources"]["repositories"][0]["repository"]
+        .as_str()
+        .expect("the gitops-lint repository resource");
+    let mut uses = 0;
+    for stage in pipeline["stages"].as_array().expect("stages") {
+        assert!(stage["condition"]
+            .as_str()
+            .unwrap()
+            .contains("System.PullRequest.TargetBranch"));
+        for job in stage["jobs"].as_array().unwrap() {
+            for step in job["steps"].as_array().unwrap() {
+                if let Some(t) = step["template"].as_str() {
+                    assert_eq!(
+                        t,
+                        format!("integrations/azure-devops/gitops-lint.yml@{repo_alias}")
+                    );
+                    let path = t.split('@').next().unwrap();
+                    assert!(root().join(path).is_file());
+                    for k in step["parameters"].as_object().unwrap().keys() {
+                        assert!(declared.contains(k.as_str()), "unknown parameter {k}");
+                    }
+                    uses += 1;
+                }
+            }
+        }
+    }
+    assert!(uses >= 1);
+}
+
+/// Every `gitops-lint …` command in the README's Output formats section runs (in the
+/// small fixture repository) without a usage or run error.
+#[test]
+fn readme_commands_run() {
+    let readme = read(&root().join("README.md"));
+    let section = readme
+        .split("\n## ")
+        .find(|s| s.starts_with("Output formats"))
+        .expect("README has an Output formats section");
+    let mut in_sh = false;
+    let mut commands = Vec::new();
+    for line in section.lines() {
+        let t = line.trim();
+        if t.starts_with("```") {
+            in_sh = !in_sh && (t == "```sh" || t == "```bash");
+            continue;
+        }
+        if in_sh {
+            let cmd = t.split(" #").next().unwrap_or("").trim();
+            if let Some(args) = cmd.strip_prefix("gitops-lint ") {
+                commands.push(args.to_string());
+            }
+        }
+    }
+    assert!(
+        commands.len() >= 4,
+        "README shows the format commands: {commands:?}"
+    );
+    for args in commands {
+        let repo = small_repo();
+        let argv: Vec<&str> = args.split_whitespace().collect();
+        let out = run(repo.path(), &argv);
+        assert!(out.status < 2, "gitops-lint {args}: {}", out.stderr);
+        if let Some(i) = argv.iter().position(|a| *a == "--output") {
+            assert!(
+                repo.path().join(argv[i + 1]).is_file(),
+                "gitops-lint {args}"
+            );
+        }
+    }
+}
+
+/// The findings of the JSON format: (rule, severity, path, line, column).
+fn json_findings(dir: &Path) -> Vec<(String, String, String, u64, u64)> {
+    let out = run(dir, &["check", "--format", "json"]);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Decodes as the GitHub runner does (`ActionCommand.Unescape*`).
+fn github_unescape(s: &str, property: bool) -> String {
+    let mut s = s.replace("%0D", "\r").replace("%0A", "\n");
+    if property {
+        s = s.replace("%3A", ":").replace("%2C", ",");
+    }
+    s.replace("%25", "%")
+}
+
+#[test]
+fn github_annotations_escape_and_round_trip() {
+    let repo = small_repo();
+    let expected = json_findings(repo.path());
+    let out = run(repo.path(), &["check", "--format", "github"]);
+    assert_eq!(out.status, 1, "errors fail the run");
+    let mut got = Vec::new();
+    for line in out.stdout.lines() {
+        let rest = line.strip_prefix("::").expect("every line is a command");
+        let (cmd, message) = rest.split_once("::").expect("command::message");
+        let (kind, props) = cmd.split_once(' ').expect("properties");
+        assert!(!message.contains(['\r', '\n']));
+        let mut map = std::collections::BTreeMap::new();
+        for p in props.split(',') {
+            let (k, v) = p.split_once('=').expect("key=value");
+            assert!(!v.contains([':', ',']), "unescaped property {v}");
+            map.insert(k, github_unescape(v, true));
+        }
+        let rule = map["title"]
+            .strip_prefix("gitops-lint: ")
+            .unwrap()
+            .to_string();
+        let severity = match kind {
+            "error" => "error",
+            "warning" => "warning",
+            "notice" => "info",
+            k => panic!("kind {k}"),
+        };
+        let _ = github_unescape(message, false);
+        got.push((
+            rule,
+            severity.to_string(),
+            map["file"].clone(),
+            map["line"].parse::<u64>().unwrap(),
+            map.get("col").map_or(0, |c| c.parse().unwrap()),
+        ));
+    }
+    assert_eq!(got.len(), expected.len(), "{}", out.stdout);
+    for (g, e) in got.iter().zip(&expected) {
+        assert_eq!(&g.0, &e.0);
+        assert_eq!(&g.1, &e.1);
+        assert_eq!(&g.2, &e.2);
+        assert_eq!(g.3, e.3);
+        assert!(g.4 == 0 || g.4 == e.4);
+    }
+    assert!(
+        out.stdout
+            .contains("file=apps/broken%3A 50%25%2C a;b].yaml,"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Decodes as the Azure DevOps agent does (`CommandStringConvertor.Unescape`
+/// with percent decoding on).
+fn azure_unescape(s: &str) -> String {
+    s.replace("%3B", ";")
+        .replace("%0D", "\r")
+        .replace("%0A", "\n")
+        .replace("%5D", "]")
+        .replace("%AZP25", "%")
+}
+
+#[test]
+fn azure_logging_commands_escape_and_round_trip() {
+    let repo = small_repo();
+    let expected: Vec<_> = json_findings(repo.path())
+        .into_iter()
+        .filter(|f| f.1 != "info")
+        .collect();
+    let out = run(repo.path(), &["check", "--format", "azure"]);
+    assert_eq!(out.status, 1);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let (last, issues) = lines.split_last().unwrap();
+    assert!(last.starts_with("##vso[task.complete result=Failed;]"));
+    assert_eq!(issues.len(), expected.len(), "{}", out.stdout);
+    for (line, e) in issues.iter().zip(&expected) {
+        let rest = line.strip_prefix("##vso[task.logissue ").expect("logissue");
+        let (props, message) = rest.split_once(']').expect("]");
+        assert!(!message.contains(['\r', '\n']));
+        let mut map = std::collections::BTreeMap::new();
+        for p in props.split(';').filter(|p| !p.is_empty()) {
+            let (k, v) = p.split_once('=').expect("key=value");
+            map.insert(k, azure_unescape(v));
+        }
+        assert_eq!(map["type"], e.1);
+        assert_eq!(map["code"], e.0);
+        assert_eq!(map["sourcepath"], e.2);
+        assert_eq!(map["linenumber"], e.3.to_string());
+        assert_eq!(map["columnnumber"], e.4.to_string());
+    }
+    assert!(
+        out.stdout
+            .contains("sourcepath=apps/broken: 50%AZP25, a%3Bb%5D.yaml;"),
+        "{}",
+        out.stdout
+    );
+    // No errors: no task.complete.
+    let clean = run(
+        repo.path(),
+        &["check", "--format", "azure", "apps/clean.yaml"],
+    );
+    assert_eq!(clean.status, 0);
+    assert!(!clean.stdout.contains("task.complete"), "{}", clean.stdout);
+}
+
+#[test]
+fn junit_is_well_formed_with_one_case_per_file() {
+    let repo = small_repo();
+    let out = run(repo.path(), &["check", "--format", "junit"]);
+    let again = run(repo.path(), &["check", "--format", "junit"]);
+    assert_eq!(out.stdout, again.stdout, "deterministic");
+    let xml = &out.stdout;
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "));
+    let files = [
+        "apps/broken: 50%, a;b].yaml",
+        "apps/clean.yaml",
+        "apps/legacy.yaml",
+        "apps/values.yaml",
+        "apps/web.yaml",
+    ];
+    assert_eq!(xml.matches("<testcase ").count(), files.len(), "{xml}");
+    for f in files {
+        assert!(xml.contains(&format!("name=\"{f}\"")), "{f}");
+    }
+    assert!(xml.contains(
+        "<testcase classname=\"gitops-lint\" name=\"apps/clean.yaml\" file=\"apps/clean.yaml\"/>"
+    ));
+    // The suppressed finding does not fail its file.
+    assert!(
+        xml.contains("name=\"apps/legacy.yaml\" file=\"apps/legacy.yaml\"/>"),
+        "{xml}"
+    );
+    let Some(python) = which("python3") else {
+        eprintln!("skipped the XML parse: python3 is absent");
+        return;
+    };
+    let check = r#"
+import sys, xml.etree.ElementTree as ET
+root = ET.fromstring(sys.stdin.read())
+assert root.tag == 'testsuites'
+cases = root.findall('./testsuite/testcase')
+failed = [c for c in cases if c.find('failure') is not None]
+assert int(root.get('tests')) == len(cases), (root.get('tests'), len(cases))
+assert int(root.get('failures')) == len(failed)
+for c in failed:
+    assert len(c.findall('failure')) == 1
+    text = c.find('failure').text
+    print(c.get('file'), '|', sum(1 for l in text.splitlines() if not l.startswith('  help:')))
+"#;
+    let mut child = std::process::Command::new(python)
+        .args(["-c", check])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(xml.as_bytes())
+        .unwrap();
+    let res = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let per_file: Vec<_> = json_findings(repo.path())
+        .into_iter()
+        .fold(std::collections::BTreeMap::new(), |mut m, f| {
+            *m.entry(f.2).or_insert(0) += 1;
+            m
+        })
+        .into_iter()
+        .map(|(p, n)| format!("{p} | {n}"))
+        .collect();
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), per_file);
+}
