@@ -101,6 +101,15 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     if let Some(v) = &opts.kubernetes_version {
         config.kubernetes_version = v.clone();
     }
+    // Without built-in schemas every Deployment would be an `unknown-kind`:
+    // an unsupported version is a usage error, not a quiet run.
+    if crate::schema::kubernetes::resolve_version(&config.kubernetes_version).is_none() {
+        return Err(LintError::Usage(format!(
+            "unsupported Kubernetes version `{}`; gitops-lint embeds schemas for {}",
+            config.kubernetes_version,
+            crate::schema::kubernetes::VERSIONS.join(", ")
+        )));
+    }
     for (name, dir) in &opts.system_repos {
         config.system_repos.insert(name.clone(), dir.clone());
     }
