@@ -164,3 +164,56 @@ fn output_is_byte_identical_across_runs() {
     let (_, b) = findings("platform", &["-j", "1"]);
     assert_eq!(strip(a), strip(b));
 }
+
+/// A system team's run: `k8s-orders` checked on its own, with the platform
+/// repository as context (its `.gitops-lint.yaml` names `platformRepo`).
+/// It reports what its own files and the registrations of `orders` show.
+#[test]
+fn system_repo_run_matches_the_markers() {
+    let mut expected = markers(&testdata().join("systems/k8s-orders"));
+    for env in ["experimental", "dev", "prod"] {
+        let registration = testdata().join(format!("platform/clusters/{env}/systems/orders.yaml"));
+        let text = std::fs::read_to_string(&registration).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if let Some((_, rules)) = line.split_once("# expect:") {
+                for rule in rules.split(',').map(str::trim) {
+                    // Without the other system repositories the dev
+                    // `dependsOn` may name an object one of them defines:
+                    // `dangling-ref` stays silent rather than guess.
+                    if rule != "dangling-ref" {
+                        let rel = format!("platform/clusters/{env}/systems/orders.yaml");
+                        expected.insert((rel, i as u64 + 1, rule.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    let (actual, _) = findings("systems/k8s-orders", &[]);
+    compare(&expected, &actual);
+}
+
+/// Every finding of the platform run, with its full span, severity and
+/// message: a change in wording or position is a reviewed snapshot diff.
+#[test]
+fn platform_run_snapshot() {
+    let (_, json) = findings("platform", &[]);
+    let lines: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}:{}-{}:{} {} [{}] {}",
+                f["path"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["end_line"],
+                f["end_column"],
+                f["severity"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(lines.join("\n"));
+}
