@@ -135,7 +135,7 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         }
         if i > 0 {
             for f in &mut files {
-                f.display = display_path(&root, &f.abs);
+                f.display = discover::display_path(&root, &f.abs);
             }
         }
         sources.extend(files);
@@ -360,26 +360,11 @@ fn changed_paths(ws: &Workspace, rev: &str) -> Result<Changed, LintError> {
                 }
             }
             None => {
-                paths.insert(display_path(&ws.repos[0].root, &a));
+                paths.insert(discover::display_path(&ws.repos[0].root, &a));
             }
         }
     }
     Ok(Changed { paths })
-}
-
-/// How a file outside the checked repository is named in reports: relative
-/// to the checked repository's root (`../k8s-orders/…`).
-fn display_path(root: &Path, path: &Path) -> String {
-    let root: Vec<_> = root.components().collect();
-    let path_c: Vec<_> = path.components().collect();
-    let common = root.iter().zip(&path_c).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = vec!["..".to_string(); root.len() - common];
-    parts.extend(
-        path_c[common..]
-            .iter()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
-    );
-    parts.join("/")
 }
 
 /// Which findings a run reports: all of them when the repository root was
@@ -439,7 +424,7 @@ mod tests {
 
     #[test]
     fn display_paths_climb_out_of_the_root() {
-        let p = display_path(Path::new("/w/platform"), Path::new("/w/systems/a/x.yaml"));
+        let p = discover::display_path(Path::new("/w/platform"), Path::new("/w/systems/a/x.yaml"));
         assert_eq!(p, "../systems/a/x.yaml");
     }
 

@@ -1346,16 +1346,7 @@ pub fn display_prefixes(repos: &[Repo], files: &[ParsedFile]) -> Vec<String> {
 }
 
 fn relative_display(root: &Path, path: &Path) -> String {
-    let root: Vec<_> = root.components().collect();
-    let path_c: Vec<_> = path.components().collect();
-    let common = root.iter().zip(&path_c).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = vec!["..".to_string(); root.len() - common];
-    parts.extend(
-        path_c[common..]
-            .iter()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
-    );
-    let mut s = parts.join("/");
+    let mut s = crate::discover::display_path(root, path);
     if !s.is_empty() {
         s.push('/');
     }
