@@ -313,3 +313,90 @@ fn secret_values_never_appear_in_any_format_whatever_rules_run() {
         }
     }
 }
+
+const WIDGET_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [size]
+              properties:
+                size: {type: integer, minimum: 1}
+                colour: {type: string, enum: [red, blue]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: not-a-crd}
+";
+
+#[test]
+fn schemas_import_from_stdin_then_check_uses_them() {
+    use std::io::Write as _;
+    let dir = repo(&[
+        (".gitops-lint.yaml", ""),
+        (
+            "widget.yaml",
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  size: 0\n  colour: green\n  shape: round\n",
+        ),
+    ]);
+    let mut child = bin()
+        .current_dir(dir.path())
+        .args(["schemas", "import", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(WIDGET_CRD.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = run_in(dir.path(), &["schemas", "list"]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("example.com/v1"));
+
+    let v = json(&run_in(dir.path(), &["check", "--format", "json"]));
+    let mut got: Vec<(String, u64, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    // size below the minimum, colour outside the enum, an unknown field.
+    assert_eq!(
+        got,
+        [
+            ("schema".to_string(), 5, 9),
+            ("schema".to_string(), 6, 11),
+            ("schema".to_string(), 7, 3)
+        ]
+    );
+}
