@@ -30,6 +30,9 @@ pub struct Workspace {
     cross: OnceLock<CrossIndex>,
     /// The run's schemas, built on first use (see [`Workspace::schemas`]).
     schemas: OnceLock<SchemaStore>,
+    /// The workspace's images, found once per run (see
+    /// [`crate::values::workspace_images`]; `None`: not storable).
+    pub(crate) images: OnceLock<Option<Vec<crate::values::StoredImage>>>,
 }
 
 impl Workspace {
@@ -40,6 +43,7 @@ impl Workspace {
             config,
             cross: OnceLock::new(),
             schemas: OnceLock::new(),
+            images: OnceLock::new(),
         }
     }
 

@@ -244,9 +244,12 @@ fn repositories(root: &Path, config: &Config) -> Result<Vec<Repo>, LintError> {
         name: ".".into(),
         root: root.to_path_buf(),
     }];
+    // Roots taken so far (a set: there may be thousands of system repos).
+    let mut roots: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    roots.insert(root.to_path_buf());
     for (name, dir) in &config.system_repos {
         if let Ok(dir) = std::fs::canonicalize(dir) {
-            if dir.is_dir() && dir != root && !repos.iter().any(|r| r.root == dir) {
+            if dir.is_dir() && dir != root && roots.insert(dir.clone()) {
                 repos.push(Repo {
                     name: name.clone(),
                     root: dir,

@@ -16,6 +16,7 @@
 //! checkout (one `info` per platform registration), a remote kustomize
 //! resource (one `info`). Only what was resolved can be missing.
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
 
@@ -246,6 +247,12 @@ struct Builder<'w> {
     indexed: HashSet<(usize, usize, Option<String>)>,
     queue: VecDeque<Pending>,
     issue_keys: HashSet<(&'static str, usize, Pos, String)>,
+    /// [`Builder::kustomization_file`] answers, per repository by directory
+    /// (each miss may cost a look at the disk).
+    kustomizations: RefCell<Vec<HashMap<String, Option<String>>>>,
+    /// `files` is sorted by (repository, path), so a directory's files are
+    /// one range of it.
+    files_sorted: bool,
 }
 
 /// Builds the index. `display_prefix[i]` is how repository `i`'s files are
@@ -285,6 +292,10 @@ pub fn build(
         indexed: HashSet::new(),
         queue: VecDeque::new(),
         issue_keys: HashSet::new(),
+        kustomizations: RefCell::new(vec![HashMap::new(); repos.len()]),
+        files_sorted: files.windows(2).all(|w| {
+            (w[0].file.repo, w[0].file.rel.as_str()) <= (w[1].file.repo, w[1].file.rel.as_str())
+        }),
     };
     b.map_sources();
     b.walk_registrations();
@@ -378,10 +389,38 @@ impl<'w> Builder<'w> {
     }
 
     fn kustomization_file(&self, repo: usize, dir: &str) -> Option<String> {
-        KUSTOMIZATION_FILES.iter().find_map(|name| {
+        if let Some(known) = self
+            .kustomizations
+            .borrow()
+            .get(repo)
+            .and_then(|m| m.get(dir))
+        {
+            return known.clone();
+        }
+        let found = KUSTOMIZATION_FILES.iter().find_map(|name| {
             let rel = join_rel(dir, name)?;
             self.file_exists(repo, &rel).then_some(rel)
-        })
+        });
+        if let Some(m) = self.kustomizations.borrow_mut().get_mut(repo) {
+            m.insert(dir.to_string(), found.clone());
+        }
+        found
+    }
+
+    /// The range of `files` that may lie in repository `repo` below `prefix`
+    /// (`dir/`, or empty for the whole repository).
+    fn files_below(&self, repo: usize, prefix: &str) -> std::ops::Range<usize> {
+        if !self.files_sorted {
+            return 0..self.files.len();
+        }
+        let start = self
+            .files
+            .partition_point(|f| (f.file.repo, f.file.rel.as_str()) < (repo, prefix));
+        let len = self.files[start..]
+            .iter()
+            .take_while(|f| f.file.repo == repo && f.file.rel.starts_with(prefix))
+            .count();
+        start..start + len
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -435,14 +474,15 @@ impl<'w> Builder<'w> {
                 self.index.source_repos.insert(repo.name.clone(), i);
             }
         }
+        // `Path` equality and hashing go by components, which drop `.`:
+        // `/repo/.` is `/repo`. The first repository with a root wins.
+        let mut by_root: HashMap<&Path, usize> = HashMap::new();
+        for (i, r) in self.repos.iter().enumerate() {
+            by_root.entry(r.root.as_path()).or_insert(i);
+        }
         for (name, dir) in &self.config.system_repos {
             let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
-            // `components()` drops `.`: `/repo/.` is `/repo`.
-            if let Some(i) = self
-                .repos
-                .iter()
-                .position(|r| r.root.components().eq(dir.components()))
-            {
+            if let Some(&i) = by_root.get(dir.as_path()) {
                 self.index.source_repos.entry(name.clone()).or_insert(i);
             }
         }
@@ -833,7 +873,8 @@ impl<'w> Builder<'w> {
         };
         let mut overlays: BTreeSet<String> = BTreeSet::new();
         let mut plain = Vec::new();
-        for (i, f) in self.files.iter().enumerate() {
+        for i in self.files_below(repo, &prefix) {
+            let f = &self.files[i];
             if f.file.repo != repo || !f.file.rel.starts_with(&prefix) {
                 continue;
             }

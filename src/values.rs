@@ -8,6 +8,7 @@
 //! workspace, only `spec.values` is known. `valuesFrom` (ConfigMaps,
 //! Secrets) is not read.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use crate::discover::FileKind;
@@ -48,6 +49,8 @@ pub struct Releases<'a> {
 /// Finds the files of the workspace by repository and relative path.
 struct FileIndex<'a> {
     by_path: HashMap<(usize, &'a str), usize>,
+    /// Repositories by name (the first of a name).
+    repo_by_name: HashMap<&'a str, usize>,
 }
 
 impl<'a> FileIndex<'a> {
@@ -58,7 +61,14 @@ impl<'a> FileIndex<'a> {
             .enumerate()
             .map(|(i, f)| ((f.file.repo, f.file.rel.as_str()), i))
             .collect();
-        FileIndex { by_path }
+        let mut repo_by_name = HashMap::new();
+        for (i, r) in ws.repos.iter().enumerate() {
+            repo_by_name.entry(r.name.as_str()).or_insert(i);
+        }
+        FileIndex {
+            by_path,
+            repo_by_name,
+        }
     }
 
     fn get(&self, repo: usize, rel: &str) -> Option<usize> {
@@ -97,19 +107,14 @@ pub fn is_helm_release(meta: &ObjectMeta) -> bool {
 /// The repository holding a release's chart: the repository named like its
 /// `sourceRef` GitRepository; failing that, the release's own repository
 /// when the chart is there (a system repository checked on its own).
-fn chart_repo(
-    ws: &Workspace,
-    index: &FileIndex<'_>,
-    file: &ParsedFile,
-    root: NodeRef<'_>,
-) -> Option<usize> {
+fn chart_repo(index: &FileIndex<'_>, file: &ParsedFile, root: NodeRef<'_>) -> Option<usize> {
     let chart = root.path(&["spec", "chart", "spec"])?;
     let source = chart.get("sourceRef")?;
     if source.str_at(&["kind"]) != Some("GitRepository") {
         return None;
     }
     let name = source.str_at(&["name"])?;
-    if let Some(i) = ws.repos.iter().position(|r| r.name == name) {
+    if let Some(&i) = index.repo_by_name.get(name) {
         return Some(i);
     }
     let own = file.file.repo;
@@ -127,7 +132,7 @@ fn layers_of<'a>(
 ) -> Vec<Layer<'a>> {
     let root = doc.root();
     let mut layers = Vec::new();
-    if let Some(repo) = chart_repo(ws, index, file, root) {
+    if let Some(repo) = chart_repo(index, file, root) {
         let chart = root.path(&["spec", "chart", "spec"]);
         let mut wanted: Vec<(String, bool)> = Vec::new();
         if let Some(dir) = chart.and_then(|c| c.str_at(&["chart"])) {
@@ -224,11 +229,107 @@ pub struct FoundImage<'a> {
 /// release uses (Flux Operator values, charts and values files whose release
 /// is not in the workspace). A values file a release uses is judged only
 /// through that release, so a default the release overrides is not reported.
+///
+/// Several rules judge them: they are found once per workspace and stored
+/// by index; each call rebuilds the borrowed view.
 pub fn workspace_images(ws: &Workspace) -> Vec<FoundImage<'_>> {
+    let stored = ws.images.get_or_init(|| {
+        find_images(ws)
+            .iter()
+            .map(|f| StoredImage::new(ws, f))
+            .collect()
+    });
+    match stored {
+        Some(list) => list.iter().map(|s| s.found(ws)).collect(),
+        None => find_images(ws),
+    }
+}
+
+/// A [`Place`] by indexes: the file in `ws.files`, the document in it.
+#[derive(Debug, Clone, Copy)]
+struct StoredPlace {
+    file: usize,
+    doc: Option<usize>,
+    span: Span,
+}
+
+impl StoredPlace {
+    fn new(ws: &Workspace, place: &Place<'_>) -> Option<StoredPlace> {
+        let file = ws.file_index(place.file)?;
+        let doc = match place.object {
+            Some(meta) => Some(
+                place
+                    .file
+                    .objects
+                    .iter()
+                    .position(|o| o.as_ref().is_some_and(|o| std::ptr::eq(o, meta)))?,
+            ),
+            None => None,
+        };
+        Some(StoredPlace {
+            file,
+            doc,
+            span: place.span,
+        })
+    }
+
+    fn place<'a>(&self, ws: &'a Workspace) -> Place<'a> {
+        let file = &ws.files[self.file];
+        Place {
+            file,
+            object: self
+                .doc
+                .and_then(|d| file.objects.get(d).and_then(Option::as_ref)),
+            span: self.span,
+        }
+    }
+}
+
+/// A [`FoundImage`] as the workspace stores it.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredImage {
+    image: ImageRef,
+    text: String,
+    owner: String,
+    env: Option<String>,
+    name_at: StoredPlace,
+    tag_at: StoredPlace,
+    tag_from_chart: bool,
+}
+
+impl StoredImage {
+    fn new(ws: &Workspace, f: &FoundImage<'_>) -> Option<StoredImage> {
+        Some(StoredImage {
+            image: f.image.clone(),
+            text: f.text.clone(),
+            owner: f.owner.clone(),
+            env: f.env.map(String::from),
+            name_at: StoredPlace::new(ws, &f.name_at)?,
+            tag_at: StoredPlace::new(ws, &f.tag_at)?,
+            tag_from_chart: f.tag_from_chart,
+        })
+    }
+
+    fn found<'a>(&'a self, ws: &'a Workspace) -> FoundImage<'a> {
+        FoundImage {
+            image: self.image.clone(),
+            text: self.text.clone(),
+            owner: self.owner.clone(),
+            env: self.env.as_deref(),
+            name_at: self.name_at.place(ws),
+            tag_at: self.tag_at.place(ws),
+            tag_from_chart: self.tag_from_chart,
+        }
+    }
+}
+
+fn find_images(ws: &Workspace) -> Vec<FoundImage<'_>> {
     let releases = releases(ws);
     let mut out: Vec<FoundImage<'_>> = Vec::new();
     // Images set in a shared values file, by place: the releases using it.
     let mut shared: Vec<(FoundImage<'_>, Vec<String>)> = Vec::new();
+    // Their indexes in `shared`, by place (see [`place_key`]).
+    let mut shared_at: HashMap<PlaceKey<'_>, usize> = HashMap::new();
 
     for file in ws.files.iter().filter(|f| f.file.kind.holds_manifests()) {
         let env = ws.env_of(file);
@@ -297,13 +398,17 @@ pub fn workspace_images(ws: &Workspace) -> Vec<FoundImage<'_>> {
                 continue;
             }
             let user = release.meta.display_name();
-            match shared.iter_mut().find(|(s, _)| same_place(s, &image)) {
-                Some((_, users)) => {
+            match shared_at.entry(place_key(&image)) {
+                Entry::Occupied(e) => {
+                    let users = &mut shared[*e.get()].1;
                     if !users.contains(&user) {
                         users.push(user);
                     }
                 }
-                None => shared.push((image, vec![user])),
+                Entry::Vacant(e) => {
+                    e.insert(shared.len());
+                    shared.push((image, vec![user]));
+                }
             }
         }
     }
@@ -340,13 +445,32 @@ pub fn workspace_images(ws: &Workspace) -> Vec<FoundImage<'_>> {
     out
 }
 
-fn same_place(a: &FoundImage<'_>, b: &FoundImage<'_>) -> bool {
-    std::ptr::eq(a.name_at.file, b.name_at.file)
-        && a.name_at.span == b.name_at.span
-        && std::ptr::eq(a.tag_at.file, b.tag_at.file)
-        && a.tag_at.span == b.tag_at.span
-        && a.text == b.text
-        && a.env == b.env
+/// Identifies an image found in a shared values file: the files (by
+/// address) and byte ranges where its name and tag were set, its text and
+/// its environment. Offsets identify a span within a file.
+type PlaceKey<'a> = (
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    String,
+    Option<&'a str>,
+);
+
+fn place_key<'a>(image: &FoundImage<'a>) -> PlaceKey<'a> {
+    let (n, t) = (&image.name_at, &image.tag_at);
+    (
+        std::ptr::from_ref(n.file) as usize,
+        n.span.start.offset,
+        n.span.end.offset,
+        std::ptr::from_ref(t.file) as usize,
+        t.span.start.offset,
+        t.span.end.offset,
+        image.text.clone(),
+        image.env,
+    )
 }
 
 /// The value of a top-level key in layered values: the last layer that sets
