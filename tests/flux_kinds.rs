@@ -617,6 +617,19 @@ fn typo_cases() -> Vec<Case> {
             ("eventSeverity:", "eventSeverty:"),
             &[(9, 3, "did you mean `eventSeverity`?")],
         ),
+        // The CEL rule `secretRef is required when type is not generic-oidc`
+        // is not repeated where the schema already found `spec` wrong.
+        case(
+            "Receiver",
+            "secretRef → secretRefs",
+            RECEIVER,
+            ("secretRef:", "secretRefs:"),
+            &[(
+                11,
+                3,
+                "unknown field `secretRefs` in Receiver.spec — did you mean `secretRef`?",
+            )],
+        ),
         case(
             "Receiver",
             "events → event",
