@@ -617,6 +617,19 @@ fn typo_cases() -> Vec<Case> {
             ("eventSeverity:", "eventSeverty:"),
             &[(9, 3, "did you mean `eventSeverity`?")],
         ),
+        // The CEL rule `secretRef is required when type is not generic-oidc`
+        // is not repeated where the schema already found `spec` wrong.
+        case(
+            "Receiver",
+            "secretRef → secretRefs",
+            RECEIVER,
+            ("secretRef:", "secretRefs:"),
+            &[(
+                11,
+                3,
+                "unknown field `secretRefs` in Receiver.spec — did you mean `secretRef`?",
+            )],
+        ),
         case(
             "Receiver",
             "events → event",
@@ -709,74 +722,232 @@ fn typo_fields_are_reported_at_the_key_with_a_suggestion() {
 
 fn wrong_type_cases() -> Vec<Case> {
     vec![
-        case("GitRepository", "suspend: \"yes\"", GIT_REPOSITORY, ("suspend: false", "suspend: \"yes\""), &[
-            (13, 12, "`spec.suspend` must be a boolean"),
-        ]),
-        case("GitRepository", "url without a scheme", GIT_REPOSITORY, ("url: https://", "url: "), &[
-            (8, 8, "`spec.url` must match the pattern"),
-        ]),
-        case("OCIRepository", "interval: 10 (integer)", OCI_REPOSITORY, ("interval: 10m", "interval: 10"), &[
-            (7, 13, "`spec.interval` must be a string; got integer `10`"),
-        ]),
-        case("HelmRepository", "passCredentials: 1", HELM_REPOSITORY, ("passCredentials: false", "passCredentials: 1"), &[
-            (11, 20, "`spec.passCredentials` must be a boolean"),
-        ]),
-        case("HelmChart", "version: 6 (integer)", HELM_CHART, ("version: \"6.x\"", "version: 6"), &[
-            (9, 12, "`spec.version` must be a string"),
-        ]),
-        case("HelmChart", "valuesFiles: a string", HELM_CHART, ("valuesFiles:\n  - values.yaml", "valuesFiles: values.yaml"), &[
-            (14, 16, "`spec.valuesFiles` must be an array"),
-        ]),
-        case("Bucket", "suspend: \"yes\"", BUCKET, ("suspend: false", "suspend: \"yes\""), &[(12, 12, "must be a boolean")]),
-        case("ExternalArtifact", "sourceRef.name: 42", EXTERNAL_ARTIFACT, ("    name: podinfo\n", "    name: 42\n"), &[
-            (10, 11, "`spec.sourceRef.name` must be a string"),
-        ]),
-        case("Kustomization", "prune: \"true\"", KUSTOMIZATION, ("prune: true", "prune: \"true\""), &[
-            (10, 10, "`spec.prune` must be a boolean"),
-        ]),
-        case("Kustomization", "timeout: 5 minutes", KUSTOMIZATION, ("timeout: 5m", "timeout: 5 minutes"), &[
-            (12, 12, "`spec.timeout` must match the pattern"),
-        ]),
-        case("HelmRelease", "install.remediation.retries: three", HELM_RELEASE, ("retries: 3\n  upgrade", "retries: three\n  upgrade"), &[
-            (20, 16, "`spec.install.remediation.retries` must be an integer"),
-        ]),
-        case("HelmRelease", "chart.spec: a string", HELM_RELEASE, ("  chart:\n    spec:\n      chart: podinfo\n      version: \"6.5.*\"\n      sourceRef:\n        kind: HelmRepository\n        name: podinfo\n        namespace: flux-system\n      interval: 12h\n", "  chart:\n    spec: podinfo\n"), &[
-            (10, 11, "`spec.chart.spec` must be an object"),
-        ]),
+        case(
+            "GitRepository",
+            "suspend: \"yes\"",
+            GIT_REPOSITORY,
+            ("suspend: false", "suspend: \"yes\""),
+            &[
+                (13, 12, "`spec.suspend` must be a boolean"),
+            ],
+        ),
+        case(
+            "GitRepository",
+            "url without a scheme",
+            GIT_REPOSITORY,
+            ("url: https://", "url: "),
+            &[
+                (8, 8, "`spec.url` must match the pattern"),
+            ],
+        ),
+        case(
+            "OCIRepository",
+            "interval: 10 (integer)",
+            OCI_REPOSITORY,
+            ("interval: 10m", "interval: 10"),
+            &[
+                (7, 13, "`spec.interval` must be a string; got integer `10`"),
+            ],
+        ),
+        case(
+            "HelmRepository",
+            "passCredentials: 1",
+            HELM_REPOSITORY,
+            ("passCredentials: false", "passCredentials: 1"),
+            &[
+                (11, 20, "`spec.passCredentials` must be a boolean"),
+            ],
+        ),
+        case(
+            "HelmChart",
+            "version: 6 (integer)",
+            HELM_CHART,
+            ("version: \"6.x\"", "version: 6"),
+            &[
+                (9, 12, "`spec.version` must be a string"),
+            ],
+        ),
+        case(
+            "HelmChart",
+            "valuesFiles: a string",
+            HELM_CHART,
+            ("valuesFiles:\n  - values.yaml", "valuesFiles: values.yaml"),
+            &[
+                (14, 16, "`spec.valuesFiles` must be an array"),
+            ],
+        ),
+        case(
+            "Bucket",
+            "suspend: \"yes\"",
+            BUCKET,
+            ("suspend: false", "suspend: \"yes\""),
+            &[
+                (12, 12, "must be a boolean"),
+            ],
+        ),
+        case(
+            "ExternalArtifact",
+            "sourceRef.name: 42",
+            EXTERNAL_ARTIFACT,
+            ("    name: podinfo\n", "    name: 42\n"),
+            &[
+                (10, 11, "`spec.sourceRef.name` must be a string"),
+            ],
+        ),
+        case(
+            "Kustomization",
+            "prune: \"true\"",
+            KUSTOMIZATION,
+            ("prune: true", "prune: \"true\""),
+            &[
+                (10, 10, "`spec.prune` must be a boolean"),
+            ],
+        ),
+        case(
+            "Kustomization",
+            "timeout: 5 minutes",
+            KUSTOMIZATION,
+            ("timeout: 5m", "timeout: 5 minutes"),
+            &[
+                (12, 12, "`spec.timeout` must match the pattern"),
+            ],
+        ),
+        case(
+            "HelmRelease",
+            "install.remediation.retries: three",
+            HELM_RELEASE,
+            ("retries: 3\n  upgrade", "retries: three\n  upgrade"),
+            &[
+                (20, 16, "`spec.install.remediation.retries` must be an integer"),
+            ],
+        ),
+        case(
+            "HelmRelease",
+            "chart.spec: a string",
+            HELM_RELEASE,
+            ("  chart:\n    spec:\n      chart: podinfo\n      version: \"6.5.*\"\n      sourceRef:\n        kind: HelmRepository\n        name: podinfo\n        namespace: flux-system\n      interval: 12h\n", "  chart:\n    spec: podinfo\n"),
+            &[
+                (10, 11, "`spec.chart.spec` must be an object"),
+            ],
+        ),
         // YAML 1.1, as Kubernetes reads it: an unquoted `on` is a boolean.
-        case("HelmRelease", "driftDetection.mode: on (a YAML 1.1 boolean)", HELM_RELEASE, ("mode: enabled", "mode: on"), &[
-            (26, 11, "`spec.driftDetection.mode` must be a string; got boolean `true`"),
-        ]),
-        case("Provider", "timeout: 30 (integer)", PROVIDER, ("timeout: 30s", "timeout: 30"), &[
-            (10, 12, "`spec.timeout` must be a string"),
-        ]),
-        case("Alert", "suspend: \"no\"", ALERT, ("suspend: false", "suspend: \"no\""), &[(17, 12, "`spec.suspend` must be a boolean")]),
-        case("Receiver", "events item: 1", RECEIVER, ("- \"ping\"", "- 1"), &[(9, 7, "`spec.events[0]` must be a string")]),
-        case("ImageRepository", "interval: 5 (integer)", IMAGE_REPOSITORY, ("interval: 5m", "interval: 5"), &[
-            (8, 13, "`spec.interval` must be a string"),
-        ]),
-        case("ImagePolicy", "semver.range: 6", IMAGE_POLICY, ("range: \">=6.0.0\"", "range: 6"), &[
-            (12, 14, "`spec.policy.semver.range` must be a string"),
-        ]),
-        case("ImageUpdateAutomation", "interval: 30 (integer)", IMAGE_UPDATE_AUTOMATION, ("interval: 30m", "interval: 30"), &[
-            (7, 13, "`spec.interval` must be a string"),
-        ]),
-        case("ArtifactGenerator", "copy.to outside @artifact", ARTIFACT_GENERATOR, ("to: \"@artifact/\"", "to: charts/"), &[
-            (15, 15, "`spec.artifacts[0].copy[0].to` must match the pattern"),
-        ]),
-        case("ArtifactGenerator", "sources: a mapping", ARTIFACT_GENERATOR, ("  sources:\n    - alias: chart\n      kind: GitRepository\n      name: podinfo\n", "  sources: {}\n"), &[
-            (7, 12, "`spec.sources` must be an array"),
-        ]),
-        case("FluxInstance", "cluster.networkPolicy: \"true\"", FLUX_INSTANCE, ("networkPolicy: true", "networkPolicy: \"true\""), &[
-            (19, 20, "`spec.cluster.networkPolicy` must be a boolean"),
-        ]),
-        case("FluxReport", "distribution.version: 2 (integer)", FLUX_REPORT, ("version: v2.6.0", "version: 2"), &[
-            (10, 14, "`spec.distribution.version` must be a string"),
-        ]),
-        case("ResourceSet", "wait: \"true\"", RESOURCE_SET, ("wait: true", "wait: \"true\""), &[(20, 9, "`spec.wait` must be a boolean")]),
-        case("ResourceSetInputProvider", "filter.limit: ten", RESOURCE_SET_INPUT_PROVIDER, ("limit: 10", "limit: ten"), &[
-            (11, 12, "`spec.filter.limit` must be an integer"),
-        ]),
+        case(
+            "HelmRelease",
+            "driftDetection.mode: on (a YAML 1.1 boolean)",
+            HELM_RELEASE,
+            ("mode: enabled", "mode: on"),
+            &[
+                (26, 11, "`spec.driftDetection.mode` must be a string; got boolean `true`"),
+            ],
+        ),
+        case(
+            "Provider",
+            "timeout: 30 (integer)",
+            PROVIDER,
+            ("timeout: 30s", "timeout: 30"),
+            &[
+                (10, 12, "`spec.timeout` must be a string"),
+            ],
+        ),
+        case(
+            "Alert",
+            "suspend: \"no\"",
+            ALERT,
+            ("suspend: false", "suspend: \"no\""),
+            &[
+                (17, 12, "`spec.suspend` must be a boolean"),
+            ],
+        ),
+        case(
+            "Receiver",
+            "events item: 1",
+            RECEIVER,
+            ("- \"ping\"", "- 1"),
+            &[
+                (9, 7, "`spec.events[0]` must be a string"),
+            ],
+        ),
+        case(
+            "ImageRepository",
+            "interval: 5 (integer)",
+            IMAGE_REPOSITORY,
+            ("interval: 5m", "interval: 5"),
+            &[
+                (8, 13, "`spec.interval` must be a string"),
+            ],
+        ),
+        case(
+            "ImagePolicy",
+            "semver.range: 6",
+            IMAGE_POLICY,
+            ("range: \">=6.0.0\"", "range: 6"),
+            &[
+                (12, 14, "`spec.policy.semver.range` must be a string"),
+            ],
+        ),
+        case(
+            "ImageUpdateAutomation",
+            "interval: 30 (integer)",
+            IMAGE_UPDATE_AUTOMATION,
+            ("interval: 30m", "interval: 30"),
+            &[
+                (7, 13, "`spec.interval` must be a string"),
+            ],
+        ),
+        case(
+            "ArtifactGenerator",
+            "copy.to outside @artifact",
+            ARTIFACT_GENERATOR,
+            ("to: \"@artifact/\"", "to: charts/"),
+            &[
+                (15, 15, "`spec.artifacts[0].copy[0].to` must match the pattern"),
+            ],
+        ),
+        case(
+            "ArtifactGenerator",
+            "sources: a mapping",
+            ARTIFACT_GENERATOR,
+            ("  sources:\n    - alias: chart\n      kind: GitRepository\n      name: podinfo\n", "  sources: {}\n"),
+            &[
+                (7, 12, "`spec.sources` must be an array"),
+            ],
+        ),
+        case(
+            "FluxInstance",
+            "cluster.networkPolicy: \"true\"",
+            FLUX_INSTANCE,
+            ("networkPolicy: true", "networkPolicy: \"true\""),
+            &[
+                (19, 20, "`spec.cluster.networkPolicy` must be a boolean"),
+            ],
+        ),
+        case(
+            "FluxReport",
+            "distribution.version: 2 (integer)",
+            FLUX_REPORT,
+            ("version: v2.6.0", "version: 2"),
+            &[
+                (10, 14, "`spec.distribution.version` must be a string"),
+            ],
+        ),
+        case(
+            "ResourceSet",
+            "wait: \"true\"",
+            RESOURCE_SET,
+            ("wait: true", "wait: \"true\""),
+            &[
+                (20, 9, "`spec.wait` must be a boolean"),
+            ],
+        ),
+        case(
+            "ResourceSetInputProvider",
+            "filter.limit: ten",
+            RESOURCE_SET_INPUT_PROVIDER,
+            ("limit: 10", "limit: ten"),
+            &[
+                (11, 12, "`spec.filter.limit` must be an integer"),
+            ],
+        ),
     ]
 }
 
@@ -788,155 +959,513 @@ fn wrong_types_are_reported_at_the_value() {
 #[test]
 fn missing_required_fields_are_reported_at_the_mapping_key() {
     check(&[
-        case("GitRepository", "no interval", GIT_REPOSITORY, ("  interval: 1m\n", ""), &[
-            (6, 1, "GitRepository.spec is missing the required field `interval`"),
-        ]),
-        case("GitRepository", "no url", GIT_REPOSITORY, ("  url: https://dev.azure.com/org/project/_git/k8s-payments\n", ""), &[
-            (6, 1, "GitRepository.spec is missing the required field `url`"),
-        ]),
-        case("OCIRepository", "no url", OCI_REPOSITORY, ("  url: oci://myregistry.azurecr.io/charts/podinfo\n", ""), &[
-            (6, 1, "OCIRepository.spec is missing the required field `url`"),
-        ]),
-        case("OCIRepository", "no interval", OCI_REPOSITORY, ("  interval: 10m\n", ""), &[
-            (6, 1, "OCIRepository.spec is missing the required field `interval`"),
-        ]),
-        case("HelmRepository", "no url", HELM_REPOSITORY, ("  url: https://charts.bitnami.com/bitnami\n", ""), &[
-            (6, 1, "HelmRepository.spec is missing the required field `url`"),
-        ]),
-        case("HelmChart", "no sourceRef", HELM_CHART, ("  sourceRef:\n    kind: HelmRepository\n    name: podinfo\n", ""), &[
-            (6, 1, "HelmChart.spec is missing the required field `sourceRef`"),
-        ]),
-        case("HelmChart", "no sourceRef.name", HELM_CHART, ("    name: podinfo\n", ""), &[
-            (10, 3, "HelmChart.spec.sourceRef is missing the required field `name`"),
-        ]),
-        case("Bucket", "no endpoint", BUCKET, ("  endpoint: https://mystorageaccount.blob.core.windows.net\n", ""), &[
-            (6, 1, "Bucket.spec is missing the required field `endpoint`"),
-        ]),
-        case("Bucket", "no interval", BUCKET, ("  interval: 5m\n", ""), &[
-            (6, 1, "Bucket.spec is missing the required field `interval`"),
-        ]),
-        case("ExternalArtifact", "no sourceRef.kind", EXTERNAL_ARTIFACT, ("    kind: ArtifactGenerator\n", ""), &[
-            (7, 3, "ExternalArtifact.spec.sourceRef is missing the required field `kind`"),
-        ]),
-        case("Kustomization", "no sourceRef", KUSTOMIZATION, ("  sourceRef:\n    kind: GitRepository\n    name: flux-system\n", ""), &[
-            (6, 1, "Kustomization.spec is missing the required field `sourceRef`"),
-        ]),
-        case("Kustomization", "no interval", KUSTOMIZATION, ("  interval: 10m\n", ""), &[
-            (6, 1, "Kustomization.spec is missing the required field `interval`"),
-        ]),
-        case("HelmRelease", "no interval", HELM_RELEASE, ("  interval: 10m\n", ""), &[
-            (6, 1, "HelmRelease.spec is missing the required field `interval`"),
-        ]),
-        case("HelmRelease", "no chart.spec.sourceRef", HELM_RELEASE, ("      sourceRef:\n        kind: HelmRepository\n        name: podinfo\n        namespace: flux-system\n", ""), &[
-            (10, 5, "HelmRelease.spec.chart.spec is missing the required field `sourceRef`"),
-        ]),
-        case("Provider", "no type", PROVIDER, ("  type: msteams\n", ""), &[(6, 1, "Provider.spec is missing the required field `type`")]),
-        case("Alert", "no providerRef", ALERT, ("  providerRef:\n    name: teams\n", ""), &[
-            (6, 1, "Alert.spec is missing the required field `providerRef`"),
-        ]),
-        case("Receiver", "no resources", RECEIVER, ("  resources:\n    - apiVersion: source.toolkit.fluxcd.io/v1\n      kind: GitRepository\n      name: flux-system\n", ""), &[
-            (6, 1, "Receiver.spec is missing the required field `resources`"),
-        ]),
-        case("ImageRepository", "no image", IMAGE_REPOSITORY, ("  image: myregistry.azurecr.io/podinfo\n", ""), &[
-            (6, 1, "ImageRepository.spec is missing the required field `image`"),
-        ]),
-        case("ImageRepository", "no interval", IMAGE_REPOSITORY, ("  interval: 5m\n", ""), &[
-            (6, 1, "ImageRepository.spec is missing the required field `interval`"),
-        ]),
-        case("ImagePolicy", "no policy", IMAGE_POLICY, ("  policy:\n    semver:\n      range: \">=6.0.0\"\n", ""), &[
-            (6, 1, "ImagePolicy.spec is missing the required field `policy`"),
-        ]),
-        case("ImageUpdateAutomation", "no sourceRef", IMAGE_UPDATE_AUTOMATION, ("  sourceRef:\n    kind: GitRepository\n    name: flux-system\n", ""), &[
-            (6, 1, "ImageUpdateAutomation.spec is missing the required field `sourceRef`"),
-        ]),
-        case("ImageUpdateAutomation", "no interval", IMAGE_UPDATE_AUTOMATION, ("  interval: 30m\n", ""), &[
-            (6, 1, "ImageUpdateAutomation.spec is missing the required field `interval`"),
-        ]),
-        case("ArtifactGenerator", "no sources", ARTIFACT_GENERATOR, ("  sources:\n    - alias: chart\n      kind: GitRepository\n      name: podinfo\n", ""), &[
-            (6, 1, "ArtifactGenerator.spec is missing the required field `sources`"),
-        ]),
-        case("FluxInstance", "no distribution.registry", FLUX_INSTANCE, ("    registry: ghcr.io/fluxcd\n", ""), &[
-            (7, 3, "FluxInstance.spec.distribution is missing the required field `registry`"),
-        ]),
-        case("FluxReport", "no distribution", FLUX_REPORT, ("  distribution:\n    entitlement: Issued by controlplane\n    status: Installed\n    version: v2.6.0\n", "  {}\n"), &[
-            (6, 1, "FluxReport.spec is missing the required field `distribution`"),
-        ]),
-        case("ResourceSet", "no resources (CEL: one of steps, resources, resourcesTemplate)", RESOURCE_SET, ("  resources:\n    - apiVersion: v1\n      kind: Namespace\n      metadata:\n        name: << inputs.tenant >>\n", ""), &[
-            (6, 1, "at least one of steps, resources or resourcesTemplate must be set"),
-        ]),
-        case("ResourceSetInputProvider", "no type", RESOURCE_SET_INPUT_PROVIDER, ("  type: AzureDevOpsBranch\n", ""), &[
-            (6, 1, "ResourceSetInputProvider.spec is missing the required field `type`"),
-        ]),
+        case(
+            "GitRepository",
+            "no interval",
+            GIT_REPOSITORY,
+            ("  interval: 1m\n", ""),
+            &[
+                (6, 1, "GitRepository.spec is missing the required field `interval`"),
+            ],
+        ),
+        case(
+            "GitRepository",
+            "no url",
+            GIT_REPOSITORY,
+            ("  url: https://dev.azure.com/org/project/_git/k8s-payments\n", ""),
+            &[
+                (6, 1, "GitRepository.spec is missing the required field `url`"),
+            ],
+        ),
+        case(
+            "OCIRepository",
+            "no url",
+            OCI_REPOSITORY,
+            ("  url: oci://myregistry.azurecr.io/charts/podinfo\n", ""),
+            &[
+                (6, 1, "OCIRepository.spec is missing the required field `url`"),
+            ],
+        ),
+        case(
+            "OCIRepository",
+            "no interval",
+            OCI_REPOSITORY,
+            ("  interval: 10m\n", ""),
+            &[
+                (6, 1, "OCIRepository.spec is missing the required field `interval`"),
+            ],
+        ),
+        case(
+            "HelmRepository",
+            "no url",
+            HELM_REPOSITORY,
+            ("  url: https://charts.bitnami.com/bitnami\n", ""),
+            &[
+                (6, 1, "HelmRepository.spec is missing the required field `url`"),
+            ],
+        ),
+        case(
+            "HelmChart",
+            "no sourceRef",
+            HELM_CHART,
+            ("  sourceRef:\n    kind: HelmRepository\n    name: podinfo\n", ""),
+            &[
+                (6, 1, "HelmChart.spec is missing the required field `sourceRef`"),
+            ],
+        ),
+        case(
+            "HelmChart",
+            "no sourceRef.name",
+            HELM_CHART,
+            ("    name: podinfo\n", ""),
+            &[
+                (10, 3, "HelmChart.spec.sourceRef is missing the required field `name`"),
+            ],
+        ),
+        case(
+            "Bucket",
+            "no endpoint",
+            BUCKET,
+            ("  endpoint: https://mystorageaccount.blob.core.windows.net\n", ""),
+            &[
+                (6, 1, "Bucket.spec is missing the required field `endpoint`"),
+            ],
+        ),
+        case(
+            "Bucket",
+            "no interval",
+            BUCKET,
+            ("  interval: 5m\n", ""),
+            &[
+                (6, 1, "Bucket.spec is missing the required field `interval`"),
+            ],
+        ),
+        case(
+            "ExternalArtifact",
+            "no sourceRef.kind",
+            EXTERNAL_ARTIFACT,
+            ("    kind: ArtifactGenerator\n", ""),
+            &[
+                (7, 3, "ExternalArtifact.spec.sourceRef is missing the required field `kind`"),
+            ],
+        ),
+        case(
+            "Kustomization",
+            "no sourceRef",
+            KUSTOMIZATION,
+            ("  sourceRef:\n    kind: GitRepository\n    name: flux-system\n", ""),
+            &[
+                (6, 1, "Kustomization.spec is missing the required field `sourceRef`"),
+            ],
+        ),
+        case(
+            "Kustomization",
+            "no interval",
+            KUSTOMIZATION,
+            ("  interval: 10m\n", ""),
+            &[
+                (6, 1, "Kustomization.spec is missing the required field `interval`"),
+            ],
+        ),
+        case(
+            "HelmRelease",
+            "no interval",
+            HELM_RELEASE,
+            ("  interval: 10m\n", ""),
+            &[
+                (6, 1, "HelmRelease.spec is missing the required field `interval`"),
+            ],
+        ),
+        case(
+            "HelmRelease",
+            "no chart.spec.sourceRef",
+            HELM_RELEASE,
+            ("      sourceRef:\n        kind: HelmRepository\n        name: podinfo\n        namespace: flux-system\n", ""),
+            &[
+                (10, 5, "HelmRelease.spec.chart.spec is missing the required field `sourceRef`"),
+            ],
+        ),
+        case(
+            "Provider",
+            "no type",
+            PROVIDER,
+            ("  type: msteams\n", ""),
+            &[
+                (6, 1, "Provider.spec is missing the required field `type`"),
+            ],
+        ),
+        case(
+            "Alert",
+            "no providerRef",
+            ALERT,
+            ("  providerRef:\n    name: teams\n", ""),
+            &[
+                (6, 1, "Alert.spec is missing the required field `providerRef`"),
+            ],
+        ),
+        case(
+            "Alert",
+            "no eventSources[1].name",
+            ALERT,
+            ("      name: podinfo\n", ""),
+            &[
+                (13, 7, "Alert.spec.eventSources[1] is missing the required field `name`"),
+            ],
+        ),
+        case(
+            "Receiver",
+            "no resources",
+            RECEIVER,
+            ("  resources:\n    - apiVersion: source.toolkit.fluxcd.io/v1\n      kind: GitRepository\n      name: flux-system\n", ""),
+            &[
+                (6, 1, "Receiver.spec is missing the required field `resources`"),
+            ],
+        ),
+        case(
+            "ImageRepository",
+            "no image",
+            IMAGE_REPOSITORY,
+            ("  image: myregistry.azurecr.io/podinfo\n", ""),
+            &[
+                (6, 1, "ImageRepository.spec is missing the required field `image`"),
+            ],
+        ),
+        case(
+            "ImageRepository",
+            "no interval",
+            IMAGE_REPOSITORY,
+            ("  interval: 5m\n", ""),
+            &[
+                (6, 1, "ImageRepository.spec is missing the required field `interval`"),
+            ],
+        ),
+        case(
+            "ImagePolicy",
+            "no policy",
+            IMAGE_POLICY,
+            ("  policy:\n    semver:\n      range: \">=6.0.0\"\n", ""),
+            &[
+                (6, 1, "ImagePolicy.spec is missing the required field `policy`"),
+            ],
+        ),
+        case(
+            "ImageUpdateAutomation",
+            "no sourceRef",
+            IMAGE_UPDATE_AUTOMATION,
+            ("  sourceRef:\n    kind: GitRepository\n    name: flux-system\n", ""),
+            &[
+                (6, 1, "ImageUpdateAutomation.spec is missing the required field `sourceRef`"),
+            ],
+        ),
+        case(
+            "ImageUpdateAutomation",
+            "no interval",
+            IMAGE_UPDATE_AUTOMATION,
+            ("  interval: 30m\n", ""),
+            &[
+                (6, 1, "ImageUpdateAutomation.spec is missing the required field `interval`"),
+            ],
+        ),
+        case(
+            "ArtifactGenerator",
+            "no sources",
+            ARTIFACT_GENERATOR,
+            ("  sources:\n    - alias: chart\n      kind: GitRepository\n      name: podinfo\n", ""),
+            &[
+                (6, 1, "ArtifactGenerator.spec is missing the required field `sources`"),
+            ],
+        ),
+        case(
+            "FluxInstance",
+            "no distribution.registry",
+            FLUX_INSTANCE,
+            ("    registry: ghcr.io/fluxcd\n", ""),
+            &[
+                (7, 3, "FluxInstance.spec.distribution is missing the required field `registry`"),
+            ],
+        ),
+        case(
+            "FluxReport",
+            "no distribution",
+            FLUX_REPORT,
+            ("  distribution:\n    entitlement: Issued by controlplane\n    status: Installed\n    version: v2.6.0\n", "  {}\n"),
+            &[
+                (6, 1, "FluxReport.spec is missing the required field `distribution`"),
+            ],
+        ),
+        case(
+            "ResourceSet",
+            "no resources (CEL: one of steps, resources, resourcesTemplate)",
+            RESOURCE_SET,
+            ("  resources:\n    - apiVersion: v1\n      kind: Namespace\n      metadata:\n        name: << inputs.tenant >>\n", ""),
+            &[
+                (6, 1, "at least one of steps, resources or resourcesTemplate must be set"),
+            ],
+        ),
+        case(
+            "ResourceSetInputProvider",
+            "no type",
+            RESOURCE_SET_INPUT_PROVIDER,
+            ("  type: AzureDevOpsBranch\n", ""),
+            &[
+                (6, 1, "ResourceSetInputProvider.spec is missing the required field `type`"),
+            ],
+        ),
     ]);
 }
 
 #[test]
 fn bad_enum_values_are_reported_at_the_value_with_the_allowed_ones() {
     check(&[
-        case("GitRepository", "provider: Azure", GIT_REPOSITORY, ("provider: azure", "provider: Azure"), &[
-            (11, 13, "`spec.provider` must be one of generic, aws, azure, github; got `Azure`"),
-        ]),
-        case("OCIRepository", "provider: Azure", OCI_REPOSITORY, ("provider: azure", "provider: Azure"), &[
-            (11, 13, "`spec.provider` must be one of generic, aws, azure, gcp; got `Azure`"),
-        ]),
-        case("OCIRepository", "layerSelector.operation: Copy", OCI_REPOSITORY, ("operation: copy", "operation: Copy"), &[
-            (14, 16, "`spec.layerSelector.operation` must be one of extract, copy; got `Copy`"),
-        ]),
-        case("HelmRepository", "type: OCI", HELM_REPOSITORY, ("type: default", "type: OCI"), &[
-            (9, 9, "`spec.type` must be one of default, oci; got `OCI`"),
-        ]),
-        case("HelmChart", "sourceRef.kind: OCIRepository", HELM_CHART, ("kind: HelmRepository", "kind: OCIRepository"), &[
-            (11, 11, "`spec.sourceRef.kind` must be one of HelmRepository, GitRepository, Bucket; got `OCIRepository`"),
-        ]),
-        case("Bucket", "provider: Azure", BUCKET, ("provider: azure", "provider: Azure"), &[
-            (8, 13, "`spec.provider` must be one of generic, aws, gcp, azure; got `Azure`"),
-        ]),
-        case("Kustomization", "sourceRef.kind: Gitrepository", KUSTOMIZATION, ("kind: GitRepository", "kind: Gitrepository"), &[
-            (14, 11, "`spec.sourceRef.kind` must be one of OCIRepository, GitRepository, Bucket, ExternalArtifact; got `Gitrepository`"),
-        ]),
-        case("HelmRelease", "driftDetection.mode: enable", HELM_RELEASE, ("mode: enabled", "mode: enable"), &[
-            (26, 11, "`spec.driftDetection.mode` must be one of enabled, warn, disabled; got `enable`"),
-        ]),
-        case("HelmRelease", "upgrade.remediation.strategy: Rollback", HELM_RELEASE, ("strategy: rollback", "strategy: Rollback"), &[
-            (24, 17, "`spec.upgrade.remediation.strategy` must be one of rollback, uninstall; got `Rollback`"),
-        ]),
-        case("Provider", "type: teams", PROVIDER, ("type: msteams", "type: teams"), &[(7, 9, "`spec.type` must be one of slack, discord, msteams")]),
-        case("Alert", "eventSeverity: warning", ALERT, ("eventSeverity: error", "eventSeverity: warning"), &[
-            (9, 18, "`spec.eventSeverity` must be one of info, error; got `warning`"),
-        ]),
-        case("Alert", "eventSources[1].kind: Helmrelease", ALERT, ("kind: HelmRelease", "kind: Helmrelease"), &[
-            (13, 13, "`spec.eventSources[1].kind` must be one of Bucket, GitRepository, Kustomization, HelmRelease"),
-        ]),
-        case("Receiver", "type: GitHub", RECEIVER, ("type: github", "type: GitHub"), &[(7, 9, "`spec.type` must be one of generic, generic-hmac")]),
-        case("ImageRepository", "provider: Azure", IMAGE_REPOSITORY, ("provider: azure", "provider: Azure"), &[
-            (9, 13, "`spec.provider` must be one of generic, aws, azure, gcp; got `Azure`"),
-        ]),
-        case("ImagePolicy", "digestReflectionPolicy: Sometimes", IMAGE_POLICY, ("IfNotPresent", "Sometimes"), &[
-            (9, 27, "`spec.digestReflectionPolicy` must be one of Always, IfNotPresent, Never; got `Sometimes`"),
-        ]),
-        case("ImageUpdateAutomation", "update.strategy: setters", IMAGE_UPDATE_AUTOMATION, ("strategy: Setters", "strategy: setters"), &[
-            (24, 15, "`spec.update.strategy` must be one of Setters; got `setters`"),
-        ]),
-        case("ImageUpdateAutomation", "sourceRef.kind: OCIRepository", IMAGE_UPDATE_AUTOMATION, ("kind: GitRepository", "kind: OCIRepository"), &[
-            (9, 11, "`spec.sourceRef.kind` must be one of GitRepository; got `OCIRepository`"),
-        ]),
-        case("ArtifactGenerator", "sources[0].kind: Kustomization", ARTIFACT_GENERATOR, ("kind: GitRepository", "kind: Kustomization"), &[
-            (9, 13, "`spec.sources[0].kind` must be one of Bucket, GitRepository, OCIRepository, HelmChart, ExternalArtifact; got `Kustomization`"),
-        ]),
-        case("FluxInstance", "distribution.variant: alpine", FLUX_INSTANCE, ("variant: upstream-alpine", "variant: alpine"), &[
-            (10, 14, "`spec.distribution.variant` must be one of upstream-alpine, enterprise-alpine"),
-        ]),
-        case("FluxInstance", "components: helm-controler", FLUX_INSTANCE, ("- helm-controller", "- helm-controler"), &[
-            (14, 7, "`spec.components[2]` must be one of source-controller, kustomize-controller"),
-        ]),
-        case("FluxInstance", "sync.provider: Azure", FLUX_INSTANCE, ("provider: azure", "provider: Azure"), &[
-            (25, 15, "`spec.sync.provider` must be one of generic, aws, azure, gcp, github; got `Azure`"),
-        ]),
-        case("ResourceSet", "inputStrategy.name: Cartesian", RESOURCE_SET, ("name: Permute", "name: Cartesian"), &[
-            (8, 11, "`spec.inputStrategy.name` must be one of Flatten, Permute; got `Cartesian`"),
-        ]),
-        case("ResourceSetInputProvider", "type: AzureDevopsBranch", RESOURCE_SET_INPUT_PROVIDER, ("type: AzureDevOpsBranch", "type: AzureDevopsBranch"), &[
-            (7, 9, "`spec.type` must be one of Static, GitHubBranch"),
-        ]),
+        case(
+            "GitRepository",
+            "provider: Azure",
+            GIT_REPOSITORY,
+            ("provider: azure", "provider: Azure"),
+            &[
+                (11, 13, "`spec.provider` must be one of generic, aws, azure, github; got `Azure`"),
+            ],
+        ),
+        case(
+            "OCIRepository",
+            "provider: Azure",
+            OCI_REPOSITORY,
+            ("provider: azure", "provider: Azure"),
+            &[
+                (11, 13, "`spec.provider` must be one of generic, aws, azure, gcp; got `Azure`"),
+            ],
+        ),
+        case(
+            "OCIRepository",
+            "layerSelector.operation: Copy",
+            OCI_REPOSITORY,
+            ("operation: copy", "operation: Copy"),
+            &[
+                (14, 16, "`spec.layerSelector.operation` must be one of extract, copy; got `Copy`"),
+            ],
+        ),
+        case(
+            "HelmRepository",
+            "type: OCI",
+            HELM_REPOSITORY,
+            ("type: default", "type: OCI"),
+            &[
+                (9, 9, "`spec.type` must be one of default, oci; got `OCI`"),
+            ],
+        ),
+        case(
+            "HelmChart",
+            "sourceRef.kind: OCIRepository",
+            HELM_CHART,
+            ("kind: HelmRepository", "kind: OCIRepository"),
+            &[
+                (11, 11, "`spec.sourceRef.kind` must be one of HelmRepository, GitRepository, Bucket; got `OCIRepository`"),
+            ],
+        ),
+        case(
+            "Bucket",
+            "provider: Azure",
+            BUCKET,
+            ("provider: azure", "provider: Azure"),
+            &[
+                (8, 13, "`spec.provider` must be one of generic, aws, gcp, azure; got `Azure`"),
+            ],
+        ),
+        case(
+            "Kustomization",
+            "sourceRef.kind: Gitrepository",
+            KUSTOMIZATION,
+            ("kind: GitRepository", "kind: Gitrepository"),
+            &[
+                (14, 11, "`spec.sourceRef.kind` must be one of OCIRepository, GitRepository, Bucket, ExternalArtifact; got `Gitrepository`"),
+            ],
+        ),
+        case(
+            "HelmRelease",
+            "driftDetection.mode: enable",
+            HELM_RELEASE,
+            ("mode: enabled", "mode: enable"),
+            &[
+                (26, 11, "`spec.driftDetection.mode` must be one of enabled, warn, disabled; got `enable`"),
+            ],
+        ),
+        case(
+            "HelmRelease",
+            "upgrade.remediation.strategy: Rollback",
+            HELM_RELEASE,
+            ("strategy: rollback", "strategy: Rollback"),
+            &[
+                (24, 17, "`spec.upgrade.remediation.strategy` must be one of rollback, uninstall; got `Rollback`"),
+            ],
+        ),
+        case(
+            "Provider",
+            "type: teams",
+            PROVIDER,
+            ("type: msteams", "type: teams"),
+            &[
+                (7, 9, "`spec.type` must be one of slack, discord, msteams"),
+            ],
+        ),
+        case(
+            "Alert",
+            "eventSeverity: warning",
+            ALERT,
+            ("eventSeverity: error", "eventSeverity: warning"),
+            &[
+                (9, 18, "`spec.eventSeverity` must be one of info, error; got `warning`"),
+            ],
+        ),
+        case(
+            "Alert",
+            "eventSources[1].kind: Helmrelease",
+            ALERT,
+            ("kind: HelmRelease", "kind: Helmrelease"),
+            &[
+                (13, 13, "`spec.eventSources[1].kind` must be one of Bucket, GitRepository, Kustomization, HelmRelease"),
+            ],
+        ),
+        case(
+            "Receiver",
+            "type: GitHub",
+            RECEIVER,
+            ("type: github", "type: GitHub"),
+            &[
+                (7, 9, "`spec.type` must be one of generic, generic-hmac"),
+            ],
+        ),
+        case(
+            "ImageRepository",
+            "provider: Azure",
+            IMAGE_REPOSITORY,
+            ("provider: azure", "provider: Azure"),
+            &[
+                (9, 13, "`spec.provider` must be one of generic, aws, azure, gcp; got `Azure`"),
+            ],
+        ),
+        case(
+            "ImagePolicy",
+            "digestReflectionPolicy: Sometimes",
+            IMAGE_POLICY,
+            ("IfNotPresent", "Sometimes"),
+            &[
+                (9, 27, "`spec.digestReflectionPolicy` must be one of Always, IfNotPresent, Never; got `Sometimes`"),
+            ],
+        ),
+        case(
+            "ImageUpdateAutomation",
+            "update.strategy: setters",
+            IMAGE_UPDATE_AUTOMATION,
+            ("strategy: Setters", "strategy: setters"),
+            &[
+                (24, 15, "`spec.update.strategy` must be one of Setters; got `setters`"),
+            ],
+        ),
+        case(
+            "ImageUpdateAutomation",
+            "sourceRef.kind: OCIRepository",
+            IMAGE_UPDATE_AUTOMATION,
+            ("kind: GitRepository", "kind: OCIRepository"),
+            &[
+                (9, 11, "`spec.sourceRef.kind` must be one of GitRepository; got `OCIRepository`"),
+            ],
+        ),
+        case(
+            "ArtifactGenerator",
+            "sources[0].kind: Kustomization",
+            ARTIFACT_GENERATOR,
+            ("kind: GitRepository", "kind: Kustomization"),
+            &[
+                (9, 13, "`spec.sources[0].kind` must be one of Bucket, GitRepository, OCIRepository, HelmChart, ExternalArtifact; got `Kustomization`"),
+            ],
+        ),
+        case(
+            "FluxInstance",
+            "distribution.variant: alpine",
+            FLUX_INSTANCE,
+            ("variant: upstream-alpine", "variant: alpine"),
+            &[
+                (10, 14, "`spec.distribution.variant` must be one of upstream-alpine, enterprise-alpine"),
+            ],
+        ),
+        case(
+            "FluxInstance",
+            "components: helm-controler",
+            FLUX_INSTANCE,
+            ("- helm-controller", "- helm-controler"),
+            &[
+                (14, 7, "`spec.components[2]` must be one of source-controller, kustomize-controller"),
+            ],
+        ),
+        case(
+            "FluxInstance",
+            "sync.provider: Azure",
+            FLUX_INSTANCE,
+            ("provider: azure", "provider: Azure"),
+            &[
+                (25, 15, "`spec.sync.provider` must be one of generic, aws, azure, gcp, github; got `Azure`"),
+            ],
+        ),
+        case(
+            "ResourceSet",
+            "inputStrategy.name: Cartesian",
+            RESOURCE_SET,
+            ("name: Permute", "name: Cartesian"),
+            &[
+                (8, 11, "`spec.inputStrategy.name` must be one of Flatten, Permute; got `Cartesian`"),
+            ],
+        ),
+        case(
+            "ResourceSetInputProvider",
+            "type: AzureDevopsBranch",
+            RESOURCE_SET_INPUT_PROVIDER,
+            ("type: AzureDevOpsBranch", "type: AzureDevopsBranch"),
+            &[
+                (7, 9, "`spec.type` must be one of Static, GitHubBranch"),
+            ],
+        ),
+    ]);
+}
+
+#[test]
+fn cel_rules_are_reported_where_they_apply() {
+    check(&[
+        // A rule on the whole object is reported at its `kind` value.
+        case(
+            "FluxInstance",
+            "metadata.name: fluxx",
+            FLUX_INSTANCE,
+            ("name: flux\n", "name: fluxx\n"),
+            &[
+                (2, 7, "FluxInstance: the only accepted name for a FluxInstance is 'flux'"),
+            ],
+        ),
+        case(
+            "HelmRelease",
+            "both chart and chartRef",
+            HELM_RELEASE,
+            ("  install:\n", "  chartRef:\n    kind: OCIRepository\n    name: podinfo\n  install:\n"),
+            &[
+                (6, 1, "HelmRelease.spec: either chart or chartRef must be set"),
+            ],
+        ),
+        case(
+            "Receiver",
+            "no secretRef for a github receiver",
+            RECEIVER,
+            ("  secretRef:\n    name: receiver-token\n", ""),
+            &[
+                (6, 1, "Receiver.spec: secretRef is required when type is not generic-oidc"),
+            ],
+        ),
+        case(
+            "GitRepository",
+            "serviceAccountName with provider generic",
+            GIT_REPOSITORY,
+            ("provider: azure", "provider: generic\n  serviceAccountName: flux"),
+            &[
+                (6, 1, "GitRepository.spec: serviceAccountName can only be set when provider is 'azure' or 'aws'"),
+            ],
+        ),
     ]);
 }
