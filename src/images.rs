@@ -335,30 +335,44 @@ pub fn effective_images<'a>(layers: &[NodeRef<'a>]) -> Vec<ValuesImage<'a>> {
     for (layer, root) in layers.iter().enumerate() {
         let mut stack: Vec<(NodeRef<'a>, KeyPath<'a>)> = vec![(*root, Vec::new())];
         while let Some((node, path)) = stack.pop() {
+            // Paths are built only for containers (walked further) and
+            // for leaves that may replace a site below them.
             if node.is_seq() {
                 for (i, item) in node.items().enumerate() {
+                    let container = item.is_map() || item.is_seq();
+                    if !container && !any_below(&sites, &path) {
+                        continue;
+                    }
                     let mut p = path.clone();
                     p.push(Cow::Owned(format!("[{i}]")));
                     replace_below(&mut sites, &p, item);
-                    stack.push((item, p));
+                    if container {
+                        stack.push((item, p));
+                    }
                 }
                 continue;
             }
             for (k, v) in node.entries() {
                 let Some(key) = k.as_str() else { continue };
-                let mut p = path.clone();
-                p.push(Cow::Borrowed(key));
                 let at = SetAt { layer, node: v };
                 if key == "imageRegistry" && path.len() == 1 && path[0] == "global" {
                     global_registry = string_value(v).map(|value| Part { value, at });
                     continue;
                 }
                 if key == "image" {
+                    let mut p = path.clone();
+                    p.push(Cow::Borrowed(key));
                     set_site(&mut sites, p, SetAt { layer, node: k }, v, layer);
                     continue;
                 }
+                let container = v.is_map() || v.is_seq();
+                if !container && !any_below(&sites, &path) {
+                    continue;
+                }
+                let mut p = path.clone();
+                p.push(Cow::Borrowed(key));
                 replace_below(&mut sites, &p, v);
-                if v.is_map() || v.is_seq() {
+                if container {
                     stack.push((v, p));
                 }
             }
@@ -369,6 +383,14 @@ pub fn effective_images<'a>(layers: &[NodeRef<'a>]) -> Vec<ValuesImage<'a>> {
         .iter()
         .filter_map(|s| resolve(s, global_registry))
         .collect()
+}
+
+/// Whether some site lies at least two levels below `path`: only then can
+/// setting a child of `path` replace one.
+fn any_below(sites: &[Site<'_>], path: &[Cow<'_, str>]) -> bool {
+    sites
+        .iter()
+        .any(|s| s.path.len() > path.len() + 1 && s.path.starts_with(path))
 }
 
 /// A layer setting `path` to something other than a mapping replaces all

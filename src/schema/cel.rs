@@ -16,6 +16,10 @@ use serde_json::Value;
 /// A compiled rule.
 pub struct CelProgram {
     program: cel::Program,
+    /// The only fields of `self` the rule can read, when it reads `self`
+    /// solely as `self.<field>`: the rest of the object is not converted
+    /// (a HelmRelease's `spec.values` can be large).
+    fields: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for CelProgram {
@@ -41,7 +45,41 @@ pub fn compile(rule: &str) -> Result<CelProgram, Skip> {
     if program.references().has_variable("oldSelf") {
         return Err(Skip::Transition);
     }
-    Ok(CelProgram { program })
+    Ok(CelProgram {
+        program,
+        fields: self_fields(rule),
+    })
+}
+
+/// The names `x` of every `self.x` in `rule`, when `self` occurs only in
+/// that form (never bare, indexed, or as `self.?x`); `None` otherwise.
+/// Names inside string literals are kept too: a superset is harmless.
+fn self_fields(rule: &str) -> Option<Vec<String>> {
+    let bytes = rule.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut fields: Vec<String> = Vec::new();
+    let mut from = 0;
+    while let Some(i) = rule[from..].find("self").map(|i| from + i) {
+        from = i + 4;
+        let before_ok = i == 0 || !is_ident(bytes[i - 1]);
+        let after_ok = bytes.get(i + 4).is_none_or(|b| !is_ident(*b));
+        if !(before_ok && after_ok) {
+            continue;
+        }
+        if bytes.get(i + 4) != Some(&b'.') {
+            return None;
+        }
+        let start = i + 5;
+        let len = bytes[start..].iter().take_while(|b| is_ident(**b)).count();
+        if len == 0 || bytes[start].is_ascii_digit() {
+            return None;
+        }
+        let name = &rule[start..start + len];
+        if !fields.iter().any(|f| f == name) {
+            fields.push(name.to_string());
+        }
+    }
+    Some(fields)
 }
 
 /// The outcome of one evaluation.
@@ -61,7 +99,20 @@ impl CelProgram {
         static ENV: OnceLock<Arc<cel::Env>> = OnceLock::new();
         let env = ENV.get_or_init(|| Arc::new(cel::Env::stdlib()));
         let mut cx = cel::Context::with_env(env.clone());
-        cx.add_variable_from_value("self", to_cel(value, 0));
+        let this = match (value, &self.fields) {
+            (Value::Object(m), Some(fields)) => {
+                let map: HashMap<cel::objects::Key, cel::Value> = fields
+                    .iter()
+                    .filter_map(|f| {
+                        let (k, v) = m.get_key_value(f.as_str())?;
+                        Some((cel::objects::Key::from(k.clone()), to_cel(v, 1)))
+                    })
+                    .collect();
+                cel::Value::Map(cel::objects::Map { map: Arc::new(map) })
+            }
+            _ => to_cel(value, 0),
+        };
+        cx.add_variable_from_value("self", this);
         let result =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.program.execute(&cx)));
         match result {
@@ -106,6 +157,23 @@ fn to_cel(v: &Value, depth: usize) -> cel::Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn reads_only_the_fields_a_rule_names() {
+        assert_eq!(
+            self_fields("(has(self.chart) && !has(self.chartRef)) || self.chart == 'x'"),
+            Some(vec!["chart".to_string(), "chartRef".to_string()])
+        );
+        assert_eq!(self_fields("size(self) > 0"), None);
+        assert_eq!(self_fields("self.?a.orValue(1) == 1"), None);
+        assert_eq!(self_fields("self['a'] == 1"), None);
+        assert_eq!(self_fields("myself.a == itself_b"), Some(vec![]));
+        let p = compile("has(self.a) || !has(self.b)").unwrap();
+        assert!(p.fields.is_some());
+        assert_eq!(p.eval(&json!({"a": 1, "big": [1, 2, 3]})), Outcome::Pass);
+        assert_eq!(p.eval(&json!({"b": 1, "big": {"x": 1}})), Outcome::Fail);
+        assert_eq!(p.eval(&json!({"big": 1})), Outcome::Pass);
+    }
 
     #[test]
     fn evaluates_flux_rules() {
