@@ -2,6 +2,8 @@
 //! patches. A patch is a partial object — its missing fields come from the
 //! base — so rules do not report a missing field in one.
 
+use std::collections::HashSet;
+
 use crate::index::Workspace;
 use crate::load::ParsedFile;
 use crate::yaml::NodeRef;
@@ -40,6 +42,28 @@ fn patch_paths(root: NodeRef<'_>) -> impl Iterator<Item = &str> {
     with_path.chain(strategic)
 }
 
+/// Every file the workspace's kustomization files list as a patch, as
+/// (repository index, repository-relative path): computed once where many
+/// lookups follow (the schema store).
+pub fn patch_files(workspace: &Workspace) -> HashSet<(usize, String)> {
+    let mut out = HashSet::new();
+    for k in &workspace.files {
+        let name = k.file.rel.rsplit('/').next().unwrap_or(&k.file.rel);
+        if !KUSTOMIZATION_FILES.contains(&name) {
+            continue;
+        }
+        let dir = k.file.rel.rsplit_once('/').map_or("", |(d, _)| d);
+        for doc in &k.stream.docs {
+            for path in patch_paths(doc.root()) {
+                if let Some(joined) = join(dir, path) {
+                    out.insert((k.file.repo, joined));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// `dir/path` with `.` and `..` resolved; `None` when it leaves the
 /// repository.
 fn join(dir: &str, path: &str) -> Option<String> {
@@ -60,6 +84,19 @@ fn join(dir: &str, path: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::check::testing::workspace;
+
+    #[test]
+    fn joins_patch_paths() {
+        assert_eq!(
+            join("apps/prod", "./p.yaml").as_deref(),
+            Some("apps/prod/p.yaml")
+        );
+        assert_eq!(
+            join("apps/prod", "../base/p.yaml").as_deref(),
+            Some("apps/base/p.yaml")
+        );
+        assert_eq!(join("", "../x.yaml"), None);
+    }
 
     #[test]
     fn finds_patches_of_every_form() {

@@ -9,7 +9,7 @@
 //! Flux) are process-wide, so they compile once per process, not per run.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
@@ -19,7 +19,6 @@ use super::crd::{self, CrdVersion};
 use super::flux;
 use super::kubernetes::{self, KubeSchemas};
 use super::structural::{self, CelRuleSpec};
-use crate::discover::FileKind;
 use crate::index::Workspace;
 use crate::yaml::scalar::Typing;
 use crate::yaml::to_json::to_json;
@@ -331,7 +330,7 @@ impl SchemaStore {
         };
         let mut store = SchemaStore::new(&ws.config.kubernetes_version, discovered, imported);
         store.problems = problems;
-        store.patches = kustomize_patches(ws);
+        store.patches = crate::kustomize::patch_files(ws);
         store
     }
 
@@ -374,67 +373,9 @@ impl SchemaStore {
     }
 }
 
-/// Files named as patches by the workspace's kustomization files.
-fn kustomize_patches(ws: &Workspace) -> HashSet<(usize, String)> {
-    let mut out = HashSet::new();
-    for file in &ws.files {
-        if file.file.kind != FileKind::Kustomize {
-            continue;
-        }
-        let dir = file.file.rel.rsplit_once('/').map_or("", |(d, _)| d);
-        for doc in &file.stream.docs {
-            let root = doc.root();
-            let mut paths: Vec<&str> = Vec::new();
-            if let Some(list) = root.get("patchesStrategicMerge") {
-                paths.extend(list.items().filter_map(|i| i.as_str()));
-            }
-            for key in ["patches", "patchesJson6902"] {
-                if let Some(list) = root.get(key) {
-                    paths.extend(list.items().filter_map(|i| i.str_at(&["path"])));
-                }
-            }
-            for p in paths {
-                if let Some(joined) = join_rel(dir, p) {
-                    out.insert((file.file.repo, joined));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// `dir` + `rel`, normalised (`..` and `.` resolved); `None` if it climbs
-/// out of the repository.
-fn join_rel(dir: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
-    for seg in Path::new(rel).iter() {
-        match seg.to_str()? {
-            "." | "" => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn joins_patch_paths() {
-        assert_eq!(
-            join_rel("apps/prod", "./p.yaml").as_deref(),
-            Some("apps/prod/p.yaml")
-        );
-        assert_eq!(
-            join_rel("apps/prod", "../base/p.yaml").as_deref(),
-            Some("apps/base/p.yaml")
-        );
-        assert_eq!(join_rel("", "../x.yaml"), None);
-    }
 
     #[test]
     fn later_sources_win_and_builtins_resolve() {
