@@ -14,6 +14,10 @@ use rayon::prelude::*;
 use gitops_lint::discover;
 use gitops_lint::load;
 
+/// The same allocator as `gitops-lint` (src/main.rs), so the floors compare.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(dir)) = (args.get(1), args.get(2)) else {

@@ -342,7 +342,7 @@ pub fn parse(
             }
             "kubernetesVersion" => {
                 config.kubernetes_version = match v.as_scalar() {
-                    Some(s) => s.value.clone(),
+                    Some(s) => s.value.to_string(),
                     None => return Err(err(Some(v.span().start), "expected a version such as \"1.33\"".into())),
                 }
             }
@@ -408,7 +408,7 @@ impl Reader<'_> {
 
     fn string(&self, node: NodeRef<'_>, what: &str) -> Result<String, ConfigError> {
         match node.as_scalar() {
-            Some(s) if !node.is_null() => Ok(s.value.clone()),
+            Some(s) if !node.is_null() => Ok(s.value.to_string()),
             _ => Err(self.error(node, format!("{what} must be a string"))),
         }
     }

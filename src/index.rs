@@ -93,9 +93,14 @@ impl Workspace {
         {
             return Some((at - start) / size);
         }
-        let key = (file.file.repo, file.file.rel.as_str());
+        self.file_at(file.file.repo, &file.file.rel)
+    }
+
+    /// The index in [`Workspace::files`] of repository `repo`'s file at
+    /// `rel` (files are sorted by repository, then path).
+    pub fn file_at(&self, repo: usize, rel: &str) -> Option<usize> {
         self.files
-            .binary_search_by(|f| (f.file.repo, f.file.rel.as_str()).cmp(&key))
+            .binary_search_by(|f| (f.file.repo, f.file.rel.as_str()).cmp(&(repo, rel)))
             .ok()
     }
 

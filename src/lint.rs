@@ -1,7 +1,6 @@
 //! The library entry point: `lint(options) -> Report`, the whole pipeline
 //! (discover → load → objects → index → check), usable without the CLI.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -172,12 +171,13 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         findings.retain(|f| changed.caused(f));
     }
 
-    let sources: HashMap<String, _> = workspace
-        .files
-        .iter()
-        .filter(|f| in_scope.contains(&f.file.display))
-        .map(|f| (f.file.display.clone(), redact::shown_source(f, &findings)))
-        .collect();
+    let sources = redact::shown_sources(
+        workspace
+            .files
+            .par_iter()
+            .filter(|f| in_scope.contains(&f.file.display)),
+        &findings,
+    );
     let report = Report {
         findings,
         files: workspace.files.len(),

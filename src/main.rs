@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 
+/// mimalloc: a run allocates millions of small nodes from several threads.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use gitops_lint::check::docs;
 use gitops_lint::check::Selection;
 use gitops_lint::config;

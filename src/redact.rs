@@ -5,7 +5,10 @@
 //! `stringData`, and the user-info part of every URL (`https://user:token@…`)
 //! — whatever rules ran, and whether or not they found anything.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use crate::finding::Finding;
 use crate::load::ParsedFile;
@@ -15,13 +18,45 @@ use crate::yaml::NodeKind;
 /// A file's text as reporters may show it: its sensitive spans masked,
 /// plus any span a finding in it asked to hide ([`Finding::redact`]).
 pub fn shown_source(file: &ParsedFile, findings: &[Finding]) -> Arc<SourceText> {
+    let asked: Vec<Span> = findings
+        .iter()
+        .filter(|f| f.path == file.file.display)
+        .flat_map(|f| f.redact.iter().copied())
+        .collect();
+    shown_source_with(file, &asked)
+}
+
+/// The sources a report carries, by display path: every file of `files`,
+/// with the text (masked as [`shown_source`] masks it) of each that a
+/// finding or a related location names, and an empty text for the others
+/// (no reporter shows them; JUnit only lists them). Masked in parallel.
+pub fn shown_sources<'f>(
+    files: impl IntoParallelIterator<Item = &'f ParsedFile>,
+    findings: &[Finding],
+) -> HashMap<String, Arc<SourceText>> {
+    let mut asked: HashMap<&str, Vec<Span>> = HashMap::new();
+    for f in findings {
+        asked.entry(&f.path).or_default().extend(&f.redact);
+        for r in &f.related {
+            asked.entry(&r.path).or_default();
+        }
+    }
+    let empty = SourceText::new(String::new());
+    files
+        .into_par_iter()
+        .map(|file| {
+            let shown = match asked.get(file.file.display.as_str()) {
+                Some(spans) => shown_source_with(file, spans),
+                None => Arc::clone(&empty),
+            };
+            (file.file.display.clone(), shown)
+        })
+        .collect()
+}
+
+fn shown_source_with(file: &ParsedFile, asked: &[Span]) -> Arc<SourceText> {
     let mut spans = sensitive_spans(file);
-    spans.extend(
-        findings
-            .iter()
-            .filter(|f| f.path == file.file.display)
-            .flat_map(|f| f.redact.iter().copied()),
-    );
+    spans.extend_from_slice(asked);
     mask(&file.source, &spans)
 }
 
@@ -39,7 +74,7 @@ pub fn sensitive_spans(file: &ParsedFile) -> Vec<Span> {
         for node in &doc.nodes {
             if let NodeKind::Scalar(s) = &node.kind {
                 if s.value.contains("://") && s.value.contains('@') {
-                    spans.extend(url_userinfo(&file.source.text, node.span));
+                    spans.extend(url_userinfo(&file.source.text, node.span()));
                 }
             }
         }

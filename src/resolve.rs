@@ -149,6 +149,11 @@ pub struct CrossIndex {
     pub incomplete_unscoped: bool,
     /// Repositories that hold `clusters/<env>/` files.
     pub platform_repos: Vec<usize>,
+    /// Per workspace file, the Flux Kustomizations (occurrence ids, sorted)
+    /// that apply it: build it from their `spec.path`, as a resource, a
+    /// patch or a plain manifest of a directory. Their `spec.postBuild`
+    /// substitutes variables into it (see [`crate::schema::postbuild`]).
+    pub appliers: Vec<Vec<usize>>,
     by_name: HashMap<(String, String, String), Vec<usize>>,
 }
 
@@ -214,6 +219,8 @@ impl CrossIndex {
 struct Ctx {
     env: Option<String>,
     registration: Option<usize>,
+    /// The Flux Kustomization (occurrence) whose build this walk is.
+    applier: Option<usize>,
     namespace: Option<String>,
     prefix: String,
     suffix: String,
@@ -228,6 +235,10 @@ struct Pending {
     top_level: bool,
 }
 
+/// A directory followed by a walk: (walk environment, registration,
+/// applying Kustomization, repository, path).
+type Visit = (Option<String>, Option<usize>, Option<usize>, usize, String);
+
 struct Builder<'w> {
     repos: &'w [Repo],
     files: &'w [ParsedFile],
@@ -239,8 +250,8 @@ struct Builder<'w> {
     on_disk: Vec<bool>,
     index: CrossIndex,
     reached: Vec<BTreeSet<usize>>,
-    /// (walk env, registration, repo, path) already followed.
-    visited: HashSet<(Option<String>, Option<usize>, usize, String)>,
+    /// Directories already followed by a walk.
+    visited: HashSet<Visit>,
     /// (file, doc, env) already indexed: a document reached twice in one
     /// environment (a platform Kustomization applying its own directory) is
     /// one object.
@@ -285,6 +296,7 @@ pub fn build(
         on_disk: repos.iter().map(|r| r.root.is_dir()).collect(),
         index: CrossIndex {
             file_envs: vec![Vec::new(); files.len()],
+            appliers: vec![Vec::new(); files.len()],
             ..CrossIndex::default()
         },
         reached: vec![BTreeSet::new(); files.len()],
@@ -550,6 +562,18 @@ impl<'w> Builder<'w> {
         }
     }
 
+    /// A file that the walk's Kustomization builds (a manifest or a patch,
+    /// not a values file or a generator's input).
+    fn apply(&mut self, file: usize, ctx: &Ctx) {
+        self.reach(file, ctx);
+        if let Some(a) = ctx.applier {
+            let appliers = &mut self.index.appliers[file];
+            if !appliers.contains(&a) {
+                appliers.push(a);
+            }
+        }
+    }
+
     /// Every Kustomization under `clusters/<env>/` is a registration.
     fn walk_registrations(&mut self) {
         for file in 0..self.files.len() {
@@ -564,6 +588,7 @@ impl<'w> Builder<'w> {
             let ctx = Ctx {
                 env: Some(env.clone()),
                 registration: None,
+                applier: None,
                 namespace: None,
                 prefix: String::new(),
                 suffix: String::new(),
@@ -615,6 +640,7 @@ impl<'w> Builder<'w> {
             let ctx = Ctx {
                 env,
                 registration: None,
+                applier: None,
                 namespace: None,
                 prefix: String::new(),
                 suffix: String::new(),
@@ -631,7 +657,7 @@ impl<'w> Builder<'w> {
         while let Some(p) = self.queue.pop_front() {
             let occ = self.index.occurrences[p.occurrence].clone();
             if occ.kind == "Kustomization" && occ.group == KUSTOMIZE_GROUP {
-                self.follow_kustomization(&occ, &p.ctx, p.top_level);
+                self.follow_kustomization(p.occurrence, &occ, &p.ctx, p.top_level);
             } else if occ.kind == "HelmRelease" && occ.group == HELM_GROUP {
                 self.follow_helm_release(p.occurrence, &occ, &p.ctx);
             }
@@ -684,7 +710,7 @@ impl<'w> Builder<'w> {
         }
     }
 
-    fn follow_kustomization(&mut self, occ: &Occurrence, ctx: &Ctx, top_level: bool) {
+    fn follow_kustomization(&mut self, id: usize, occ: &Occurrence, ctx: &Ctx, top_level: bool) {
         let (file, doc) = (occ.file, occ.doc);
         let root = self.doc(file, doc);
         let Some(spec) = root.get("spec") else {
@@ -750,6 +776,7 @@ impl<'w> Builder<'w> {
             return;
         };
         let mut inner = ctx.clone();
+        inner.applier = Some(id);
         if let Some(t) = spec.str_at(&["targetNamespace"]) {
             inner.namespace = Some(t.to_string());
         }
@@ -856,10 +883,13 @@ impl<'w> Builder<'w> {
     /// What Flux applies from a directory: its kustomization overlay, or
     /// every manifest below it.
     fn read_dir(&mut self, repo: usize, dir: &str, ctx: &Ctx) {
-        if !self
-            .visited
-            .insert((ctx.env.clone(), ctx.registration, repo, dir.to_string()))
-        {
+        if !self.visited.insert((
+            ctx.env.clone(),
+            ctx.registration,
+            ctx.applier,
+            repo,
+            dir.to_string(),
+        )) {
             return;
         }
         if let Some(k) = self.kustomization_file(repo, dir) {
@@ -896,7 +926,7 @@ impl<'w> Builder<'w> {
             }
         }
         for i in plain {
-            self.reach(i, ctx);
+            self.apply(i, ctx);
             for doc in 0..self.files[i].objects.len() {
                 self.index_doc(i, doc, ctx);
             }
@@ -956,7 +986,7 @@ impl<'w> Builder<'w> {
                 continue;
             };
             if let Some(t) = self.file(repo, &target) {
-                self.reach(t, ctx);
+                self.apply(t, ctx);
             } else if !self.file_exists(repo, &target) {
                 let related = self.missing_target(repo, &target, "patch file");
                 self.issue(
@@ -1007,7 +1037,7 @@ impl<'w> Builder<'w> {
         };
         self.check_env(file, 0, item, repo, &target, ctx);
         if let Some(t) = self.file(repo, &target) {
-            self.reach(t, ctx);
+            self.apply(t, ctx);
             if self.files[t].file.kind.holds_manifests() {
                 for doc in 0..self.files[t].objects.len() {
                     self.index_doc(t, doc, ctx);
@@ -1330,6 +1360,9 @@ impl<'w> Builder<'w> {
     }
 
     fn finish(mut self) -> CrossIndex {
+        for a in &mut self.index.appliers {
+            a.sort_unstable();
+        }
         let config = self.config;
         let mut by_rank: Vec<(usize, &str)> = config
             .environments

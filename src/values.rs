@@ -11,6 +11,8 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
+
 use crate::discover::FileKind;
 use crate::images::{effective_images, ImageRef, SetAt};
 use crate::index::Workspace;
@@ -235,7 +237,7 @@ pub struct FoundImage<'a> {
 pub fn workspace_images(ws: &Workspace) -> Vec<FoundImage<'_>> {
     let stored = ws.images.get_or_init(|| {
         find_images(ws)
-            .iter()
+            .par_iter()
             .map(|f| StoredImage::new(ws, f))
             .collect()
     });
@@ -325,75 +327,27 @@ impl StoredImage {
 
 fn find_images(ws: &Workspace) -> Vec<FoundImage<'_>> {
     let releases = releases(ws);
-    let mut out: Vec<FoundImage<'_>> = Vec::new();
     // Images set in a shared values file, by place: the releases using it.
     let mut shared: Vec<(FoundImage<'_>, Vec<String>)> = Vec::new();
     // Their indexes in `shared`, by place (see [`place_key`]).
     let mut shared_at: HashMap<PlaceKey<'_>, usize> = HashMap::new();
 
-    for file in ws.files.iter().filter(|f| f.file.kind.holds_manifests()) {
-        let env = ws.env_of(file);
-        for (doc, meta) in file.stream.docs.iter().zip(&file.objects) {
-            let Some(meta) = meta.as_ref() else { continue };
-            let Some(spec) = objects::pod_spec(meta, doc.root()) else {
-                continue;
-            };
-            for container in objects::containers(spec) {
-                let Some(value) = container.get("image") else {
-                    continue;
-                };
-                let Some(text) = value.as_str() else { continue };
-                let Some(image) = ImageRef::parse(text) else {
-                    continue;
-                };
-                let place = Place {
-                    file,
-                    object: Some(meta),
-                    span: value.span(),
-                };
-                let name = container.str_at(&["name"]).unwrap_or("?");
-                out.push(FoundImage {
-                    image,
-                    text: text.to_string(),
-                    owner: format!("{} container '{name}'", meta.display_name()),
-                    env,
-                    name_at: place,
-                    tag_at: place,
-                    tag_from_chart: false,
-                });
-            }
-        }
-    }
-
-    for release in &releases.list {
-        let roots: Vec<NodeRef<'_>> = release.layers.iter().map(|l| l.root).collect();
-        let env = ws.env_of(release.file);
-        for found in effective_images(&roots) {
-            let place = |at: SetAt<'_>| {
-                let layer = release.layers[at.layer];
-                Place {
-                    file: layer.file,
-                    object: layer.object,
-                    span: at.node.span(),
-                }
-            };
-            let name_at = place(found.name_at);
-            let tag_at = place(found.tag_at.unwrap_or(found.key));
-            let in_release = name_at.object.is_some();
-            let image = FoundImage {
-                image: found.image,
-                text: found.text,
-                owner: if in_release {
-                    format!("{} value `{}`", release.meta.display_name(), found.key_path)
-                } else {
-                    format!("value `{}`", found.key_path)
-                },
-                env: env.or_else(|| ws.env_of(name_at.file)),
-                name_at,
-                tag_at,
-                tag_from_chart: found.from_fields && found.tag_at.is_none(),
-            };
-            if in_release {
+    // Each file and each release is looked at on its own, in parallel;
+    // only the shared values files' images are then joined, in order.
+    let mut out: Vec<FoundImage<'_>> = ws
+        .files
+        .par_iter()
+        .filter(|f| f.file.kind.holds_manifests())
+        .flat_map_iter(|file| container_images(ws, file))
+        .collect();
+    let per_release: Vec<Vec<FoundImage<'_>>> = releases
+        .list
+        .par_iter()
+        .map(|release| release_images(ws, release))
+        .collect();
+    for (release, images) in releases.list.iter().zip(per_release) {
+        for image in images {
+            if image.name_at.object.is_some() {
                 out.push(image);
                 continue;
             }
@@ -417,21 +371,105 @@ fn find_images(ws: &Workspace) -> Vec<FoundImage<'_>> {
         out.push(image);
     }
 
-    for (i, file) in ws.files.iter().enumerate() {
-        if file.file.kind != FileKind::HelmValues || releases.used_files.contains(&i) {
-            continue;
-        }
-        let Some(root) = values_root(file) else {
+    let unused: Vec<FoundImage<'_>> = ws
+        .files
+        .par_iter()
+        .enumerate()
+        .filter(|(i, f)| f.file.kind == FileKind::HelmValues && !releases.used_files.contains(i))
+        .flat_map_iter(|(_, file)| unused_values_images(ws, file))
+        .collect();
+    out.extend(unused);
+    out
+}
+
+/// The images of every container of every workload in a manifest file.
+fn container_images<'w>(ws: &'w Workspace, file: &'w ParsedFile) -> Vec<FoundImage<'w>> {
+    let mut out = Vec::new();
+    let env = ws.env_of(file);
+    for (doc, meta) in file.stream.docs.iter().zip(&file.objects) {
+        let Some(meta) = meta.as_ref() else { continue };
+        let Some(spec) = objects::pod_spec(meta, doc.root()) else {
             continue;
         };
-        let env = ws.env_of(file);
-        for found in effective_images(&[root]) {
+        for container in objects::containers(spec) {
+            let Some(value) = container.get("image") else {
+                continue;
+            };
+            let Some(text) = value.as_str() else { continue };
+            let Some(image) = ImageRef::parse(text) else {
+                continue;
+            };
+            let place = Place {
+                file,
+                object: Some(meta),
+                span: value.span(),
+            };
+            let name = container.str_at(&["name"]).unwrap_or("?");
+            out.push(FoundImage {
+                image,
+                text: text.to_string(),
+                owner: format!("{} container '{name}'", meta.display_name()),
+                env,
+                name_at: place,
+                tag_at: place,
+                tag_from_chart: false,
+            });
+        }
+    }
+    out
+}
+
+/// The images of a release's effective values. Those set in the release
+/// itself have `name_at.object`; the others were set in a values file.
+fn release_images<'w>(ws: &'w Workspace, release: &Release<'w>) -> Vec<FoundImage<'w>> {
+    let roots: Vec<NodeRef<'_>> = release.layers.iter().map(|l| l.root).collect();
+    let env = ws.env_of(release.file);
+    effective_images(&roots)
+        .into_iter()
+        .map(|found| {
+            let place = |at: SetAt<'_>| {
+                let layer = release.layers[at.layer];
+                Place {
+                    file: layer.file,
+                    object: layer.object,
+                    span: at.node.span(),
+                }
+            };
+            let name_at = place(found.name_at);
+            let tag_at = place(found.tag_at.unwrap_or(found.key));
+            let in_release = name_at.object.is_some();
+            FoundImage {
+                image: found.image,
+                text: found.text,
+                owner: if in_release {
+                    format!("{} value `{}`", release.meta.display_name(), found.key_path)
+                } else {
+                    format!("value `{}`", found.key_path)
+                },
+                env: env.or_else(|| ws.env_of(name_at.file)),
+                name_at,
+                tag_at,
+                tag_from_chart: found.from_fields && found.tag_at.is_none(),
+            }
+        })
+        .collect()
+}
+
+/// The images of a Helm values file no release in the workspace uses.
+fn unused_values_images<'w>(ws: &'w Workspace, file: &'w ParsedFile) -> Vec<FoundImage<'w>> {
+    let Some(root) = values_root(file) else {
+        return Vec::new();
+    };
+    let env = ws.env_of(file);
+    effective_images(&[root])
+        .into_iter()
+        .map(|found| {
             let place = |at: SetAt<'_>| Place {
                 file,
                 object: None,
                 span: at.node.span(),
             };
-            out.push(FoundImage {
+            FoundImage {
                 owner: format!("value `{}`", found.key_path),
                 name_at: place(found.name_at),
                 tag_at: place(found.tag_at.unwrap_or(found.key)),
@@ -439,10 +477,9 @@ fn find_images(ws: &Workspace) -> Vec<FoundImage<'_>> {
                 image: found.image,
                 text: found.text,
                 env,
-            });
-        }
-    }
-    out
+            }
+        })
+        .collect()
 }
 
 /// Identifies an image found in a shared values file: the files (by

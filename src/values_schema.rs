@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::finding::Finding;
@@ -31,57 +32,34 @@ struct Origin<'w> {
     value: NodeRef<'w>,
 }
 
-/// Effective values, and the origin of every JSON Pointer in them.
+/// Effective values, and the layers they were merged from (latest last).
+///
+/// Origins are found only for the few pointers an error names, by looking
+/// the pointer up in the layers from the latest back: the latest layer
+/// that writes a value at a pointer is where the effective value was set
+/// (a later layer that replaced or deleted an ancestor would have removed
+/// the pointer from the effective values). Recording an origin for every
+/// value of every release up front cost more than the validation itself.
 struct Layered<'w> {
     values: Value,
-    origins: HashMap<String, Origin<'w>>,
+    layers: Vec<Origin<'w>>,
 }
 
 fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
+/// `a~1b` → `a/b`, `~0` → `~`.
+fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
 impl<'w> Layered<'w> {
     fn new() -> Self {
         Layered {
             values: Value::Object(Map::new()),
-            origins: HashMap::new(),
+            layers: Vec::new(),
         }
-    }
-
-    /// Records `node` (and everything below it) as the origin of `pointer`.
-    fn record(&mut self, pointer: &str, origin: Origin<'w>, budget: &mut usize) {
-        if *budget == 0 {
-            return;
-        }
-        *budget -= 1;
-        self.origins.insert(pointer.to_string(), origin);
-        let node = origin.value;
-        if node.is_map() {
-            for (k, v) in node.entries() {
-                let Some(key) = k.as_str() else { continue };
-                let child = Origin {
-                    key: Some(k),
-                    value: v,
-                    ..origin
-                };
-                self.record(&format!("{pointer}/{}", escape(key)), child, budget);
-            }
-        } else if node.is_seq() {
-            for (i, item) in node.items().enumerate() {
-                let child = Origin {
-                    key: None,
-                    value: item,
-                    ..origin
-                };
-                self.record(&format!("{pointer}/{i}"), child, budget);
-            }
-        }
-    }
-
-    fn forget_below(&mut self, pointer: &str) {
-        let prefix = format!("{pointer}/");
-        self.origins.retain(|p, _| !p.starts_with(&prefix));
     }
 
     /// Layers a mapping node over the values so far (Helm's coalescing).
@@ -89,76 +67,90 @@ impl<'w> Layered<'w> {
         if !origin.value.is_map() {
             return;
         }
-        let mut budget = 100_000;
-        self.origins.insert(String::new(), origin);
-        let mut values = std::mem::take(&mut self.values);
-        self.merge(&mut values, "", origin, &mut budget);
-        self.values = values;
-    }
-
-    fn merge(&mut self, dst: &mut Value, pointer: &str, origin: Origin<'w>, budget: &mut usize) {
-        let Value::Object(dst_map) = dst else {
-            return;
-        };
-        for (k, v) in origin.value.entries() {
-            let Some(key) = k.as_str() else { continue };
-            let child_pointer = format!("{pointer}/{}", escape(key));
-            let child = Origin {
-                key: Some(k),
-                value: v,
-                ..origin
-            };
-            if v.is_null() {
-                dst_map.remove(key);
-                self.origins.remove(&child_pointer);
-                self.forget_below(&child_pointer);
-                continue;
-            }
-            match dst_map.get_mut(key) {
-                Some(existing @ Value::Object(_)) if v.is_map() => {
-                    self.origins.insert(child_pointer.clone(), child);
-                    self.merge(existing, &child_pointer, child, budget);
-                }
-                _ => {
-                    dst_map.insert(key.to_string(), to_json(v, Typing::Kubernetes));
-                    self.forget_below(&child_pointer);
-                    self.record(&child_pointer, child, budget);
-                }
-            }
-        }
+        self.layers.push(origin);
+        merge(&mut self.values, origin.value);
     }
 
     /// The origin of `pointer`, or of its nearest ancestor that has one.
     fn origin_of(&self, pointer: &str) -> Option<Origin<'w>> {
-        let mut p = pointer;
-        loop {
-            if let Some(o) = self.origins.get(p) {
-                return Some(*o);
+        let segments: Vec<String> = pointer.split('/').skip(1).map(unescape).collect();
+        (0..=segments.len()).rev().find_map(|n| {
+            self.layers
+                .iter()
+                .rev()
+                .find_map(|layer| resolve(*layer, &segments[..n]))
+        })
+    }
+}
+
+/// Merges a mapping node into `dst`: maps key by key, a `null` deleting a
+/// key, anything else replacing what was there.
+fn merge(dst: &mut Value, node: NodeRef<'_>) {
+    let Value::Object(dst_map) = dst else {
+        return;
+    };
+    for (k, v) in node.entries() {
+        let Some(key) = k.as_str() else { continue };
+        if v.is_null() {
+            dst_map.remove(key);
+            continue;
+        }
+        match dst_map.get_mut(key) {
+            Some(existing @ Value::Object(_)) if v.is_map() => merge(existing, v),
+            _ => {
+                dst_map.insert(key.to_string(), to_json(v, Typing::Kubernetes));
             }
-            p = &p[..p.rfind('/')?];
         }
     }
 }
 
-/// Schemas read from disk, by (repository, chart directory).
-type SchemaCache = HashMap<(usize, String), Option<jsonschema::Validator>>;
+/// The node a layer writes at `segments`, if it writes one (not null).
+fn resolve<'w>(layer: Origin<'w>, segments: &[String]) -> Option<Origin<'w>> {
+    let mut at = layer;
+    for seg in segments {
+        let (key, value) = if at.value.is_seq() {
+            (None, at.value.items().nth(seg.parse().ok()?)?)
+        } else {
+            let (k, v) = at.value.get_entry(seg)?;
+            (Some(k), v)
+        };
+        at = Origin { key, value, ..at };
+    }
+    (!at.value.is_null()).then_some(at)
+}
 
 /// `schema` findings for every HelmRelease whose local chart ships a
-/// `values.schema.json`.
+/// `values.schema.json`. Each chart's schema is read and compiled once;
+/// releases are checked in parallel.
 pub fn check(ws: &Workspace) -> Vec<Finding> {
     let cross = ws.cross();
-    let mut cache: SchemaCache = HashMap::new();
-    let mut out = Vec::new();
-    for h in &cross.helm {
-        let Some(dir) = &h.chart_dir else { continue };
-        let validator = cache
-            .entry((h.chart_repo, dir.clone()))
-            .or_insert_with(|| load_schema(ws, h.chart_repo, dir));
-        if let Some(v) = validator {
-            check_release(ws, h, dir, v, &mut out);
-        }
+    let mut charts: Vec<(usize, &str)> = cross
+        .helm
+        .iter()
+        .filter_map(|h| Some((h.chart_repo, h.chart_dir.as_deref()?)))
+        .collect();
+    charts.sort_unstable();
+    charts.dedup();
+    let validators: HashMap<(usize, &str), jsonschema::Validator> = charts
+        .into_par_iter()
+        .filter_map(|(repo, dir)| Some(((repo, dir), load_schema(ws, repo, dir)?)))
+        .collect();
+    if validators.is_empty() {
+        return Vec::new();
     }
-    out
+    cross
+        .helm
+        .par_iter()
+        .flat_map_iter(|h| {
+            let mut out = Vec::new();
+            if let Some(dir) = &h.chart_dir {
+                if let Some(v) = validators.get(&(h.chart_repo, dir.as_str())) {
+                    check_release(ws, h, dir, v, &mut out);
+                }
+            }
+            out
+        })
+        .collect()
 }
 
 fn load_schema(ws: &Workspace, repo: usize, dir: &str) -> Option<jsonschema::Validator> {
@@ -193,10 +185,7 @@ fn check_release(
     let hr_name = occ.name.as_str();
     let mut layered = Layered::new();
     let chart_values = format!("{dir}/values.yaml");
-    let chart_values_file = ws
-        .files
-        .iter()
-        .position(|f| f.file.repo == h.chart_repo && f.file.rel == chart_values);
+    let chart_values_file = ws.file_at(h.chart_repo, &chart_values);
     for file in chart_values_file
         .into_iter()
         .chain(h.values_files.iter().copied())

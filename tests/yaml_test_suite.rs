@@ -211,7 +211,7 @@ fn node_events(
     event_of: &mut std::collections::HashMap<yaml::NodeId, usize>,
 ) {
     let node = doc.node(id);
-    let with_tag = |name: &str, tag: &Option<String>| match tag {
+    let with_tag = |name: &str, tag: Option<&str>| match tag {
         Some(t) => format!("{name} <{t}>"),
         None => name.to_string(),
     };
@@ -226,21 +226,24 @@ fn node_events(
                 yaml::ScalarStyle::Folded => '>',
             };
             let value = escape(&s.value);
-            events.push(format!("{} {style}{value}", with_tag("=VAL", &s.tag)));
+            events.push(format!(
+                "{} {style}{value}",
+                with_tag("=VAL", s.tag.as_deref())
+            ));
         }
         yaml::NodeKind::Alias(target) => {
             let at = event_of.get(target).map_or(usize::MAX, |&at| at);
             events.push(format!("=ALI @{at}"));
         }
         yaml::NodeKind::Seq(items) => {
-            events.push(with_tag("+SEQ", &node.tag));
+            events.push(with_tag("+SEQ", doc.tag_of(id)));
             for &item in items {
                 node_events(doc, item, events, event_of);
             }
             events.push("-SEQ".into());
         }
         yaml::NodeKind::Map(entries) => {
-            events.push(with_tag("+MAP", &node.tag));
+            events.push(with_tag("+MAP", doc.tag_of(id)));
             for entry in entries {
                 node_events(doc, entry.key, events, event_of);
                 node_events(doc, entry.value, events, event_of);

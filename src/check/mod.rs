@@ -10,6 +10,8 @@ pub mod suppress;
 #[doc(hidden)]
 pub mod testing;
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 
 use crate::config::Config;
@@ -44,8 +46,10 @@ pub struct RunContext<'a> {
 pub struct FileContext<'a> {
     pub run: &'a RunContext<'a>,
     pub file: &'a ParsedFile,
-    /// The environment this file belongs to, when known.
-    pub env: Option<&'a str>,
+    /// The environment this file belongs to, looked up on first use: it
+    /// needs the cross-repository index, which most checks of a file do
+    /// not, so files are checked while the index is still being built.
+    env: OnceLock<Option<&'a str>>,
 }
 
 pub struct DocContext<'a> {
@@ -56,6 +60,21 @@ pub struct DocContext<'a> {
 }
 
 impl<'a> FileContext<'a> {
+    pub fn new(run: &'a RunContext<'a>, file: &'a ParsedFile) -> Self {
+        FileContext {
+            run,
+            file,
+            env: OnceLock::new(),
+        }
+    }
+
+    /// The environment this file belongs to, when known.
+    pub fn env(&self) -> Option<&'a str> {
+        *self
+            .env
+            .get_or_init(|| self.run.workspace.env_of(self.file))
+    }
+
     pub fn config(&self) -> &'a Config {
         self.run.config
     }
@@ -81,7 +100,7 @@ impl<'a> DocContext<'a> {
     }
 
     pub fn env(&self) -> Option<&'a str> {
-        self.file.env
+        self.file.env()
     }
 
     /// A finding in this document, naming its object.
@@ -123,20 +142,36 @@ pub fn enabled_rules<'r>(
 /// Runs `rules` over the workspace and returns every finding, severities
 /// resolved and suppressions applied, sorted as SPEC.md requires.
 pub fn run(cx: &RunContext<'_>, rules: &[&dyn Rule], selection: &Selection) -> Vec<Finding> {
-    let per_file: Vec<Vec<Finding>> = cx
-        .workspace
-        .files
-        .par_iter()
-        .map(|file| check_file(cx, rules, file))
-        .collect();
-    let workspace: Vec<Vec<Finding>> = rules
-        .par_iter()
-        .map(|rule| {
-            let mut out = Findings::default();
-            rule.check_workspace(cx, &mut out);
-            out.into_vec()
-        })
-        .collect();
+    // Files and workspace-wide rules run side by side: the per-file checks
+    // go on while the cross-repository index is built, and a long
+    // workspace rule (Helm values, images) does not wait for the last file.
+    //
+    // The workspace rules run one after another, each parallel inside.
+    // Run as parallel jobs of their own, a rule initialising a shared
+    // `OnceLock` (the workspace's images) with parallel work could, while
+    // waiting, pick up a sibling rule's job that needs the same lock on the
+    // same thread: a deadlock. Per-file checks touch no such lock.
+    let (per_file, workspace) = rayon::join(
+        || -> Vec<Vec<Finding>> {
+            cx.workspace
+                .files
+                .par_iter()
+                .map(|file| check_file(cx, rules, file))
+                .collect()
+        },
+        || -> Vec<Vec<Finding>> {
+            // Every run needs the index (report scopes, environments).
+            cx.workspace.cross();
+            rules
+                .iter()
+                .map(|rule| {
+                    let mut out = Findings::default();
+                    rule.check_workspace(cx, &mut out);
+                    out.into_vec()
+                })
+                .collect()
+        },
+    );
     let mut findings: Vec<Finding> = per_file.into_iter().chain(workspace).flatten().collect();
     for f in &mut findings {
         f.severity = severity_of(f, cx.config);
@@ -152,11 +187,7 @@ pub fn run(cx: &RunContext<'_>, rules: &[&dyn Rule], selection: &Selection) -> V
 }
 
 fn check_file(cx: &RunContext<'_>, rules: &[&dyn Rule], file: &ParsedFile) -> Vec<Finding> {
-    let fcx = FileContext {
-        run: cx,
-        file,
-        env: cx.workspace.env_of(file),
-    };
+    let fcx = FileContext::new(cx, file);
     let mut out = Findings::default();
     for rule in rules {
         rule.check_file(&fcx, &mut out);

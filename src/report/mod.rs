@@ -23,7 +23,9 @@ pub struct Report {
     pub files: usize,
     pub documents: usize,
     pub elapsed: Duration,
-    /// File texts by report path, for snippets.
+    /// Every checked file by report path, with its text for snippets
+    /// (secrets masked) when a finding or a related location is in it;
+    /// empty for the others.
     pub sources: HashMap<String, Arc<SourceText>>,
 }
 

@@ -4,8 +4,11 @@
 //! CRDs found in the workspace all count (see `crate::schema`).
 
 use crate::check::{DocContext, Rule};
-use crate::finding::Findings;
-use crate::schema::validate::{self, CheckOptions};
+use crate::finding::{Finding, Findings, Related};
+use crate::objects::ObjectMeta;
+use crate::schema::postbuild::{self, Variables};
+use crate::schema::validate::{self, CheckOptions, Problem};
+use crate::source::Span;
 
 pub(crate) static RULE: &dyn Rule = &Schema;
 
@@ -35,22 +38,121 @@ impl Rule for Schema {
         let opts = CheckOptions {
             partial: store.is_patch(file.file.repo, &file.file.rel),
             hide_values: meta.group().is_empty() && meta.kind == "Secret",
+            vars: None,
         };
-        for p in validate::check(compiled, cx.doc, meta, replaced, opts) {
-            let mut message = p.message;
-            if let Some(to) = replaced {
-                message.push_str(&format!(
-                    " (checked against {to}, which replaces the {} that is no longer served)",
-                    meta.api_version
-                ));
+        // Checked once as written (placeholders stand for any value), or
+        // once per distinct set of post-build variables that the Flux
+        // Kustomizations applying it substitute.
+        let sets = variable_sets(cx);
+        let runs: Vec<Option<&Variables>> = if sets.is_empty() {
+            vec![None]
+        } else {
+            sets.iter().map(Some).collect()
+        };
+        let mut seen: Vec<(Span, String)> = Vec::new();
+        for vars in runs {
+            let opts = CheckOptions { vars, ..opts };
+            for p in validate::check(compiled, cx.doc, meta, replaced, opts) {
+                if seen.iter().any(|(s, m)| *s == p.span && *m == p.message) {
+                    continue;
+                }
+                seen.push((p.span, p.message.clone()));
+                out.push(finding(cx, p, replaced, meta, vars));
             }
-            let mut f = cx.finding(ID, p.span, message);
-            if let Some(h) = p.help {
-                f = f.with_help(h);
-            }
-            out.push(f);
         }
     }
+}
+
+fn finding(
+    cx: &DocContext<'_>,
+    p: Problem,
+    replaced: Option<&str>,
+    meta: &ObjectMeta,
+    vars: Option<&Variables>,
+) -> Finding {
+    let mut message = p.message;
+    if let Some(to) = replaced {
+        message.push_str(&format!(
+            " (checked against {to}, which replaces the {} that is no longer served)",
+            meta.api_version
+        ));
+    }
+    let mut help = p.help;
+    let mut related = Vec::new();
+    if let (Some(vars), false) = (vars, p.substituted.is_empty()) {
+        message.push_str(&format!(
+            ", after post-build substitution by {}",
+            vars.applier
+        ));
+        let ws = cx.file.run.workspace;
+        let mut told = Vec::new();
+        for name in &p.substituted {
+            let Some(var) = vars.vars.get(name) else { continue };
+            let Some(f) = ws.files.get(var.origin.file) else { continue };
+            let value = var.value.as_deref().unwrap_or("");
+            let at = var.origin.span.start;
+            told.push(format!(
+                "`${{{name}}}` is `{value}`, set at {}:{}:{} ({})",
+                f.path(),
+                at.line,
+                at.col,
+                var.origin.what
+            ));
+            related.push(Related {
+                path: f.path().to_string(),
+                span: var.origin.span,
+                message: format!("`{name}` is set here"),
+            });
+        }
+        help = Some(told.join("; "));
+    }
+    let mut f = cx.finding(ID, p.span, message);
+    if let Some(h) = help {
+        f = f.with_help(h);
+    }
+    for r in related {
+        f = f.with_related(r);
+    }
+    f
+}
+
+/// The distinct post-build variable sets of the Flux Kustomizations that
+/// apply the document's file, when the document has placeholders.
+fn variable_sets(cx: &DocContext<'_>) -> Vec<Variables> {
+    let file = cx.file.file;
+    let span = cx.doc.span;
+    let text = file
+        .source
+        .text
+        .get(span.start.offset..span.end.offset)
+        .unwrap_or("");
+    if !text.contains("${") || postbuild::is_disabled(cx.root()) {
+        return Vec::new();
+    }
+    let ws = cx.file.run.workspace;
+    let Some(index) = ws.file_index(file) else {
+        return Vec::new();
+    };
+    let names = postbuild::placeholders(text);
+    let mut sets: Vec<Variables> = Vec::new();
+    let mut keys = Vec::new();
+    for &applier in &ws.cross().appliers[index] {
+        let Some(vars) = postbuild::variables(ws, applier) else {
+            continue;
+        };
+        // Two Kustomizations that give the document's placeholders the same
+        // values render it the same: check it once.
+        let values: Vec<Option<String>> = names
+            .iter()
+            .map(|n| vars.vars.get(*n).and_then(|v| v.value.clone()))
+            .collect();
+        let key = (values, vars.complete);
+        if !keys.contains(&key) {
+            keys.push(key);
+            sets.push(vars);
+        }
+    }
+    sets
 }
 
 #[cfg(test)]
@@ -200,6 +302,186 @@ spec:
             .replace("provider: azure", "provider: ${git_provider}");
         let f = run(&[("s.yaml", secret), ("d.yaml", deploy), ("git.yaml", &git)]);
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    /// A Flux Kustomization in `clusters/<env>/` applying `./apps/<env>`
+    /// with `postBuild` (the text of its `postBuild:` block).
+    fn applier(env: &str, post_build: &str) -> String {
+        format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps/{env}
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+{post_build}"
+        )
+    }
+
+    const REPLICAS: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx}]
+";
+
+    #[test]
+    fn post_build_values_are_substituted_before_validation() {
+        let ks = applier("dev", "  postBuild:\n    substitute:\n      replicas: \"three\"\n");
+        let f = run(&[("clusters/dev/apps.yaml", &ks), ("apps/dev/web.yaml", REPLICAS)]);
+        assert_eq!(positions(&f), [(ID, 5, 13)]);
+        assert_eq!(
+            f[0].message,
+            "`spec.replicas` must be an integer; got string `three`, after post-build substitution by Kustomization 'apps'"
+        );
+        assert_eq!(
+            f[0].help.as_deref(),
+            Some("`${replicas}` is `three`, set at clusters/dev/apps.yaml:15:17 (`spec.postBuild.substitute` of Kustomization 'apps')")
+        );
+        let r = &f[0].related[0];
+        assert_eq!(r.path, "clusters/dev/apps.yaml");
+        assert_eq!((r.span.start.line, r.span.start.col), (15, 17));
+
+        // A plain scalar is read again as YAML: "3" makes an integer.
+        let ks = applier("dev", "  postBuild:\n    substitute:\n      replicas: \"3\"\n");
+        let f = run(&[("clusters/dev/apps.yaml", &ks), ("apps/dev/web.yaml", REPLICAS)]);
+        assert!(f.is_empty(), "{f:?}");
+        // A quoted placeholder stays a string, whatever its value.
+        let quoted = REPLICAS.replace("${replicas}", "\"${replicas}\"");
+        let f = run(&[("clusters/dev/apps.yaml", &ks), ("apps/dev/web.yaml", &quoted)]);
+        assert_eq!(positions(&f), [(ID, 5, 13)]);
+        assert!(f[0].message.starts_with("`spec.replicas` must be an integer; got string `3`"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn substituted_enums_and_cel_rules_are_checked() {
+        let git = GIT.replace("provider: azure", "provider: ${git_provider}");
+        let ks = applier("dev", "  postBuild:\n    substitute:\n      git_provider: Azure\n");
+        let f = run(&[("clusters/dev/apps.yaml", &ks), ("apps/dev/git.yaml", &git)]);
+        assert_eq!(positions(&f), [(ID, 11, 13)]);
+        assert!(
+            f[0].message.starts_with("`spec.provider` must be one of generic, aws, azure, github; got `Azure`"),
+            "{}",
+            f[0].message
+        );
+        // `generic` is a valid provider, but not with a service account: the
+        // CEL rule sees the substituted value.
+        let git = git.replace("provider: ${git_provider}", "provider: ${git_provider}\n  serviceAccountName: sa");
+        let ks = applier("dev", "  postBuild:\n    substitute:\n      git_provider: generic\n");
+        let f = run(&[("clusters/dev/apps.yaml", &ks), ("apps/dev/git.yaml", &git)]);
+        assert_eq!(positions(&f), [(ID, 6, 1)]);
+        assert!(f[0].message.contains("serviceAccountName can only be set"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn defaults_apply_only_when_every_variable_source_is_known() {
+        let deploy = REPLICAS.replace("${replicas}", "${replicas:=many}");
+        // Known sources, `replicas` unset: the default is what Flux applies.
+        let ks = applier("dev", "  postBuild:\n    substitute:\n      other: x\n");
+        let f = run(&[("clusters/dev/apps.yaml", &ks), ("apps/dev/web.yaml", &deploy)]);
+        assert_eq!(positions(&f), [(ID, 5, 13)]);
+        assert!(f[0].message.contains("got string `many`"), "{}", f[0].message);
+        // A ConfigMap that is not in the repository may set it.
+        let ks = applier(
+            "dev",
+            "  postBuild:\n    substitute:\n      other: x\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-vars\n",
+        );
+        let f = run(&[("clusters/dev/apps.yaml", &ks), ("apps/dev/web.yaml", &deploy)]);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn config_maps_in_the_repository_supply_variables_and_secrets_never_do() {
+        let vars = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-vars\n  namespace: flux-system\ndata:\n  replicas: two\n";
+        let ks = applier(
+            "dev",
+            "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-vars\n",
+        );
+        let files = [
+            ("clusters/dev/apps.yaml", ks.as_str()),
+            ("clusters/dev/vars.yaml", vars),
+            ("apps/dev/web.yaml", REPLICAS),
+        ];
+        let f = run(&files);
+        assert_eq!(positions(&f), [(ID, 5, 13)]);
+        assert!(f[0].message.contains("got string `two`"), "{}", f[0].message);
+        assert_eq!(f[0].help.as_deref(), Some("`${replicas}` is `two`, set at clusters/dev/vars.yaml:7:13 (ConfigMap 'cluster-vars')"));
+        assert_eq!(f[0].related[0].path, "clusters/dev/vars.yaml");
+        assert_eq!(f[0].related[0].span.start.line, 7);
+        // The same key in a Secret: its value is never read, so the
+        // placeholder stays open.
+        let secret = vars.replace("kind: ConfigMap", "kind: Secret").replace("\ndata:", "\nstringData:");
+        let ks = ks.replace("kind: ConfigMap", "kind: Secret");
+        let f = run(&[
+            ("clusters/dev/apps.yaml", ks.as_str()),
+            ("clusters/dev/vars.yaml", secret.as_str()),
+            ("apps/dev/web.yaml", REPLICAS),
+        ]);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn each_environment_checks_its_own_values() {
+        // One base, applied by dev and prod with different values: only
+        // prod's is wrong, and the finding names prod's Kustomization.
+        let kz = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\n";
+        let dev = applier("dev", "  postBuild:\n    substitute:\n      replicas: \"2\"\n");
+        let prod = applier("prod", "  postBuild:\n    substitute:\n      replicas: lots\n")
+            .replace("name: apps", "name: apps-prod");
+        let f = run(&[
+            ("clusters/dev/apps.yaml", &dev),
+            ("clusters/prod/apps.yaml", &prod),
+            ("apps/dev/kustomization.yaml", kz),
+            ("apps/prod/kustomization.yaml", kz),
+            ("apps/base/kustomization.yaml", "resources: [web.yaml]\n"),
+            ("apps/base/web.yaml", REPLICAS),
+        ]);
+        assert_eq!(positions(&f), [(ID, 5, 13)]);
+        assert!(f[0].message.ends_with("by Kustomization 'apps-prod'"), "{}", f[0].message);
+        assert_eq!(f[0].related[0].path, "clusters/prod/apps.yaml");
+    }
+
+    #[test]
+    fn placeholders_stay_open_without_post_build_or_when_disabled() {
+        // No postBuild: nothing is substituted (and nothing is known).
+        let ks = applier("dev", "");
+        let f = run(&[("clusters/dev/apps.yaml", &ks), ("apps/dev/web.yaml", REPLICAS)]);
+        assert!(f.is_empty(), "{f:?}");
+        // Substitution turned off on the object.
+        let ks = applier("dev", "  postBuild:\n    substitute:\n      replicas: three\n");
+        let disabled = REPLICAS.replace(
+            "metadata: {name: web}",
+            "metadata:\n  name: web\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled",
+        );
+        let f = run(&[("clusters/dev/apps.yaml", &ks), ("apps/dev/web.yaml", &disabled)]);
+        assert!(f.is_empty(), "{f:?}");
+        // `$${replicas}` is the escape for a literal placeholder.
+        let escaped = REPLICAS.replace("${replicas}", "$${replicas}");
+        let f = run(&[("clusters/dev/apps.yaml", &ks), ("apps/dev/web.yaml", &escaped)]);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn placeholders_in_free_form_values_do_not_matter() {
+        let hr = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: h, namespace: flux-system}\nspec:\n  interval: 5m\n  chart:\n    spec:\n      chart: ./c\n      sourceRef: {kind: GitRepository, name: g}\n  values:\n    replicas: ${replicas}\n    nested: {list: [1, {a: b}]}\n";
+        let ks = applier("dev", "  postBuild:\n    substitute:\n      replicas: three\n");
+        let f = run(&[("clusters/dev/apps.yaml", &ks), ("apps/dev/hr.yaml", hr)]);
+        assert!(f.is_empty(), "{f:?}");
+        // The fields beside them are still checked.
+        let typo = hr.replace("  interval: 5m", "  intervall: 5m");
+        let f = run(&[("clusters/dev/apps.yaml", &ks), ("apps/dev/hr.yaml", &typo)]);
+        assert_eq!(positions(&f), [(ID, 4, 1), (ID, 5, 3)]);
     }
 
     #[test]

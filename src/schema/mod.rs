@@ -8,6 +8,7 @@ pub mod crd;
 pub mod flux;
 pub mod kubernetes;
 pub mod notation;
+pub mod postbuild;
 pub mod store;
 pub mod structural;
 pub mod validate;

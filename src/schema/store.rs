@@ -21,7 +21,7 @@ use super::kubernetes::{self, KubeSchemas};
 use super::structural::{self, CelRuleSpec};
 use crate::index::Workspace;
 use crate::yaml::scalar::Typing;
-use crate::yaml::to_json::to_json;
+use crate::yaml::to_json::{to_json, FreeForm};
 
 /// Where a schema comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +81,8 @@ pub struct Compiled {
     pub schema: Value,
     /// `$defs` that `$ref`s in `schema` point into (built-ins only).
     pub defs: Option<Arc<KubeSchemas>>,
+    /// Free-form fields whose content validation skips.
+    pub free_form: Option<FreeForm>,
     pub cel: Vec<(CelRuleSpec, CelProgram)>,
     /// CEL rules that will not be evaluated (transition rules, rules the
     /// CEL crate cannot compile).
@@ -126,6 +128,7 @@ impl SchemaEntry {
                     validator,
                     schema: k.definition(def)?.clone(),
                     defs: Some(k.clone()),
+                    free_form: None,
                     cel: Vec::new(),
                     cel_skipped: Vec::new(),
                 })
@@ -141,6 +144,7 @@ impl SchemaEntry {
                 })?;
                 let mut cel = Vec::new();
                 let mut cel_skipped = Vec::new();
+                let free_form = structural::free_form(&converted.schema, &converted.rules);
                 for spec in converted.rules {
                     match cel::compile(&spec.rule) {
                         Ok(p) => cel.push((spec, p)),
@@ -151,6 +155,7 @@ impl SchemaEntry {
                     validator,
                     schema: converted.schema,
                     defs: None,
+                    free_form,
                     cel,
                     cel_skipped,
                 })

@@ -13,6 +13,8 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::yaml::to_json::FreeForm;
+
 /// Where in an object a CEL rule applies, from the root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -284,6 +286,70 @@ fn node(s: &Value, path: &mut Vec<Step>, rules: &mut Vec<CelRuleSpec>, depth: us
 /// The schema that applies at `path` (JSON Pointer segments) below `schema`,
 /// following `properties`, `items`, `additionalProperties`, local `$ref`s
 /// into `defs` and the first branch of `allOf`/`anyOf`/`oneOf` that has
+/// The free-form fields of a converted schema, reached through
+/// `properties` (a HelmRelease's `spec.values`): any value of the right
+/// JSON type passes there, so validation may skip their content. A field a
+/// CEL rule may read (a rule at or below it, or a rule above it that names
+/// it) is not skipped. `None` when the schema has no such field.
+pub fn free_form(schema: &Value, rules: &[CelRuleSpec]) -> Option<FreeForm> {
+    free_form_at(schema, &mut Vec::new(), rules, 0)
+}
+
+fn free_form_at(
+    schema: &Value,
+    path: &mut Vec<Step>,
+    rules: &[CelRuleSpec],
+    depth: usize,
+) -> Option<FreeForm> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let props = schema.get("properties")?.as_object()?;
+    let mut out = FreeForm::default();
+    for (name, sub) in props {
+        path.push(Step::Prop(name.clone()));
+        let child = if is_free_form(sub) {
+            (!read_by_cel(path, rules)).then(|| FreeForm {
+                here: true,
+                children: Default::default(),
+            })
+        } else {
+            free_form_at(sub, path, rules, depth + 1)
+        };
+        path.pop();
+        if let Some(c) = child {
+            out.children.insert(name.clone(), c);
+        }
+    }
+    (!out.children.is_empty()).then_some(out)
+}
+
+/// A schema that accepts any content: no keyword but an object (or no)
+/// type and an open `additionalProperties`.
+fn is_free_form(s: &Value) -> bool {
+    match s {
+        Value::Bool(b) => *b,
+        Value::Object(m) => m.iter().all(|(k, v)| match k.as_str() {
+            "type" => v == "object",
+            "additionalProperties" => v == &Value::Bool(true),
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+fn read_by_cel(path: &[Step], rules: &[CelRuleSpec]) -> bool {
+    rules.iter().any(|r| {
+        if r.at.starts_with(path) {
+            return true; // at or below the field
+        }
+        match (path.starts_with(&r.at), path.get(r.at.len())) {
+            (true, Some(Step::Prop(name))) => r.rule.contains(name.as_str()),
+            _ => false,
+        }
+    })
+}
+
 /// properties. Used to name the fields an object accepts.
 pub fn schema_at<'s>(
     schema: &'s Value,

@@ -14,12 +14,13 @@ use serde_json::Value;
 use super::apis;
 use super::cel::Outcome;
 use super::kubernetes;
+use super::postbuild::{self, Variables};
 use super::store::{Compiled, SchemaEntry, SchemaStore};
 use super::structural::{self, Step};
 use crate::objects::ObjectMeta;
 use crate::source::Span;
 use crate::yaml::scalar::Typing;
-use crate::yaml::to_json::{resolve_pointer, to_json};
+use crate::yaml::to_json::{resolve_pointer, to_json_with};
 use crate::yaml::{Document, NodeRef};
 
 /// The schema a document is checked against.
@@ -60,16 +61,21 @@ pub struct Problem {
     pub span: Span,
     pub message: String,
     pub help: Option<String>,
+    /// The post-build variables substituted into the value at `span`.
+    pub substituted: Vec<String>,
 }
 
 /// How a document is checked.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CheckOptions {
+pub struct CheckOptions<'v> {
     /// The document is a kustomize patch: a partial object, so missing
     /// required fields and whole-object rules are not problems.
     pub partial: bool,
     /// Do not echo values in messages (Secrets).
     pub hide_values: bool,
+    /// The post-build variables of the Flux Kustomization that applies the
+    /// document: placeholders are checked with their values.
+    pub vars: Option<&'v Variables>,
 }
 
 /// Validates a document against a compiled schema.
@@ -78,10 +84,25 @@ pub fn check(
     doc: &Document,
     meta: &ObjectMeta,
     replaced_api_version: Option<&str>,
-    opts: CheckOptions,
+    opts: CheckOptions<'_>,
 ) -> Vec<Problem> {
     let root = doc.root();
-    let mut instance = to_json(root, Typing::Kubernetes);
+    // Placeholders replaced by their values, and where.
+    let mut substituted: Vec<(Span, Vec<String>)> = Vec::new();
+    let mut instance = to_json_with(
+        root,
+        Typing::Kubernetes,
+        compiled.free_form.as_ref(),
+        &mut |scalar, node| {
+            let vars = opts.vars?;
+            if !scalar.value.contains("${") {
+                return None;
+            }
+            let (value, used) = postbuild::substitute_scalar(scalar, vars, Typing::Kubernetes)?;
+            substituted.push((node.span(), used));
+            Some(value)
+        },
+    );
     if let Value::Object(m) = &mut instance {
         // SOPS keeps its metadata in a top-level `sops` key the API server
         // never sees (the controller decrypts first).
@@ -111,6 +132,11 @@ pub fn check(
     let mut problems: Vec<Problem> = raw.iter().flat_map(|r| cx.problems(r)).collect();
     if !opts.partial {
         problems.extend(cx.cel(&instance, &raw));
+    }
+    for p in &mut problems {
+        if let Some((_, used)) = substituted.iter().find(|(span, _)| *span == p.span) {
+            p.substituted.clone_from(used);
+        }
     }
     problems.sort_by(|a, b| (a.span.start, &a.message).cmp(&(b.span.start, &b.message)));
     problems.dedup();
@@ -259,7 +285,7 @@ fn reported_elsewhere(meta: &ObjectMeta, r: &Raw) -> bool {
 }
 
 /// One problem per cause.
-fn reduce(raw: Vec<Raw>, opts: CheckOptions) -> Vec<Raw> {
+fn reduce(raw: Vec<Raw>, opts: CheckOptions<'_>) -> Vec<Raw> {
     let mut kept: Vec<Raw> = raw
         .into_iter()
         .filter(|r| match &r.kind {
@@ -291,7 +317,7 @@ struct Cx<'a> {
     compiled: &'a Compiled,
     root: NodeRef<'a>,
     meta: &'a ObjectMeta,
-    opts: CheckOptions,
+    opts: CheckOptions<'a>,
 }
 
 /// `spec.containers[0].image`
@@ -460,6 +486,7 @@ impl Cx<'_> {
                             span: self.span_at(&p, true),
                             message,
                             help,
+                            substituted: Vec::new(),
                         }
                     })
                     .collect()
@@ -475,6 +502,7 @@ impl Cx<'_> {
                     format!("{field} is missing the required field `{prop}`")
                 },
                 help: None,
+                substituted: Vec::new(),
             }],
             RawKind::Type(types) => {
                 let expected: Vec<String> = types
@@ -499,6 +527,7 @@ impl Cx<'_> {
                     span: self.span_at(&r.path, false),
                     message,
                     help,
+                    substituted: Vec::new(),
                 }]
             }
             RawKind::Enum(options) => {
@@ -519,6 +548,7 @@ impl Cx<'_> {
                         self.show(&r.instance)
                     ),
                     help: None,
+                    substituted: Vec::new(),
                 }]
             }
             RawKind::Pattern(pattern) => vec![Problem {
@@ -529,6 +559,7 @@ impl Cx<'_> {
                     self.show(&r.instance)
                 ),
                 help: None,
+                substituted: Vec::new(),
             }],
             RawKind::Other(msg) => vec![Problem {
                 span: self.span_at(&r.path, false),
@@ -541,6 +572,7 @@ impl Cx<'_> {
                     }
                 ),
                 help: None,
+                substituted: Vec::new(),
             }],
         }
     }
@@ -584,6 +616,7 @@ impl Cx<'_> {
                     span: self.span_at(&at, true),
                     message: format!("{field}: {what}"),
                     help: Some(format!("validation rule: {}", spec.rule)),
+                    substituted: Vec::new(),
                 });
             }
         }

@@ -10,6 +10,7 @@ pub mod node;
 pub mod scalar;
 pub mod to_json;
 
+use compact_str::CompactString;
 use saphyr_parser::{Event, Marker, Parser, ScanError};
 
 pub use node::{Document, Entry, Node, NodeId, NodeKind, NodeRef, Scalar, ScalarStyle};
@@ -176,6 +177,7 @@ struct Loader<'a> {
     docs: Vec<Document>,
     doc_index: usize,
     nodes: Vec<Node>,
+    tags: Vec<(NodeId, String)>,
     /// Expanded size of each node (aliases count their anchor's size).
     weights: Vec<u64>,
     anchors: std::collections::HashMap<usize, NodeId>,
@@ -197,6 +199,7 @@ impl<'a> Loader<'a> {
             docs: Vec::new(),
             doc_index,
             nodes: Vec::new(),
+            tags: Vec::new(),
             weights: Vec::new(),
             anchors: Default::default(),
             stack: Vec::new(),
@@ -244,10 +247,13 @@ impl<'a> Loader<'a> {
             }
             Event::DocumentEnd => self.end_document(span),
             Event::Scalar(value, style, anchor, tag) => {
+                // A run keeps every value: short ones (most keys and
+                // values) are stored inline, long ones at their exact size
+                // (not in the scanner's larger buffer).
                 let scalar = Scalar {
-                    value: value.into_owned(),
+                    value: CompactString::new(&value),
                     style: convert_style(style),
-                    tag: tag.map(|t| full_tag(&t)),
+                    tag: tag.map(|t| full_tag(&t).into_boxed_str()),
                 };
                 let id = self.push(NodeKind::Scalar(scalar), span, None, 1);
                 self.anchor(anchor, id);
@@ -308,7 +314,10 @@ impl<'a> Loader<'a> {
 
     fn push(&mut self, kind: NodeKind, span: Span, tag: Option<String>, weight: u64) -> NodeId {
         let id = self.nodes.len() as NodeId;
-        self.nodes.push(Node { kind, span, tag });
+        self.nodes.push(Node::new(kind, span));
+        if let Some(tag) = tag {
+            self.tags.push((id, tag));
+        }
         self.weights.push(weight);
         id
     }
@@ -357,7 +366,7 @@ impl<'a> Loader<'a> {
         };
         let id = frame_id(&frame);
         let node = &mut self.nodes[id as usize];
-        node.span.end = span.end;
+        node.set_end(span.end);
         node.kind = match frame {
             Frame::Seq { items, .. } => NodeKind::Seq(items),
             Frame::Map { entries, .. } => NodeKind::Map(entries),
@@ -369,15 +378,17 @@ impl<'a> Loader<'a> {
             NodeKind::Map(entries) => entries.last().map(|e| e.value),
             _ => None,
         }
-        .map(|c| self.nodes[c as usize].span.end);
+        .map(|c| self.nodes[c as usize].span().end);
         let node = &mut self.nodes[id as usize];
+        let span = node.span();
         if let Some(end) = last_child_end {
-            if end > node.span.end || node.span.end.offset < node.span.start.offset {
-                node.span.end = end;
+            if end > span.end || span.end.offset < span.start.offset {
+                node.set_end(end);
             }
         }
-        if node.span.end.offset < node.span.start.offset {
-            node.span.end = node.span.start;
+        let span = node.span();
+        if span.end.offset < span.start.offset {
+            node.set_end(span.start);
         }
         self.attach(id, span)
     }
@@ -389,7 +400,7 @@ impl<'a> Loader<'a> {
                 let at = self.doc_start.unwrap_or(span.start);
                 self.push(
                     NodeKind::Scalar(Scalar {
-                        value: String::new(),
+                        value: CompactString::default(),
                         style: ScalarStyle::Plain,
                         tag: None,
                     }),
@@ -401,7 +412,16 @@ impl<'a> Loader<'a> {
         };
         let start = self.doc_start.take().unwrap_or(span.start);
         self.docs.push(Document {
-            nodes: std::mem::take(&mut self.nodes),
+            // `nodes` is a scratch arena that grows to the largest
+            // document and is reused: the document keeps an exact copy,
+            // not a vector grown by doubling (a run keeps every node, and
+            // each doubling touches fresh memory).
+            nodes: {
+                let mut exact = Vec::with_capacity(self.nodes.len());
+                exact.append(&mut self.nodes);
+                exact
+            },
+            tags: std::mem::take(&mut self.tags),
             root,
             index: self.doc_index,
             span: Span::new(start, span.end.max(start)),

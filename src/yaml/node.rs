@@ -5,7 +5,7 @@
 //! alias can then point at its anchor's node instead of copying it, so an
 //! alias bomb costs nothing to hold.
 
-use crate::source::Span;
+use crate::source::{Pos, Span};
 
 pub type NodeId = u32;
 
@@ -27,11 +27,11 @@ impl ScalarStyle {
 
 #[derive(Debug, Clone)]
 pub struct Scalar {
-    pub value: String,
+    pub value: compact_str::CompactString,
     pub style: ScalarStyle,
     /// Explicit tag, resolved to its full form (`tag:yaml.org,2002:str`) when
     /// it is a core tag, else as written.
-    pub tag: Option<String>,
+    pub tag: Option<Box<str>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -49,20 +49,68 @@ pub enum NodeKind {
     Alias(NodeId),
 }
 
+/// A node of the arena. A run keeps every node of every file (millions),
+/// so it is kept small: positions are stored as `u32`s (a file is at most
+/// 128 MiB), and the rare collection tag lives in [`Document::tags`].
 #[derive(Debug, Clone)]
 pub struct Node {
     pub kind: NodeKind,
+    start: StoredPos,
+    end: StoredPos,
+}
+
+/// A [`Pos`] as the arena stores it.
+#[derive(Debug, Clone, Copy)]
+struct StoredPos {
+    line: u32,
+    col: u32,
+    offset: u32,
+}
+
+impl StoredPos {
+    fn new(p: Pos) -> Self {
+        StoredPos {
+            line: p.line,
+            col: p.col,
+            offset: u32::try_from(p.offset).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn pos(self) -> Pos {
+        Pos {
+            line: self.line,
+            col: self.col,
+            offset: self.offset as usize,
+        }
+    }
+}
+
+impl Node {
+    pub fn new(kind: NodeKind, span: Span) -> Self {
+        Node {
+            kind,
+            start: StoredPos::new(span.start),
+            end: StoredPos::new(span.end),
+        }
+    }
+
     /// For a scalar, the scalar's text (quotes included); for a collection,
     /// from its first to its last character.
-    pub span: Span,
-    /// Explicit tag of a collection (`!!map`, custom tags), if any.
-    pub tag: Option<String>,
+    pub fn span(&self) -> Span {
+        Span::new(self.start.pos(), self.end.pos())
+    }
+
+    pub fn set_end(&mut self, end: Pos) {
+        self.end = StoredPos::new(end);
+    }
 }
 
 /// One document of a YAML stream.
 #[derive(Debug)]
 pub struct Document {
     pub nodes: Vec<Node>,
+    /// Explicit tags of collections (`!!map`, custom tags), by node.
+    pub tags: Vec<(NodeId, String)>,
     pub root: NodeId,
     /// 0-based index of the document in its file.
     pub index: usize,
@@ -86,6 +134,14 @@ impl std::fmt::Debug for NodeRef<'_> {
 impl Document {
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
+    }
+
+    /// The explicit tag of collection `id`, if it has one.
+    pub fn tag_of(&self, id: NodeId) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|(n, _)| *n == id)
+            .map(|(_, t)| t.as_str())
     }
 
     pub fn root(&self) -> NodeRef<'_> {
@@ -118,7 +174,7 @@ impl<'d> NodeRef<'d> {
 
     /// Where this node was written (for an alias: the alias, not the anchor).
     pub fn span(&self) -> Span {
-        self.doc.node(self.id).span
+        self.doc.node(self.id).span()
     }
 
     pub fn is_alias(&self) -> bool {

@@ -2,47 +2,102 @@
 //! back again: a JSON Pointer (what a schema validator reports) to the node it
 //! names, so every schema error lands on its exact key or value.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Number, Value};
 
-use super::node::{NodeKind, NodeRef};
+use super::node::{NodeKind, NodeRef, Scalar};
 use super::scalar::{Typed, Typing};
 
 /// Converts a node to JSON. Aliases are expanded (the loader has already
 /// bounded their total size) and `<<` merge keys are applied, as Go's YAML
 /// readers do.
 pub fn to_json(node: NodeRef<'_>, typing: Typing) -> Value {
+    convert(node, typing, None, &mut |_, _| None)
+}
+
+/// Mapping keys below which content does not matter, only the JSON type
+/// does: a schema's free-form fields (a HelmRelease's `spec.values`).
+/// Validation converts such a value to an empty object or array.
+#[derive(Debug, Default, Clone)]
+pub struct FreeForm {
+    /// This value's content is skipped.
+    pub here: bool,
+    pub children: HashMap<String, FreeForm>,
+}
+
+/// [`to_json`], leaving out the content of what `free_form` marks and giving `scalar` the
+/// first say on every scalar value (mapping keys excepted): it returns the
+/// value to use instead, or `None` for the usual typing.
+pub fn to_json_with<'d>(
+    node: NodeRef<'d>,
+    typing: Typing,
+    free_form: Option<&FreeForm>,
+    scalar: &mut dyn FnMut(&Scalar, NodeRef<'d>) -> Option<Value>,
+) -> Value {
+    convert(node, typing, free_form, scalar)
+}
+
+fn convert<'d, F>(
+    node: NodeRef<'d>,
+    typing: Typing,
+    free_form: Option<&FreeForm>,
+    scalar: &mut F,
+) -> Value
+where
+    F: FnMut(&Scalar, NodeRef<'d>) -> Option<Value> + ?Sized,
+{
+    let here = free_form.is_some_and(|s| s.here);
     match &node.node().kind {
-        NodeKind::Scalar(s) => scalar_to_json(s, typing),
-        NodeKind::Seq(_) => Value::Array(node.items().map(|i| to_json(i, typing)).collect()),
+        NodeKind::Scalar(s) => scalar(s, node).unwrap_or_else(|| scalar_to_json(s, typing)),
+        NodeKind::Seq(_) if here => Value::Array(Vec::new()),
+        NodeKind::Seq(_) => Value::Array(
+            node.items()
+                .map(|i| convert(i, typing, None, scalar))
+                .collect(),
+        ),
+        NodeKind::Map(_) if here => Value::Object(Map::new()),
         NodeKind::Map(_) => {
             let mut map = Map::new();
-            merge_into(node, typing, &mut map, 0);
+            merge_into(node, typing, free_form, scalar, &mut map, 0);
             Value::Object(map)
         }
         NodeKind::Alias(_) => Value::Null,
     }
 }
 
-pub fn scalar_to_json(s: &super::node::Scalar, typing: Typing) -> Value {
+pub fn scalar_to_json(s: &Scalar, typing: Typing) -> Value {
     match s.typed(typing) {
         Typed::Null => Value::Null,
         Typed::Bool(b) => Value::Bool(b),
         Typed::Int(i) => Value::Number(i.into()),
         Typed::UInt(u) => Value::Number(u.into()),
         Typed::Float(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
-        Typed::Str => Value::String(s.value.clone()),
+        Typed::Str => Value::String(s.value.to_string()),
     }
 }
 
 /// Inserts a mapping's entries; explicit keys override merged ones.
-fn merge_into(node: NodeRef<'_>, typing: Typing, map: &mut Map<String, Value>, depth: u32) {
+fn merge_into<'d, F>(
+    node: NodeRef<'d>,
+    typing: Typing,
+    free_form: Option<&FreeForm>,
+    scalar: &mut F,
+    map: &mut Map<String, Value>,
+    depth: u32,
+) where
+    F: FnMut(&Scalar, NodeRef<'d>) -> Option<Value> + ?Sized,
+{
     let mut merges = Vec::new();
     for (k, v) in node.entries() {
         if is_merge_key(k) {
             merges.push(v);
             continue;
         }
-        map.insert(key_string(k, typing), to_json(v, typing));
+        let key = key_string(k, typing);
+        let below = free_form.and_then(|s| s.children.get(&key));
+        let value = convert(v, typing, below, scalar);
+        map.insert(key, value);
     }
     if depth > 8 {
         return;
@@ -55,7 +110,7 @@ fn merge_into(node: NodeRef<'_>, typing: Typing, map: &mut Map<String, Value>, d
         };
         for s in sources {
             let mut merged = Map::new();
-            merge_into(s, typing, &mut merged, depth + 1);
+            merge_into(s, typing, free_form, scalar, &mut merged, depth + 1);
             for (k, v) in merged {
                 map.entry(k).or_insert(v);
             }
@@ -77,7 +132,7 @@ pub fn key_string(k: NodeRef<'_>, typing: Typing) -> String {
             other => {
                 if s.style.is_plain() && typing == Typing::Kubernetes {
                     // Go keeps a plain key's text when converting to JSON.
-                    s.value.clone()
+                    s.value.to_string()
                 } else {
                     other.to_string()
                 }

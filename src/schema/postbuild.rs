@@ -1,0 +1,435 @@
+//! Flux post-build variable substitution, as kustomize-controller does it.
+//!
+//! A Flux Kustomization with `spec.postBuild` replaces `${VAR}` in the YAML
+//! of every object it builds, after kustomize and before the API server
+//! sees it. The schema check must see what the API server sees, so for a
+//! document with placeholders we ask which Kustomizations apply its file
+//! ([`crate::resolve::CrossIndex::appliers`]), collect their variables, and
+//! validate the document as each of them would render it.
+//!
+//! What kustomize-controller does, and so what this module does:
+//! - variables come from `spec.postBuild.substituteFrom` (ConfigMaps and
+//!   Secrets, in order, later ones winning) and then `spec.postBuild.substitute`
+//!   (winning over all; newlines removed from its values);
+//! - nothing is substituted when there are no variables at all, or when the
+//!   object carries `kustomize.toolkit.fluxcd.io/substitute: disabled`;
+//! - only `${VAR}` is a placeholder (not `$VAR`); `${VAR:=default}` and
+//!   `${VAR:-default}` fall back to the default; `$${VAR}` is the escape
+//!   for a literal `${VAR}`;
+//! - substitution is textual: a plain scalar is read again as YAML (so
+//!   `replicas: ${REPLICAS}` with `REPLICAS: "3"` is the integer 3), a
+//!   quoted one stays a string.
+//!
+//! Anything the repository cannot tell (a variable from a Secret, a
+//! ConfigMap that is not in the repository, an unset variable without a
+//! default, a placeholder form we do not evaluate) leaves the placeholder
+//! opaque: it then stands for any scalar and is never an error.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::index::Workspace;
+use crate::objects::KUSTOMIZE_GROUP;
+use crate::source::Span;
+use crate::yaml::node::{Scalar, ScalarStyle};
+use crate::yaml::scalar::Typing;
+use crate::yaml::to_json::scalar_to_json;
+use crate::yaml::NodeRef;
+
+/// The label or annotation that turns substitution off for one object.
+pub const DISABLE_KEY: &str = "kustomize.toolkit.fluxcd.io/substitute";
+
+/// Where a variable's value was set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// Index into `Workspace::files`.
+    pub file: usize,
+    /// The value (or, for a whole ConfigMap, the key) that sets it.
+    pub span: Span,
+    /// `spec.postBuild.substitute of Kustomization 'apps'`.
+    pub what: String,
+}
+
+/// One variable: its value, or `None` when the repository cannot know it
+/// (a Secret's value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Var {
+    pub value: Option<String>,
+    pub origin: Origin,
+}
+
+/// The variables one Flux Kustomization substitutes.
+#[derive(Debug, Clone)]
+pub struct Variables {
+    /// The Kustomization, as reports name it (`Kustomization 'apps'`).
+    pub applier: String,
+    pub vars: HashMap<String, Var>,
+    /// Every source was read: a name not in `vars` is unset (so its
+    /// default applies). False when a ConfigMap or Secret could not be
+    /// found in the repositories.
+    pub complete: bool,
+}
+
+/// The variables of the Flux Kustomization at occurrence `applier`, or
+/// `None` when it substitutes nothing (no `spec.postBuild`, or no variable
+/// at all).
+pub fn variables(ws: &Workspace, applier: usize) -> Option<Variables> {
+    let cross = ws.cross();
+    let occ = cross.occurrences.get(applier)?;
+    if occ.kind != "Kustomization" || occ.group != KUSTOMIZE_GROUP {
+        return None;
+    }
+    let root = ws.files.get(occ.file)?.stream.docs.get(occ.doc)?.root();
+    let post_build = root.path(&["spec", "postBuild"])?;
+    let name = format!("Kustomization '{}'", occ.name);
+    let mut vars = HashMap::new();
+    let mut complete = true;
+    // The references resolve in the Kustomization's own namespace.
+    let ns = root
+        .str_at(&["metadata", "namespace"])
+        .or(occ.namespace.as_deref());
+    for reference in post_build
+        .get("substituteFrom")
+        .into_iter()
+        .flat_map(|l| l.items())
+    {
+        let kind = reference.str_at(&["kind"]).unwrap_or("");
+        let Some(ref_name) = reference.str_at(&["name"]) else {
+            complete = false;
+            continue;
+        };
+        let found: Vec<_> = cross
+            .find(occ.env.as_deref(), "", kind, ref_name, ns)
+            .filter(|o| !o.generated)
+            .collect();
+        // One definition, read from the repository; anything else (none:
+        // created in the cluster; several: we cannot tell which) is unknown.
+        let [source] = found.as_slice() else {
+            complete = false;
+            continue;
+        };
+        let Some(doc) = ws
+            .files
+            .get(source.file)
+            .and_then(|f| f.stream.docs.get(source.doc))
+        else {
+            complete = false;
+            continue;
+        };
+        let what = format!("{kind} '{ref_name}'");
+        let secret = kind == "Secret";
+        for key in ["data", "stringData"] {
+            if key == "stringData" && !secret {
+                continue;
+            }
+            for (k, v) in doc.root().get(key).into_iter().flat_map(|m| m.entries()) {
+                let Some(k_text) = k.as_str() else { continue };
+                // A Secret's values never take part: the repository holds
+                // them encrypted, and they must not appear in any report.
+                let value = if secret { None } else { scalar_text(v) };
+                let origin = Origin {
+                    file: source.file,
+                    span: if secret { k.span() } else { v.span() },
+                    what: what.clone(),
+                };
+                vars.insert(k_text.to_string(), Var { value, origin });
+            }
+        }
+    }
+    for (k, v) in post_build
+        .get("substitute")
+        .into_iter()
+        .flat_map(|m| m.entries())
+    {
+        let Some(k_text) = k.as_str() else { continue };
+        let origin = Origin {
+            file: occ.file,
+            span: v.span(),
+            what: format!("`spec.postBuild.substitute` of {name}"),
+        };
+        let value = scalar_text(v).map(|t| t.replace('\n', ""));
+        vars.insert(k_text.to_string(), Var { value, origin });
+    }
+    if vars.is_empty() && complete {
+        return None;
+    }
+    Some(Variables {
+        applier: name,
+        vars,
+        complete,
+    })
+}
+
+/// A scalar's text as a string map value (`3`, `true`, `dev`).
+fn scalar_text(node: NodeRef<'_>) -> Option<String> {
+    let s = node.as_scalar()?;
+    if s.style.is_plain() && crate::yaml::scalar::is_null(&s.value) {
+        return Some(String::new());
+    }
+    Some(s.value.to_string())
+}
+
+/// Whether an object opts out of substitution.
+pub fn is_disabled(root: NodeRef<'_>) -> bool {
+    ["labels", "annotations"].iter().any(|k| {
+        root.path(&["metadata", k, DISABLE_KEY])
+            .and_then(|v| v.as_str())
+            == Some("disabled")
+    })
+}
+
+/// What a placeholder-bearing text becomes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expansion {
+    /// The substituted text, and the variables it used (each once).
+    Text(String, Vec<String>),
+    /// Some placeholder's value cannot be known here.
+    Unknown,
+}
+
+/// `^[_[:alpha:]][_[:alpha:][:digit:]]*$`, as Flux requires of names.
+fn is_var_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+/// Substitutes every `${…}` of `text` with `vars`.
+pub fn expand(text: &str, vars: &Variables) -> Expansion {
+    let mut out = String::with_capacity(text.len());
+    let mut used: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(after) = tail.strip_prefix("$$") {
+            // `$$` is a literal `$`.
+            out.push('$');
+            rest = after;
+            continue;
+        }
+        let Some(body_start) = tail.strip_prefix("${") else {
+            out.push('$');
+            rest = &tail[1..];
+            continue;
+        };
+        let Some(close) = body_start.find('}') else {
+            return Expansion::Unknown; // kustomize-controller fails the build
+        };
+        let body = &body_start[..close];
+        rest = &body_start[close + 1..];
+        let (name, default) = match body.find(|c: char| !(c == '_' || c.is_ascii_alphanumeric())) {
+            None => (body, None),
+            Some(i) => {
+                let (name, op) = body.split_at(i);
+                let default = [":=", ":-", "=", "-"]
+                    .iter()
+                    .find_map(|p| op.strip_prefix(p));
+                match default {
+                    Some(d) if !d.contains('$') => (name, Some(d)),
+                    // `${#VAR}`, `${VAR/a/b}`, `${VAR^^}`, nested defaults:
+                    // forms we do not evaluate.
+                    _ => return Expansion::Unknown,
+                }
+            }
+        };
+        if !is_var_name(name) {
+            return Expansion::Unknown;
+        }
+        let value = match vars.vars.get(name) {
+            Some(Var { value: Some(v), .. }) => {
+                if !used.iter().any(|u| u == name) {
+                    used.push(name.to_string());
+                }
+                v.as_str()
+            }
+            Some(Var { value: None, .. }) => return Expansion::Unknown,
+            None => match default {
+                Some(d) if vars.complete => d,
+                _ => return Expansion::Unknown,
+            },
+        };
+        out.push_str(value);
+    }
+    out.push_str(rest);
+    Expansion::Text(out, used)
+}
+
+/// A plain scalar whose substituted text would read as more than one
+/// scalar (a mapping, a flow collection, a comment, an anchor): YAML we do
+/// not re-parse, so its value is left unknown.
+fn changes_structure(text: &str) -> bool {
+    text.contains(": ")
+        || text.contains(" #")
+        || text.contains('\n')
+        || text.ends_with(':')
+        || text.starts_with([
+            '[', '{', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', '#', '-', '?',
+        ])
+}
+
+/// The JSON value a scalar holding placeholders takes once `vars` are
+/// substituted, and the variables used; `None` when it stays opaque.
+pub fn substitute_scalar(
+    scalar: &Scalar,
+    vars: &Variables,
+    typing: Typing,
+) -> Option<(Value, Vec<String>)> {
+    let Expansion::Text(text, used) = expand(&scalar.value, vars) else {
+        return None;
+    };
+    if scalar.style != ScalarStyle::Plain {
+        return Some((Value::String(text), used));
+    }
+    if changes_structure(&text) {
+        return None;
+    }
+    let retyped = Scalar {
+        value: text.into(),
+        style: ScalarStyle::Plain,
+        tag: scalar.tag.clone(),
+    };
+    Some((scalar_to_json(&retyped, typing), used))
+}
+
+/// The names of the `${NAME…}` placeholders in `text`, each once, in order.
+pub fn placeholders(text: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        let escaped = at > 0 && rest.as_bytes()[at - 1] == b'$';
+        let body = &rest[at + 2..];
+        let end = body
+            .find(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
+            .unwrap_or(body.len());
+        if !escaped && end > 0 && !names.contains(&&body[..end]) {
+            names.push(&body[..end]);
+        }
+        rest = &body[end..];
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Pos;
+
+    fn vars(pairs: &[(&str, Option<&str>)], complete: bool) -> Variables {
+        let origin = Origin {
+            file: 0,
+            span: Span::point(Pos {
+                line: 1,
+                col: 1,
+                offset: 0,
+            }),
+            what: "test".into(),
+        };
+        Variables {
+            applier: "Kustomization 'apps'".into(),
+            vars: pairs
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        Var {
+                            value: v.map(String::from),
+                            origin: origin.clone(),
+                        },
+                    )
+                })
+                .collect(),
+            complete,
+        }
+    }
+
+    fn text(s: &str, used: &[&str]) -> Expansion {
+        Expansion::Text(s.into(), used.iter().map(|u| u.to_string()).collect())
+    }
+
+    #[test]
+    fn placeholders_take_values_and_defaults() {
+        let v = vars(&[("env", Some("dev")), ("n", Some("3"))], true);
+        assert_eq!(expand("app-${env}", &v), text("app-dev", &["env"]));
+        assert_eq!(expand("${n}${n}", &v), text("33", &["n"]));
+        assert_eq!(expand("${region:=westeurope}", &v), text("westeurope", &[]));
+        assert_eq!(
+            expand("${region:-weu}/${env}", &v),
+            text("weu/dev", &["env"])
+        );
+        // A set variable wins over the default.
+        assert_eq!(expand("${env:=prod}", &v), text("dev", &["env"]));
+    }
+
+    #[test]
+    fn only_braced_placeholders_are_substituted_and_dollars_escape() {
+        let v = vars(&[("HOME", Some("/root"))], true);
+        assert_eq!(expand("$HOME and $1", &v), text("$HOME and $1", &[]));
+        assert_eq!(expand("$${HOME}", &v), text("${HOME}", &[]));
+        assert_eq!(expand("cost: $$5", &v), text("cost: $5", &[]));
+    }
+
+    #[test]
+    fn what_cannot_be_known_stays_unknown() {
+        let v = vars(&[("token", None)], true);
+        assert_eq!(expand("${token}", &v), Expansion::Unknown);
+        // Unset without a default: Flux would substitute "" (or fail in
+        // strict mode); we do not guess.
+        assert_eq!(expand("${unset}", &v), Expansion::Unknown);
+        // A default when some source could not be read: the variable may
+        // be set there.
+        let incomplete = vars(&[], false);
+        assert_eq!(expand("${x:=1}", &incomplete), Expansion::Unknown);
+        for form in [
+            "${#x}",
+            "${x/a/b}",
+            "${x^^}",
+            "${x:=${y}}",
+            "${not closed",
+            "${1x}",
+        ] {
+            assert_eq!(expand(form, &v), Expansion::Unknown, "{form}");
+        }
+    }
+
+    #[test]
+    fn plain_scalars_are_read_again_quoted_ones_stay_strings() {
+        let v = vars(
+            &[("n", Some("3")), ("on", Some("yes")), ("m", Some("a: b"))],
+            true,
+        );
+        let plain = |s: &str| Scalar {
+            value: s.into(),
+            style: ScalarStyle::Plain,
+            tag: None,
+        };
+        let quoted = Scalar {
+            value: "${n}".into(),
+            style: ScalarStyle::DoubleQuoted,
+            tag: None,
+        };
+        let k = Typing::Kubernetes;
+        assert_eq!(
+            substitute_scalar(&plain("${n}"), &v, k),
+            Some((Value::from(3), vec!["n".to_string()]))
+        );
+        assert_eq!(
+            substitute_scalar(&quoted, &v, k),
+            Some((Value::from("3"), vec!["n".to_string()]))
+        );
+        assert_eq!(
+            substitute_scalar(&plain("${on}"), &v, k).map(|(v, _)| v),
+            Some(Value::Bool(true))
+        );
+        assert_eq!(substitute_scalar(&plain("${m}"), &v, k), None);
+    }
+
+    #[test]
+    fn placeholder_names() {
+        assert_eq!(placeholders("${a}-${b:=1}-$${c}-${a}"), vec!["a", "b"]);
+        assert!(placeholders("no placeholders, $HOME").is_empty());
+    }
+}
