@@ -453,14 +453,14 @@ fn set_site<'a>(
 /// way Kubernetes reads it: not a number, boolean or null).
 fn string_value<'a>(node: NodeRef<'a>) -> Option<&'a str> {
     let s = node.as_scalar()?;
-    (s.typed(Typing::Kubernetes) == Typed::Str && !s.value.trim().is_empty())
+    (s.typed(node.tag(), Typing::Kubernetes) == Typed::Str && !s.value.trim().is_empty())
         .then_some(s.value.as_str())
 }
 
 /// A tag as Helm renders it: `tag: 1.25` (a number to YAML) is `1.25`.
 fn tag_value<'a>(node: NodeRef<'a>) -> Option<&'a str> {
     let s = node.as_scalar()?;
-    match s.typed(Typing::Kubernetes) {
+    match s.typed(node.tag(), Typing::Kubernetes) {
         Typed::Str | Typed::Int(_) | Typed::UInt(_) | Typed::Float(_)
             if !s.value.trim().is_empty() =>
         {

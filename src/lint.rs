@@ -118,27 +118,14 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     let exclude = discover::exclude_set(&config.exclude).map_err(LintError::Usage)?;
 
     let repos = repositories(&root, &config)?;
-    let mut sources: Vec<SourceFile> = Vec::new();
-    for (i, repo) in repos.iter().enumerate() {
-        let (mut files, errors) = discover::walk(&repo.root, i, &exclude);
-        if i == 0 {
-            if let Some(e) = errors.first() {
-                if files.is_empty() {
-                    return Err(LintError::Io(format!(
-                        "{}: {}",
-                        e.path.display(),
-                        e.message
-                    )));
-                }
-            }
-        }
-        if i > 0 {
-            for f in &mut files {
-                f.display = discover::display_path(&root, &f.abs);
-            }
-        }
-        sources.extend(files);
-    }
+    // The walk is one thread's work; the embedded schemas are expanded and
+    // compiled meanwhile, on another.
+    let kubernetes_version = config.kubernetes_version.clone();
+    let (sources, ()) = rayon::join(
+        || walk(&root, &repos, &exclude),
+        || crate::schema::store::warm(&kubernetes_version),
+    );
+    let sources = sources?;
     let progress = opts.progress.as_deref();
     if let Some(p) = progress {
         p.files_total.store(sources.len(), Ordering::Relaxed);
@@ -190,6 +177,37 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     // (a CLI process exits before that thread is done).
     std::thread::spawn(move || drop(workspace));
     Ok(report)
+}
+
+/// Every file of every repository; an unreadable checked repository is an
+/// error.
+fn walk(
+    root: &Path,
+    repos: &[Repo],
+    exclude: &globset::GlobSet,
+) -> Result<Vec<SourceFile>, LintError> {
+    let mut sources: Vec<SourceFile> = Vec::new();
+    for (i, repo) in repos.iter().enumerate() {
+        let (mut files, errors) = discover::walk(&repo.root, i, exclude);
+        if i == 0 {
+            if let Some(e) = errors.first() {
+                if files.is_empty() {
+                    return Err(LintError::Io(format!(
+                        "{}: {}",
+                        e.path.display(),
+                        e.message
+                    )));
+                }
+            }
+        }
+        if i > 0 {
+            for f in &mut files {
+                f.display = discover::display_path(root, &f.abs);
+            }
+        }
+        sources.extend(files);
+    }
+    Ok(sources)
 }
 
 /// The given paths, made absolute and checked to exist.

@@ -19,7 +19,7 @@ use crate::index::Workspace;
 use crate::resolve::HelmUse;
 use crate::source::Span;
 use crate::yaml::scalar::Typing;
-use crate::yaml::to_json::to_json;
+use crate::yaml::to_json::{is_merge_key, key_string, to_json};
 use crate::yaml::NodeRef;
 
 /// Where a value of the effective values was written.
@@ -40,9 +40,11 @@ struct Origin<'w> {
 /// (a later layer that replaced or deleted an ancestor would have removed
 /// the pointer from the effective values). Recording an origin for every
 /// value of every release up front cost more than the validation itself.
-struct Layered<'w> {
+struct Layered<'w, 's> {
     values: Value,
     layers: Vec<Origin<'w>>,
+    /// What the schema constrains: the rest is not converted.
+    shape: &'s Shape,
 }
 
 fn escape(key: &str) -> String {
@@ -54,11 +56,12 @@ fn unescape(segment: &str) -> String {
     segment.replace("~1", "/").replace("~0", "~")
 }
 
-impl<'w> Layered<'w> {
-    fn new() -> Self {
+impl<'w, 's> Layered<'w, 's> {
+    fn new(shape: &'s Shape) -> Self {
         Layered {
             values: Value::Object(Map::new()),
             layers: Vec::new(),
+            shape,
         }
     }
 
@@ -68,7 +71,7 @@ impl<'w> Layered<'w> {
             return;
         }
         self.layers.push(origin);
-        merge(&mut self.values, origin.value);
+        merge(&mut self.values, origin.value, self.shape);
     }
 
     /// The origin of `pointer`, or of its nearest ancestor that has one.
@@ -85,7 +88,7 @@ impl<'w> Layered<'w> {
 
 /// Merges a mapping node into `dst`: maps key by key, a `null` deleting a
 /// key, anything else replacing what was there.
-fn merge(dst: &mut Value, node: NodeRef<'_>) {
+fn merge(dst: &mut Value, node: NodeRef<'_>, shape: &Shape) {
     let Value::Object(dst_map) = dst else {
         return;
     };
@@ -95,12 +98,152 @@ fn merge(dst: &mut Value, node: NodeRef<'_>) {
             dst_map.remove(key);
             continue;
         }
+        let below = shape.property(key);
         match dst_map.get_mut(key) {
-            Some(existing @ Value::Object(_)) if v.is_map() => merge(existing, v),
+            Some(existing @ Value::Object(_)) if v.is_map() => merge(existing, v, below),
             _ => {
-                dst_map.insert(key.to_string(), to_json(v, Typing::Kubernetes));
+                dst_map.insert(key.to_string(), convert(v, below));
             }
         }
+    }
+}
+
+/// What a values schema constrains, so that only that is converted to JSON
+/// for validation: a release's values are mostly free text (annotations,
+/// environment variables, resources) that the chart's schema says nothing
+/// about, and converting them cost more than validating.
+///
+/// A value the schema says nothing about becomes `null` (only its presence
+/// can matter, to `required`). Where a schema uses a keyword whose check or
+/// message needs the whole value (`enum`, `$ref`, `anyOf`, `minItems`, …),
+/// or where the value's kind does not fit the schema's `type` (the message
+/// shows the value), the value is converted in full.
+#[derive(Debug)]
+enum Shape {
+    /// Converted as it is.
+    Full,
+    /// Unconstrained: not converted.
+    Any,
+    Node(Box<NodeShape>),
+}
+
+#[derive(Debug)]
+struct NodeShape {
+    /// The schema's `type` allows an object / an array (or says nothing).
+    object: bool,
+    array: bool,
+    properties: HashMap<String, Shape>,
+    items: Shape,
+}
+
+/// Keywords that constrain nothing.
+const ANNOTATIONS: &[&str] = &[
+    "$schema",
+    "$id",
+    "$comment",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "definitions",
+    "$defs",
+];
+
+/// Keywords that constrain a scalar only (scalars are always converted).
+const SCALAR_KEYWORDS: &[&str] = &[
+    "format",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+];
+
+impl Shape {
+    fn of(schema: &Value, depth: usize) -> Shape {
+        let m = match schema {
+            Value::Bool(true) => return Shape::Any,
+            Value::Object(m) if depth < 64 => m,
+            _ => return Shape::Full,
+        };
+        let mut node = NodeShape {
+            object: true,
+            array: true,
+            properties: HashMap::new(),
+            items: Shape::Any,
+        };
+        let mut constrains = false;
+        for (k, v) in m {
+            let k = k.as_str();
+            if ANNOTATIONS.contains(&k) {
+                continue;
+            }
+            constrains = true;
+            match (k, v) {
+                _ if SCALAR_KEYWORDS.contains(&k) => {}
+                ("required", _) | ("additionalProperties", Value::Bool(_)) => {}
+                ("type", _) => {
+                    let allows = |t: &str| match v {
+                        Value::String(s) => s == t,
+                        Value::Array(a) => a.iter().any(|x| x == t),
+                        _ => true,
+                    };
+                    node.object = allows("object");
+                    node.array = allows("array");
+                }
+                ("properties", Value::Object(props)) => {
+                    for (name, sub) in props {
+                        node.properties
+                            .insert(name.clone(), Shape::of(sub, depth + 1));
+                    }
+                }
+                ("items", sub @ (Value::Object(_) | Value::Bool(_))) => {
+                    node.items = Shape::of(sub, depth + 1);
+                }
+                _ => return Shape::Full,
+            }
+        }
+        if constrains {
+            Shape::Node(Box::new(node))
+        } else {
+            Shape::Any
+        }
+    }
+
+    /// The shape of a mapping's value at `key`.
+    fn property(&self, key: &str) -> &Shape {
+        match self {
+            Shape::Node(n) => n.properties.get(key).unwrap_or(&Shape::Any),
+            other => other,
+        }
+    }
+}
+
+/// Converts a node as far as `shape` needs it.
+fn convert(node: NodeRef<'_>, shape: &Shape) -> Value {
+    let n = match shape {
+        Shape::Any => return Value::Null,
+        Shape::Full => return to_json(node, Typing::Kubernetes),
+        Shape::Node(n) => n,
+    };
+    if node.is_map() && n.object && !node.entries().any(|(k, _)| is_merge_key(k)) {
+        let mut map = Map::new();
+        for (k, v) in node.entries() {
+            let key = key_string(k, Typing::Kubernetes);
+            let value = convert(v, shape.property(&key));
+            map.insert(key, value);
+        }
+        Value::Object(map)
+    } else if node.is_seq() && n.array {
+        Value::Array(node.items().map(|i| convert(i, &n.items)).collect())
+    } else {
+        to_json(node, Typing::Kubernetes)
     }
 }
 
@@ -131,7 +274,7 @@ pub fn check(ws: &Workspace) -> Vec<Finding> {
         .collect();
     charts.sort_unstable();
     charts.dedup();
-    let validators: HashMap<(usize, &str), jsonschema::Validator> = charts
+    let validators: HashMap<(usize, &str), (jsonschema::Validator, Shape)> = charts
         .into_par_iter()
         .filter_map(|(repo, dir)| Some(((repo, dir), load_schema(ws, repo, dir)?)))
         .collect();
@@ -144,8 +287,8 @@ pub fn check(ws: &Workspace) -> Vec<Finding> {
         .flat_map_iter(|h| {
             let mut out = Vec::new();
             if let Some(dir) = &h.chart_dir {
-                if let Some(v) = validators.get(&(h.chart_repo, dir.as_str())) {
-                    check_release(ws, h, dir, v, &mut out);
+                if let Some((v, shape)) = validators.get(&(h.chart_repo, dir.as_str())) {
+                    check_release(ws, h, dir, v, shape, &mut out);
                 }
             }
             out
@@ -153,7 +296,7 @@ pub fn check(ws: &Workspace) -> Vec<Finding> {
         .collect()
 }
 
-fn load_schema(ws: &Workspace, repo: usize, dir: &str) -> Option<jsonschema::Validator> {
+fn load_schema(ws: &Workspace, repo: usize, dir: &str) -> Option<(jsonschema::Validator, Shape)> {
     let path = ws
         .repos
         .get(repo)?
@@ -162,7 +305,8 @@ fn load_schema(ws: &Workspace, repo: usize, dir: &str) -> Option<jsonschema::Val
         .join("values.schema.json");
     let text = std::fs::read_to_string(path).ok()?;
     let schema: Value = serde_json::from_str(&text).ok()?;
-    jsonschema::validator_for(&schema).ok()
+    let validator = jsonschema::validator_for(&schema).ok()?;
+    Some((validator, Shape::of(&schema, 0)))
 }
 
 fn check_release(
@@ -170,6 +314,7 @@ fn check_release(
     h: &HelmUse,
     dir: &str,
     validator: &jsonschema::Validator,
+    shape: &Shape,
     out: &mut Vec<Finding>,
 ) {
     let cross = ws.cross();
@@ -183,7 +328,7 @@ fn check_release(
         return;
     };
     let hr_name = occ.name.as_str();
-    let mut layered = Layered::new();
+    let mut layered = Layered::new(shape);
     let chart_values = format!("{dir}/values.yaml");
     let chart_values_file = ws.file_at(h.chart_repo, &chart_values);
     for file in chart_values_file
@@ -262,5 +407,97 @@ fn check_release(
                     "Helm validates the merged values (chart values.yaml, valuesFiles, spec.values) against {dir}/values.schema.json at install time"
                 )),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::LineIndex;
+    use crate::yaml::parse;
+    use serde_json::json;
+
+    /// (instance path, message) of every error.
+    type Errors = Vec<(String, String)>;
+
+    /// The errors for values converted as the schema's shape needs them,
+    /// and for values converted in full.
+    fn errors(schema: &Value, values: &str) -> (Errors, Errors) {
+        let stream = parse(values, &LineIndex::new(values));
+        let root = stream.docs[0].root();
+        let validator = jsonschema::validator_for(schema).unwrap();
+        let run = |instance: Value| -> Errors {
+            let mut e: Errors = validator
+                .iter_errors(&instance)
+                .map(|e| (e.instance_path().as_str().to_string(), e.to_string()))
+                .collect();
+            e.sort();
+            e
+        };
+        let shape = Shape::of(schema, 0);
+        let mut guided = Value::Object(Map::new());
+        merge(&mut guided, root, &shape);
+        let mut full = Value::Object(Map::new());
+        merge(&mut full, root, &Shape::Full);
+        (run(guided), run(full))
+    }
+
+    #[test]
+    fn values_converted_as_the_schema_needs_give_the_same_errors() {
+        let schema = json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "required": ["image", "sku"],
+            "properties": {
+                "replicaCount": {"type": "integer", "minimum": 1},
+                "image": {"type": "object", "required": ["repository"],
+                    "properties": {"repository": {"type": "string"}, "tag": {"type": "string"}}},
+                "sku": {"enum": ["small", "large"]},
+                "env": {"type": "array", "items": {"type": "object", "required": ["name"]}},
+                "ports": {"type": "array", "minItems": 1},
+                "labels": {"type": "object", "additionalProperties": false,
+                    "properties": {"team": {"type": "string"}}},
+                "config": {"type": "object"},
+                "name": {"type": "string", "maxLength": 5}
+            }
+        });
+        let cases = [
+            // Valid, with plenty the schema says nothing about.
+            "image: {repository: r, tag: '1'}\nsku: small\nenv: [{name: a, value: x}]\nannotations: {a: b}\nconfig: {deep: {x: [1, 2]}}\n",
+            // Wrong types at every level, and values where a scalar belongs.
+            "replicaCount: two\nimage: {repository: [a, b], tag: 1.10}\nsku: medium\nenv: {name: a}\n",
+            "image: nginx\nsku: {size: small}\nname: {first: a}\nconfig: [1]\n",
+            // Missing required fields, a list too short, an unexpected key.
+            "image: {tag: x}\nenv: [{value: x}, 3]\nports: []\nlabels: {team: a, owner: b}\n",
+            "replicaCount: 0\nname: toolong\n",
+            "{}\n",
+        ];
+        for values in cases {
+            let (guided, full) = errors(&schema, values);
+            assert_eq!(guided, full, "{values}");
+        }
+    }
+
+    #[test]
+    fn shapes_convert_only_what_the_schema_constrains() {
+        let schema =
+            json!({"type": "object", "properties": {"a": {"type": "object", "required": ["b"]}}});
+        let values = "a: {b: {deep: 1}, c: 2}\nother: [1, 2, 3]\n";
+        let stream = parse(values, &LineIndex::new(values));
+        let mut v = Value::Object(Map::new());
+        merge(&mut v, stream.docs[0].root(), &Shape::of(&schema, 0));
+        assert_eq!(v, json!({"a": {"b": null, "c": null}, "other": null}));
+        // Keywords that need whole values keep them whole.
+        for keyword in [
+            json!({"enum": [{"x": 1}]}),
+            json!({"$ref": "#/definitions/x"}),
+            json!({"anyOf": [{"type": "object"}]}),
+            json!({"type": "object", "minProperties": 1}),
+        ] {
+            let schema = json!({"type": "object", "properties": {"a": keyword}});
+            let mut v = Value::Object(Map::new());
+            merge(&mut v, stream.docs[0].root(), &Shape::of(&schema, 0));
+            assert_eq!(v["a"], json!({"b": {"deep": 1}, "c": 2}));
+        }
     }
 }

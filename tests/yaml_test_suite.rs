@@ -228,7 +228,7 @@ fn node_events(
             let value = escape(&s.value);
             events.push(format!(
                 "{} {style}{value}",
-                with_tag("=VAL", s.tag.as_deref())
+                with_tag("=VAL", doc.tag_of(id))
             ));
         }
         yaml::NodeKind::Alias(target) => {

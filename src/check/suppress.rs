@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::finding::{Finding, Severity, Suppression};
 use crate::load::ParsedFile;
 use crate::source::Span;
@@ -108,14 +110,16 @@ pub fn apply(cx: &RunContext<'_>, findings: &mut Vec<Finding>, ran: &[&str]) {
         cx.config.rules.get(RULE_ID).and_then(|s| s.severity),
         Some(None)
     );
-    let mut by_path: HashMap<&str, Vec<Directive>> = HashMap::new();
-    for file in &cx.workspace.files {
-        let mut d = comment_directives(file);
-        d.extend(annotation_directives(file));
-        if !d.is_empty() {
-            by_path.insert(file.path(), d);
-        }
-    }
+    let mut by_path: HashMap<&str, Vec<Directive>> = cx
+        .workspace
+        .files
+        .par_iter()
+        .filter_map(|file| {
+            let mut d = comment_directives(file);
+            d.extend(annotation_directives(file));
+            (!d.is_empty()).then(|| (file.path(), d))
+        })
+        .collect();
     for f in findings.iter_mut() {
         if f.rule == RULE_ID {
             continue;

@@ -166,7 +166,7 @@ fn on_central_chart(cx: &DocContext<'_>, spec: NodeRef<'_>) -> bool {
 }
 
 fn bool_of(node: NodeRef<'_>) -> Option<bool> {
-    match node.as_scalar()?.typed(Typing::Kubernetes) {
+    match node.typed(Typing::Kubernetes)? {
         Typed::Bool(b) => Some(b),
         _ => None,
     }

@@ -96,8 +96,9 @@ fn same_chart(a: &str, b: &str) -> bool {
 
 fn is_text(v: NodeRef<'_>) -> bool {
     use crate::yaml::scalar::{Typed, Typing};
-    v.as_scalar()
-        .is_some_and(|s| s.typed(Typing::Kubernetes) == Typed::Str && !s.value.trim().is_empty())
+    v.as_scalar().is_some_and(|s| {
+        v.typed(Typing::Kubernetes) == Some(Typed::Str) && !s.value.trim().is_empty()
+    })
 }
 
 /// A finding in the layer that set the value (the release itself when

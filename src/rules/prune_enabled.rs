@@ -78,7 +78,7 @@ fn check_kustomization(cx: &DocContext<'_>, out: &mut Findings) {
 }
 
 fn bool_of(node: NodeRef<'_>) -> Option<bool> {
-    match node.as_scalar()?.typed(Typing::Kubernetes) {
+    match node.typed(Typing::Kubernetes)? {
         Typed::Bool(b) => Some(b),
         _ => None,
     }

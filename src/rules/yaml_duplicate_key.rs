@@ -29,15 +29,25 @@ impl Rule for YamlDuplicateKey {
             if entries.len() < 2 {
                 continue;
             }
-            // Sorting (name, position) groups equal keys without hashing:
-            // most mappings are small, and this runs on every one of them.
+            let key = |e: &crate::yaml::node::Entry| match &cx.doc.node(e.key).kind {
+                NodeKind::Scalar(s) if s.value != "<<" => Some(s.value.as_str()),
+                _ => None,
+            };
+            // Most mappings are small and have no duplicate: compare their
+            // keys pairwise before sorting anything.
+            if entries.len() <= 16 {
+                let unique = entries.iter().enumerate().all(|(i, a)| {
+                    key(a).is_none_or(|ka| entries[..i].iter().all(|b| key(b) != Some(ka)))
+                });
+                if unique {
+                    continue;
+                }
+            }
+            // Sorting (name, position) groups equal keys without hashing.
             let mut keys: Vec<(&str, usize)> = entries
                 .iter()
                 .enumerate()
-                .filter_map(|(i, e)| match &cx.doc.node(e.key).kind {
-                    NodeKind::Scalar(s) if s.value != "<<" => Some((s.value.as_str(), i)),
-                    _ => None,
-                })
+                .filter_map(|(i, e)| Some((key(e)?, i)))
                 .collect();
             keys.sort_unstable();
             for group in keys.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {

@@ -23,7 +23,7 @@ impl Rule for YamlTruthy {
         for id in value_ids(cx) {
             let node = NodeRef { doc: cx.doc, id };
             let Some(s) = node.as_scalar() else { continue };
-            if node.is_alias() || !s.style.is_plain() || s.tag.is_some() {
+            if node.is_alias() || !s.style.is_plain() || node.tag().is_some() {
                 continue;
             }
             let Some(b) = yaml11_bool(&s.value) else {

@@ -275,6 +275,7 @@ fn changes_structure(text: &str) -> bool {
 /// substituted, and the variables used; `None` when it stays opaque.
 pub fn substitute_scalar(
     scalar: &Scalar,
+    tag: Option<&str>,
     vars: &Variables,
     typing: Typing,
 ) -> Option<(Value, Vec<String>)> {
@@ -290,9 +291,8 @@ pub fn substitute_scalar(
     let retyped = Scalar {
         value: text.into(),
         style: ScalarStyle::Plain,
-        tag: scalar.tag.clone(),
     };
-    Some((scalar_to_json(&retyped, typing), used))
+    Some((scalar_to_json(&retyped, tag, typing), used))
 }
 
 /// The names of the `${NAME…}` placeholders in `text`, each once, in order.
@@ -404,27 +404,25 @@ mod tests {
         let plain = |s: &str| Scalar {
             value: s.into(),
             style: ScalarStyle::Plain,
-            tag: None,
         };
         let quoted = Scalar {
             value: "${n}".into(),
             style: ScalarStyle::DoubleQuoted,
-            tag: None,
         };
         let k = Typing::Kubernetes;
         assert_eq!(
-            substitute_scalar(&plain("${n}"), &v, k),
+            substitute_scalar(&plain("${n}"), None, &v, k),
             Some((Value::from(3), vec!["n".to_string()]))
         );
         assert_eq!(
-            substitute_scalar(&quoted, &v, k),
+            substitute_scalar(&quoted, None, &v, k),
             Some((Value::from("3"), vec!["n".to_string()]))
         );
         assert_eq!(
-            substitute_scalar(&plain("${on}"), &v, k).map(|(v, _)| v),
+            substitute_scalar(&plain("${on}"), None, &v, k).map(|(v, _)| v),
             Some(Value::Bool(true))
         );
-        assert_eq!(substitute_scalar(&plain("${m}"), &v, k), None);
+        assert_eq!(substitute_scalar(&plain("${m}"), None, &v, k), None);
     }
 
     #[test]

@@ -250,6 +250,16 @@ fn kube_entries(version: &str) -> Option<&'static Table> {
         .as_ref()
 }
 
+/// Expands and compiles what every run uses, ahead of need: the built-in
+/// kinds of `kubernetes_version` and every embedded Flux kind. Runs while
+/// the files are found; the first documents then wait for nothing.
+pub fn warm(kubernetes_version: &str) {
+    kube_entries(kubernetes_version);
+    for e in flux_entries() {
+        e.compiled();
+    }
+}
+
 /// The schemas of one run.
 #[derive(Debug, Default)]
 pub struct SchemaStore {

@@ -98,7 +98,8 @@ pub fn check(
             if !scalar.value.contains("${") {
                 return None;
             }
-            let (value, used) = postbuild::substitute_scalar(scalar, vars, Typing::Kubernetes)?;
+            let (value, used) =
+                postbuild::substitute_scalar(scalar, node.tag(), vars, Typing::Kubernetes)?;
             substituted.push((node.span(), used));
             Some(value)
         },

@@ -253,9 +253,9 @@ impl<'a> Loader<'a> {
                 let scalar = Scalar {
                     value: CompactString::new(&value),
                     style: convert_style(style),
-                    tag: tag.map(|t| full_tag(&t).into_boxed_str()),
                 };
-                let id = self.push(NodeKind::Scalar(scalar), span, None, 1);
+                let tag = tag.map(|t| full_tag(&t));
+                let id = self.push(NodeKind::Scalar(scalar), span, tag, 1);
                 self.anchor(anchor, id);
                 self.attach(id, span)?;
             }
@@ -402,7 +402,6 @@ impl<'a> Loader<'a> {
                     NodeKind::Scalar(Scalar {
                         value: CompactString::default(),
                         style: ScalarStyle::Plain,
-                        tag: None,
                     }),
                     Span::point(at),
                     None,

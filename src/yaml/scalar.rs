@@ -45,8 +45,10 @@ pub fn yaml11_bool(s: &str) -> Option<bool> {
 }
 
 impl Scalar {
-    pub fn typed(&self, typing: Typing) -> Typed {
-        if let Some(tag) = &self.tag {
+    /// The value typed as `typing` reads it, given the scalar's explicit tag
+    /// ([`crate::yaml::NodeRef::typed`] finds it).
+    pub fn typed(&self, tag: Option<&str>, typing: Typing) -> Typed {
+        if let Some(tag) = tag {
             return typed_by_tag(&self.value, tag, typing);
         }
         if self.style != ScalarStyle::Plain {
@@ -240,13 +242,12 @@ mod tests {
         Scalar {
             value: s.into(),
             style: ScalarStyle::Plain,
-            tag: None,
         }
     }
 
     #[test]
     fn kubernetes_reads_yaml_1_1_forms() {
-        let k = |s: &str| plain(s).typed(Typing::Kubernetes);
+        let k = |s: &str| plain(s).typed(None, Typing::Kubernetes);
         assert_eq!(k("yes"), Typed::Bool(true));
         assert_eq!(k("Off"), Typed::Bool(false));
         assert_eq!(k("0777"), Typed::Int(511));
@@ -262,7 +263,7 @@ mod tests {
 
     #[test]
     fn core_schema_keeps_yaml_1_1_forms_as_strings() {
-        let c = |s: &str| plain(s).typed(Typing::Core);
+        let c = |s: &str| plain(s).typed(None, Typing::Core);
         assert_eq!(c("yes"), Typed::Str);
         assert_eq!(c("0777"), Typed::Int(777));
         assert_eq!(c("0o17"), Typed::Int(15));
@@ -276,8 +277,7 @@ mod tests {
         let s = Scalar {
             value: "yes".into(),
             style: ScalarStyle::DoubleQuoted,
-            tag: None,
         };
-        assert_eq!(s.typed(Typing::Kubernetes), Typed::Str);
+        assert_eq!(s.typed(None, Typing::Kubernetes), Typed::Str);
     }
 }

@@ -49,7 +49,9 @@ where
 {
     let here = free_form.is_some_and(|s| s.here);
     match &node.node().kind {
-        NodeKind::Scalar(s) => scalar(s, node).unwrap_or_else(|| scalar_to_json(s, typing)),
+        NodeKind::Scalar(s) => {
+            scalar(s, node).unwrap_or_else(|| scalar_to_json(s, node.tag(), typing))
+        }
         NodeKind::Seq(_) if here => Value::Array(Vec::new()),
         NodeKind::Seq(_) => Value::Array(
             node.items()
@@ -66,8 +68,9 @@ where
     }
 }
 
-pub fn scalar_to_json(s: &Scalar, typing: Typing) -> Value {
-    match s.typed(typing) {
+/// A scalar as JSON, given its explicit tag.
+pub fn scalar_to_json(s: &Scalar, tag: Option<&str>, typing: Typing) -> Value {
+    match s.typed(tag, typing) {
         Typed::Null => Value::Null,
         Typed::Bool(b) => Value::Bool(b),
         Typed::Int(i) => Value::Number(i.into()),
@@ -118,15 +121,16 @@ fn merge_into<'d, F>(
     }
 }
 
-fn is_merge_key(k: NodeRef<'_>) -> bool {
+/// A `<<` merge key.
+pub fn is_merge_key(k: NodeRef<'_>) -> bool {
     k.as_scalar()
-        .is_some_and(|s| s.value == "<<" && s.style.is_plain() && s.tag.is_none())
+        .is_some_and(|s| s.value == "<<" && s.style.is_plain() && k.tag().is_none())
 }
 
 /// A mapping key as the JSON object key it becomes.
 pub fn key_string(k: NodeRef<'_>, typing: Typing) -> String {
     match &k.node().kind {
-        NodeKind::Scalar(s) => match scalar_to_json(s, typing) {
+        NodeKind::Scalar(s) => match scalar_to_json(s, k.tag(), typing) {
             Value::String(s) => s,
             Value::Null if typing == Typing::Core => String::new(),
             other => {
