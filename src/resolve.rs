@@ -274,7 +274,8 @@ pub fn build(
     config: &Config,
     display_prefix: &[String],
 ) -> CrossIndex {
-    let mut file_at = HashMap::new();
+    let objects: usize = files.iter().map(|f| f.objects.len()).sum();
+    let mut file_at = HashMap::with_capacity(files.len());
     let mut dirs = HashSet::new();
     for (i, f) in files.iter().enumerate() {
         file_at.insert((f.file.repo, f.file.rel.as_str()), i);
@@ -294,14 +295,18 @@ pub fn build(
         file_at,
         dirs,
         on_disk: repos.iter().map(|r| r.root.is_dir()).collect(),
+        // Sized for every object once: growing these by doubling cost
+        // more than filling them.
         index: CrossIndex {
             file_envs: vec![Vec::new(); files.len()],
             appliers: vec![Vec::new(); files.len()],
+            occurrences: Vec::with_capacity(objects),
+            by_name: HashMap::with_capacity(objects),
             ..CrossIndex::default()
         },
         reached: vec![BTreeSet::new(); files.len()],
         visited: HashSet::new(),
-        indexed: HashSet::new(),
+        indexed: HashSet::with_capacity(objects),
         queue: VecDeque::new(),
         issue_keys: HashSet::new(),
         kustomizations: RefCell::new(vec![HashMap::new(); repos.len()]),
@@ -493,6 +498,9 @@ impl<'w> Builder<'w> {
             by_root.entry(r.root.as_path()).or_insert(i);
         }
         for (name, dir) in &self.config.system_repos {
+            if self.index.source_repos.contains_key(name) {
+                continue; // a repository of the run already (no disk lookup)
+            }
             let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
             if let Some(&i) = by_root.get(dir.as_path()) {
                 self.index.source_repos.entry(name.clone()).or_insert(i);
