@@ -7,8 +7,8 @@
 #   1. floor: walk + read every file          (what any tool pays)
 #   2. floor: walk + read + parse every file  (what any YAML tool pays)
 #   3. gitops-lint check                      (the real thing)
-# with hyperfine when installed, else a bash loop over `date +%s.%N`, and
-# reports peak RSS via /usr/bin/time -v when present.
+# interleaved, RUNS rounds (default 5), and prints the ratios of `check` to
+# each floor and the peak RSS of each (via /usr/bin/time -v when present).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -50,25 +50,34 @@ echo "corpus: $PLATFORM ($(find "$OUT" -name '*.yaml' | wc -l) YAML files, $(du 
 [ ${#CMDS[@]} -eq 0 ] && { echo "nothing to time yet"; exit 0; }
 
 # Commands exit 1 when they report error findings; that is not a failure here.
-if command -v hyperfine >/dev/null 2>&1; then
-  args=()
-  for i in "${!CMDS[@]}"; do args+=(--command-name "${NAMES[$i]}" "${CMDS[$i]}"); done
-  hyperfine --warmup 1 --runs "$RUNS" -i "${args[@]}"
-else
+# The commands are interleaved (one of each per round, after a warm-up round),
+# so each round compares them on the same machine at the same moment: on a
+# shared machine whose speed drifts, timing one command's runs and then the
+# other's skews the ratio more than any change we measure.
+now() { date +%s.%N; }
+for i in "${!CMDS[@]}"; do bash -c "${CMDS[$i]}" >/dev/null 2>&1 || true; done
+declare -a TOTAL=() BEST=()
+for i in "${!CMDS[@]}"; do TOTAL[$i]=0; BEST[$i]=""; done
+for _ in $(seq "$RUNS"); do
   for i in "${!CMDS[@]}"; do
-    bash -c "${CMDS[$i]}" >/dev/null 2>&1 || true   # warm-up
-    best=""; total=0
-    for _ in $(seq "$RUNS"); do
-      start=$(date +%s.%N)
-      bash -c "${CMDS[$i]}" >/dev/null 2>&1 || true
-      end=$(date +%s.%N)
-      t=$(echo "$end - $start" | bc -l)
-      total=$(echo "$total + $t" | bc -l)
-      if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
-    done
-    printf '%-20s mean %8.3f s   min %8.3f s   (%s runs)\n' "${NAMES[$i]}" "$(echo "$total / $RUNS" | bc -l)" "$best" "$RUNS"
+    start=$(now)
+    bash -c "${CMDS[$i]}" >/dev/null 2>&1 || true
+    t=$(echo "$(now) - $start" | bc -l)
+    TOTAL[$i]=$(echo "${TOTAL[$i]} + $t" | bc -l)
+    if [ -z "${BEST[$i]}" ] || [ "$(echo "$t < ${BEST[$i]}" | bc -l)" = 1 ]; then BEST[$i]=$t; fi
   done
-fi
+done
+declare -a MEAN=()
+for i in "${!CMDS[@]}"; do
+  MEAN[$i]=$(echo "${TOTAL[$i]} / $RUNS" | bc -l)
+  printf '%-20s mean %8.3f s   min %8.3f s   (%s runs, interleaved)\n' "${NAMES[$i]}" "${MEAN[$i]}" "${BEST[$i]}" "$RUNS"
+done
+last=$(( ${#CMDS[@]} - 1 ))
+for i in "${!CMDS[@]}"; do
+  [ "$i" = "$last" ] && continue
+  printf '%-20s / %-16s  %5.2fx on means, %5.2fx on minimums\n' "${NAMES[$last]}" "${NAMES[$i]}" \
+    "$(echo "${MEAN[$last]} / ${MEAN[$i]}" | bc -l)" "$(echo "${BEST[$last]} / ${BEST[$i]}" | bc -l)"
+done
 
 if [ -x /usr/bin/time ]; then
   for i in "${!CMDS[@]}"; do
