@@ -17,9 +17,11 @@ use serde_json::{Map, Value};
 use crate::finding::Finding;
 use crate::index::Workspace;
 use crate::resolve::HelmUse;
+use crate::schema::postbuild::{self, Variables};
 use crate::source::Span;
+use crate::yaml::node::Scalar;
 use crate::yaml::scalar::Typing;
-use crate::yaml::to_json::{is_merge_key, key_string, to_json};
+use crate::yaml::to_json::{is_merge_key, key_string, to_json, to_json_with};
 use crate::yaml::NodeRef;
 
 /// Where a value of the effective values was written.
@@ -65,13 +67,14 @@ impl<'w, 's> Layered<'w, 's> {
         }
     }
 
-    /// Layers a mapping node over the values so far (Helm's coalescing).
-    fn layer(&mut self, origin: Origin<'w>) {
+    /// Layers a mapping node over the values so far (Helm's coalescing),
+    /// with post-build variables substituted when `sub` is given.
+    fn layer(&mut self, origin: Origin<'w>, sub: &mut Option<Substitution<'_>>) {
         if !origin.value.is_map() {
             return;
         }
         self.layers.push(origin);
-        merge(&mut self.values, origin.value, self.shape);
+        merge(&mut self.values, origin.value, self.shape, sub);
     }
 
     /// The origin of `pointer`, or of its nearest ancestor that has one.
@@ -86,9 +89,39 @@ impl<'w, 's> Layered<'w, 's> {
     }
 }
 
+/// Flux post-build variables substituted into a HelmRelease's own values
+/// (kustomize-controller substitutes the HelmRelease; the chart's values
+/// files are read by helm-controller as they are), and where.
+struct Substitution<'v> {
+    vars: &'v Variables,
+    /// The values substituted: their span, and the variables used.
+    used: Vec<(Span, Vec<String>)>,
+}
+
+impl Substitution<'_> {
+    /// The value of a scalar with placeholders, or `None` to type it as is.
+    fn scalar(&mut self, scalar: &Scalar, node: NodeRef<'_>) -> Option<Value> {
+        if !scalar.value.contains("${") {
+            return None;
+        }
+        let (value, used) =
+            postbuild::substitute_scalar(scalar, node.tag(), self.vars, Typing::Kubernetes)?;
+        self.used.push((node.span(), used));
+        Some(value)
+    }
+}
+
+/// A whole node as JSON, substituted when `sub` is given.
+fn full(node: NodeRef<'_>, sub: &mut Option<Substitution<'_>>) -> Value {
+    match sub {
+        Some(sub) => to_json_with(node, Typing::Kubernetes, None, &mut |s, n| sub.scalar(s, n)),
+        None => to_json(node, Typing::Kubernetes),
+    }
+}
+
 /// Merges a mapping node into `dst`: maps key by key, a `null` deleting a
 /// key, anything else replacing what was there.
-fn merge(dst: &mut Value, node: NodeRef<'_>, shape: &Shape) {
+fn merge(dst: &mut Value, node: NodeRef<'_>, shape: &Shape, sub: &mut Option<Substitution<'_>>) {
     let Value::Object(dst_map) = dst else {
         return;
     };
@@ -100,9 +133,9 @@ fn merge(dst: &mut Value, node: NodeRef<'_>, shape: &Shape) {
         }
         let below = shape.property(key);
         match dst_map.get_mut(key) {
-            Some(existing @ Value::Object(_)) if v.is_map() => merge(existing, v, below),
+            Some(existing @ Value::Object(_)) if v.is_map() => merge(existing, v, below, sub),
             _ => {
-                dst_map.insert(key.to_string(), convert(v, below));
+                dst_map.insert(key.to_string(), convert(v, below, sub));
             }
         }
     }
@@ -226,24 +259,24 @@ impl Shape {
 }
 
 /// Converts a node as far as `shape` needs it.
-fn convert(node: NodeRef<'_>, shape: &Shape) -> Value {
+fn convert(node: NodeRef<'_>, shape: &Shape, sub: &mut Option<Substitution<'_>>) -> Value {
     let n = match shape {
         Shape::Any => return Value::Null,
-        Shape::Full => return to_json(node, Typing::Kubernetes),
+        Shape::Full => return full(node, sub),
         Shape::Node(n) => n,
     };
     if node.is_map() && n.object && !node.entries().any(|(k, _)| is_merge_key(k)) {
         let mut map = Map::new();
         for (k, v) in node.entries() {
             let key = key_string(k, Typing::Kubernetes);
-            let value = convert(v, shape.property(&key));
+            let value = convert(v, shape.property(&key), sub);
             map.insert(key, value);
         }
         Value::Object(map)
     } else if node.is_seq() && n.array {
-        Value::Array(node.items().map(|i| convert(i, &n.items)).collect())
+        Value::Array(node.items().map(|i| convert(i, &n.items, sub)).collect())
     } else {
-        to_json(node, Typing::Kubernetes)
+        full(node, sub)
     }
 }
 
@@ -319,14 +352,36 @@ fn check_release(
 ) {
     let cross = ws.cross();
     let occ = &cross.occurrences[h.occurrence];
-    let Some(hr_root) = ws.files[occ.file]
-        .stream
-        .docs
-        .get(occ.doc)
-        .map(|d| d.root())
-    else {
+    let Some(hr_doc) = ws.files[occ.file].stream.docs.get(occ.doc) else {
         return;
     };
+    // The release as written, or as each Flux Kustomization applying it
+    // substitutes it.
+    let sets = postbuild::variable_sets(ws, occ.file, hr_doc);
+    let mut seen: Vec<(Span, String)> = Vec::new();
+    for vars in postbuild::renderings(&sets) {
+        for f in release_findings(ws, h, dir, validator, shape, hr_doc, vars) {
+            if !seen.iter().any(|(s, m)| *s == f.span && *m == f.message) {
+                seen.push((f.span, f.message.clone()));
+                out.push(f);
+            }
+        }
+    }
+}
+
+/// The findings of one release, with one set of post-build variables.
+#[allow(clippy::too_many_arguments)]
+fn release_findings(
+    ws: &Workspace,
+    h: &HelmUse,
+    dir: &str,
+    validator: &jsonschema::Validator,
+    shape: &Shape,
+    hr_doc: &crate::yaml::Document,
+    vars: Option<&Variables>,
+) -> Vec<Finding> {
+    let occ = &ws.cross().occurrences[h.occurrence];
+    let hr_root = hr_doc.root();
     let hr_name = occ.name.as_str();
     let mut layered = Layered::new(shape);
     let chart_values = format!("{dir}/values.yaml");
@@ -336,28 +391,35 @@ fn check_release(
         .chain(h.values_files.iter().copied())
     {
         if let Some(doc) = ws.files[file].stream.docs.first() {
-            layered.layer(Origin {
+            let origin = Origin {
                 file,
                 doc: 0,
                 key: None,
                 value: doc.root(),
-            });
+            };
+            layered.layer(origin, &mut None);
         }
     }
+    let mut sub = vars.map(|vars| Substitution {
+        vars,
+        used: Vec::new(),
+    });
     if let Some((key, values)) = hr_root.get("spec").and_then(|s| s.get_entry("values")) {
-        layered.layer(Origin {
+        let origin = Origin {
             file: occ.file,
             doc: occ.doc,
             key: Some(key),
             value: values,
-        });
+        };
+        layered.layer(origin, &mut sub);
     }
     let chart = hr_root
         .str_at(&["spec", "chart", "spec", "chart"])
         .unwrap_or(dir);
+    let mut out = Vec::new();
     for error in validator.iter_errors(&layered.values) {
-        // `${VAR}` is substituted by Flux post-build or by the pipeline:
-        // the value Helm sees is not this text.
+        // A placeholder no Kustomization gives a value (or one set by the
+        // pipeline): the value Helm sees is not this text.
         if matches!(error.instance().as_ref(), Value::String(s) if s.contains("${")) {
             continue;
         }
@@ -391,23 +453,37 @@ fn check_release(
         } else {
             format!("`{}`", pointer.trim_start_matches('/').replace('/', "."))
         };
-        let message = format!(
+        let mut message = format!(
             "HelmRelease '{hr_name}' values {field}: {error}; chart `{chart}` rejects it (values.schema.json)"
         );
+        let mut help = format!(
+            "Helm validates the merged values (chart values.yaml, valuesFiles, spec.values) against {dir}/values.schema.json at install time"
+        );
+        let mut related = Vec::new();
+        let substituted = sub
+            .as_ref()
+            .and_then(|s| Some((s.vars, &s.used.iter().find(|(at, _)| *at == span)?.1)));
+        if let Some((vars, used)) = substituted {
+            message.push_str(&postbuild::after(vars));
+            let (told, places) = postbuild::explain(ws, vars, used);
+            help = format!("{told}. {help}");
+            related = places;
+        }
         let file = &ws.files[origin.file];
         let object = file
             .objects
             .get(origin.doc)
             .and_then(|o| o.as_ref())
             .map(|m| m.to_ref());
-        out.push(
-            Finding::new("schema", file.path(), span, message)
-                .with_object(object)
-                .with_help(format!(
-                    "Helm validates the merged values (chart values.yaml, valuesFiles, spec.values) against {dir}/values.schema.json at install time"
-                )),
-        );
+        let mut f = Finding::new("schema", file.path(), span, message)
+            .with_object(object)
+            .with_help(help);
+        for r in related {
+            f = f.with_related(r);
+        }
+        out.push(f);
     }
+    out
 }
 
 #[cfg(test)]
@@ -436,9 +512,9 @@ mod tests {
         };
         let shape = Shape::of(schema, 0);
         let mut guided = Value::Object(Map::new());
-        merge(&mut guided, root, &shape);
+        merge(&mut guided, root, &shape, &mut None);
         let mut full = Value::Object(Map::new());
-        merge(&mut full, root, &Shape::Full);
+        merge(&mut full, root, &Shape::Full, &mut None);
         (run(guided), run(full))
     }
 
@@ -485,7 +561,12 @@ mod tests {
         let values = "a: {b: {deep: 1}, c: 2}\nother: [1, 2, 3]\n";
         let stream = parse(values, &LineIndex::new(values));
         let mut v = Value::Object(Map::new());
-        merge(&mut v, stream.docs[0].root(), &Shape::of(&schema, 0));
+        merge(
+            &mut v,
+            stream.docs[0].root(),
+            &Shape::of(&schema, 0),
+            &mut None,
+        );
         assert_eq!(v, json!({"a": {"b": null, "c": null}, "other": null}));
         // Keywords that need whole values keep them whole.
         for keyword in [
@@ -496,7 +577,12 @@ mod tests {
         ] {
             let schema = json!({"type": "object", "properties": {"a": keyword}});
             let mut v = Value::Object(Map::new());
-            merge(&mut v, stream.docs[0].root(), &Shape::of(&schema, 0));
+            merge(
+                &mut v,
+                stream.docs[0].root(),
+                &Shape::of(&schema, 0),
+                &mut None,
+            );
             assert_eq!(v["a"], json!({"b": {"deep": 1}, "c": 2}));
         }
     }

@@ -547,6 +547,25 @@ fn corpus_gets_no_invented_errors() {
     }
 }
 
+/// Writes `(path, text)` files under `dir`.
+fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+/// `gitops-lint check . --format json` in `dir`.
+fn check_json(dir: &Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_gitops-lint"))
+        .current_dir(dir)
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// HelmRelease values are layered as Helm layers them (chart values.yaml <
 /// valuesFiles in order < spec.values, `null` deletes) and each violation is
 /// reported where the offending value was written.
@@ -567,11 +586,7 @@ fn values_schema_reports_where_each_value_was_set() {
             "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app, namespace: flux-system}\nspec:\n  chart:\n    spec:\n      chart: ./chart\n      sourceRef: {kind: GitRepository, name: k8s-app}\n      valuesFiles: [./chart/values.yaml, ./environments/dev/values.yaml]\n  values:\n    mode: slow\n    extra: 1\n    owner: \"${OWNER}\"\n  interval: 5m\n",
         ),
     ];
-    for (path, text) in files {
-        let p = tmp.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    write_files(tmp.path(), files);
     std::fs::write(
         tmp.path().join("chart/values.schema.json"),
         r#"{"type": "object", "required": ["port"], "additionalProperties": false,
@@ -579,12 +594,7 @@ fn values_schema_reports_where_each_value_was_set() {
                            "mode": {"enum": ["fast"]}, "owner": {"pattern": "^[a-z]+$"}}}"#,
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_gitops-lint"))
-        .current_dir(tmp.path())
-        .args(["check", ".", "--format", "json"])
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = check_json(tmp.path());
     let found: Vec<(String, u64, u64)> = report["findings"]
         .as_array()
         .unwrap()
@@ -610,5 +620,61 @@ fn values_schema_reports_where_each_value_was_set() {
             // `replicas: many` from the env values file.
             ("environments/dev/values.yaml".to_string(), 1, 11),
         ]
+    );
+}
+
+/// A HelmRelease's own values are substituted by the Flux Kustomization
+/// that applies it before Helm sees them; values files are not.
+#[test]
+fn values_schema_sees_post_build_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files: &[(&str, &str)] = &[
+        (".gitops-lint.yaml", "systemRepos:\n  k8s-app: .\n"),
+        (
+            "clusters/dev/app.yaml",
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-app, namespace: flux-system}\nspec: {interval: 1m, url: \"https://dev.azure.com/contoso/platform/_git/k8s-app\", ref: {branch: dev}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app, namespace: flux-system}\nspec:\n  interval: 5m\n  path: ./environments/dev/flux\n  prune: true\n  sourceRef: {kind: GitRepository, name: k8s-app}\n  postBuild:\n    substitute:\n      OWNER: Team-A\n      REPLICAS: \"3\"\n",
+        ),
+        ("chart/Chart.yaml", "apiVersion: v2\nname: chart\nversion: 1.0.0\n"),
+        ("chart/values.yaml", "replicas: 1\nowner: ops\n"),
+        // Not substituted by Flux: helm-controller reads it from the source.
+        ("environments/dev/values.yaml", "region: ${REGION}\n"),
+        (
+            "environments/dev/flux/hr.yaml",
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app, namespace: flux-system}\nspec:\n  interval: 5m\n  chart:\n    spec:\n      chart: ./chart\n      sourceRef: {kind: GitRepository, name: k8s-app}\n      valuesFiles: [./chart/values.yaml, ./environments/dev/values.yaml]\n  values:\n    replicas: ${REPLICAS}\n    owner: ${OWNER}\n",
+        ),
+    ];
+    write_files(tmp.path(), files);
+    std::fs::write(
+        tmp.path().join("chart/values.schema.json"),
+        r#"{"type": "object", "properties": {"replicas": {"type": "integer"},
+            "owner": {"type": "string", "pattern": "^[a-z]+$"}, "region": {"type": "string", "pattern": "^[a-z]+$"}}}"#,
+    )
+    .unwrap();
+    let report = check_json(tmp.path());
+    let found: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "schema")
+        .collect();
+    // `replicas` is the integer 3 once substituted; `owner` breaks the
+    // pattern; `${REGION}` in a values file is left alone.
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = found[0];
+    assert_eq!(f["path"], "environments/dev/flux/hr.yaml");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(13), Some(12))
+    );
+    let message = f["message"].as_str().unwrap();
+    assert!(message.contains("\"Team-A\" does not match"), "{message}");
+    assert!(
+        message.ends_with("after post-build substitution by Kustomization 'app'"),
+        "{message}"
+    );
+    let help = f["help"].as_str().unwrap();
+    assert!(
+        help.starts_with("`${OWNER}` is `Team-A`, set at clusters/dev/app.yaml:16:14"),
+        "{help}"
     );
 }

@@ -4,7 +4,7 @@
 //! CRDs found in the workspace all count (see `crate::schema`).
 
 use crate::check::{DocContext, Rule};
-use crate::finding::{Finding, Findings, Related};
+use crate::finding::{Finding, Findings};
 use crate::objects::ObjectMeta;
 use crate::schema::postbuild::{self, Variables};
 use crate::schema::validate::{self, CheckOptions, Problem};
@@ -44,13 +44,8 @@ impl Rule for Schema {
         // once per distinct set of post-build variables that the Flux
         // Kustomizations applying it substitute.
         let sets = variable_sets(cx);
-        let runs: Vec<Option<&Variables>> = if sets.is_empty() {
-            vec![None]
-        } else {
-            sets.iter().map(Some).collect()
-        };
         let mut seen: Vec<(Span, String)> = Vec::new();
-        for vars in runs {
+        for vars in postbuild::renderings(&sets) {
             let opts = CheckOptions { vars, ..opts };
             for p in validate::check(compiled, cx.doc, meta, replaced, opts) {
                 if seen.iter().any(|(s, m)| *s == p.span && *m == p.message) {
@@ -80,31 +75,10 @@ fn finding(
     let mut help = p.help;
     let mut related = Vec::new();
     if let (Some(vars), false) = (vars, p.substituted.is_empty()) {
-        message.push_str(&format!(
-            ", after post-build substitution by {}",
-            vars.applier
-        ));
-        let ws = cx.file.run.workspace;
-        let mut told = Vec::new();
-        for name in &p.substituted {
-            let Some(var) = vars.vars.get(name) else { continue };
-            let Some(f) = ws.files.get(var.origin.file) else { continue };
-            let value = var.value.as_deref().unwrap_or("");
-            let at = var.origin.span.start;
-            told.push(format!(
-                "`${{{name}}}` is `{value}`, set at {}:{}:{} ({})",
-                f.path(),
-                at.line,
-                at.col,
-                var.origin.what
-            ));
-            related.push(Related {
-                path: f.path().to_string(),
-                span: var.origin.span,
-                message: format!("`{name}` is set here"),
-            });
-        }
-        help = Some(told.join("; "));
+        message.push_str(&postbuild::after(vars));
+        let (told, places) = postbuild::explain(cx.file.run.workspace, vars, &p.substituted);
+        help = Some(told);
+        related = places;
     }
     let mut f = cx.finding(ID, p.span, message);
     if let Some(h) = help {
@@ -116,43 +90,13 @@ fn finding(
     f
 }
 
-/// The distinct post-build variable sets of the Flux Kustomizations that
-/// apply the document's file, when the document has placeholders.
+/// The post-build variable sets the document is checked with.
 fn variable_sets(cx: &DocContext<'_>) -> Vec<Variables> {
-    let file = cx.file.file;
-    let span = cx.doc.span;
-    let text = file
-        .source
-        .text
-        .get(span.start.offset..span.end.offset)
-        .unwrap_or("");
-    if !text.contains("${") || postbuild::is_disabled(cx.root()) {
-        return Vec::new();
-    }
     let ws = cx.file.run.workspace;
-    let Some(index) = ws.file_index(file) else {
-        return Vec::new();
-    };
-    let names = postbuild::placeholders(text);
-    let mut sets: Vec<Variables> = Vec::new();
-    let mut keys = Vec::new();
-    for &applier in &ws.cross().appliers[index] {
-        let Some(vars) = postbuild::variables(ws, applier) else {
-            continue;
-        };
-        // Two Kustomizations that give the document's placeholders the same
-        // values render it the same: check it once.
-        let values: Vec<Option<String>> = names
-            .iter()
-            .map(|n| vars.vars.get(*n).and_then(|v| v.value.clone()))
-            .collect();
-        let key = (values, vars.complete);
-        if !keys.contains(&key) {
-            keys.push(key);
-            sets.push(vars);
-        }
+    match ws.file_index(cx.file.file) {
+        Some(file) => postbuild::variable_sets(ws, file, cx.doc),
+        None => Vec::new(),
     }
-    sets
 }
 
 #[cfg(test)]

@@ -29,13 +29,14 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::finding::Related;
 use crate::index::Workspace;
 use crate::objects::KUSTOMIZE_GROUP;
 use crate::source::Span;
 use crate::yaml::node::{Scalar, ScalarStyle};
 use crate::yaml::scalar::Typing;
 use crate::yaml::to_json::scalar_to_json;
-use crate::yaml::NodeRef;
+use crate::yaml::{Document, NodeRef};
 
 /// The label or annotation that turns substitution off for one object.
 pub const DISABLE_KEY: &str = "kustomize.toolkit.fluxcd.io/substitute";
@@ -159,6 +160,88 @@ pub fn variables(ws: &Workspace, applier: usize) -> Option<Variables> {
         vars,
         complete,
     })
+}
+
+/// The distinct variable sets of the Flux Kustomizations that apply file
+/// `file` of the workspace, for its document `doc`: empty when the
+/// document has no placeholder, opts out of substitution, or no applier
+/// substitutes. Two Kustomizations that give the document's placeholders
+/// the same values render it the same, so they count once.
+pub fn variable_sets(ws: &Workspace, file: usize, doc: &Document) -> Vec<Variables> {
+    let Some(parsed) = ws.files.get(file) else {
+        return Vec::new();
+    };
+    let text = parsed
+        .source
+        .text
+        .get(doc.span.start.offset..doc.span.end.offset)
+        .unwrap_or("");
+    if !text.contains("${") || is_disabled(doc.root()) {
+        return Vec::new();
+    }
+    let names = placeholders(text);
+    let mut sets: Vec<Variables> = Vec::new();
+    let mut keys = Vec::new();
+    for &applier in ws.cross().appliers.get(file).map_or(&[][..], Vec::as_slice) {
+        let Some(vars) = variables(ws, applier) else {
+            continue;
+        };
+        let values: Vec<Option<String>> = names
+            .iter()
+            .map(|n| vars.vars.get(*n).and_then(|v| v.value.clone()))
+            .collect();
+        let key = (values, vars.complete);
+        if !keys.contains(&key) {
+            keys.push(key);
+            sets.push(vars);
+        }
+    }
+    sets
+}
+
+/// How a document is checked: once as written (no variable set: its
+/// placeholders stand for any value), or once with each variable set.
+pub fn renderings(sets: &[Variables]) -> Vec<Option<&Variables>> {
+    if sets.is_empty() {
+        vec![None]
+    } else {
+        sets.iter().map(Some).collect()
+    }
+}
+
+/// What a finding's message adds when its value was substituted.
+pub fn after(vars: &Variables) -> String {
+    format!(", after post-build substitution by {}", vars.applier)
+}
+
+/// A finding's help and related locations for the variables substituted
+/// into its value: each one's value and where it was set.
+pub fn explain(ws: &Workspace, vars: &Variables, used: &[String]) -> (String, Vec<Related>) {
+    let mut told = Vec::new();
+    let mut related = Vec::new();
+    for name in used {
+        let Some(var) = vars.vars.get(name) else {
+            continue;
+        };
+        let Some(f) = ws.files.get(var.origin.file) else {
+            continue;
+        };
+        let value = var.value.as_deref().unwrap_or("");
+        let at = var.origin.span.start;
+        told.push(format!(
+            "`${{{name}}}` is `{value}`, set at {}:{}:{} ({})",
+            f.path(),
+            at.line,
+            at.col,
+            var.origin.what
+        ));
+        related.push(Related {
+            path: f.path().to_string(),
+            span: var.origin.span,
+            message: format!("`{name}` is set here"),
+        });
+    }
+    (told.join("; "), related)
 }
 
 /// A scalar's text as a string map value (`3`, `true`, `dev`).
