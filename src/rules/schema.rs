@@ -376,6 +376,23 @@ spec:
     }
 
     #[test]
+    fn substitute_wins_over_substitute_from() {
+        // As in kustomize-controller: ConfigMaps and Secrets in order, then
+        // `substitute` over all of them.
+        let vars = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-vars\n  namespace: flux-system\ndata:\n  replicas: two\n";
+        let ks = applier(
+            "dev",
+            "  postBuild:\n    substitute:\n      replicas: \"3\"\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-vars\n",
+        );
+        let f = run(&[
+            ("clusters/dev/apps.yaml", ks.as_str()),
+            ("clusters/dev/vars.yaml", vars),
+            ("apps/dev/web.yaml", REPLICAS),
+        ]);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
     fn each_environment_checks_its_own_values() {
         // One base, applied by dev and prod with different values: only
         // prod's is wrong, and the finding names prod's Kustomization.
