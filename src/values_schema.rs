@@ -17,9 +17,8 @@ use serde_json::{Map, Value};
 use crate::finding::Finding;
 use crate::index::Workspace;
 use crate::resolve::HelmUse;
-use crate::schema::postbuild::{self, Variables};
+use crate::schema::postbuild::{self, Substitution, Variables};
 use crate::source::Span;
-use crate::yaml::node::Scalar;
 use crate::yaml::scalar::Typing;
 use crate::yaml::to_json::{is_merge_key, key_string, to_json, to_json_with};
 use crate::yaml::NodeRef;
@@ -86,28 +85,6 @@ impl<'w, 's> Layered<'w, 's> {
                 .rev()
                 .find_map(|layer| resolve(*layer, &segments[..n]))
         })
-    }
-}
-
-/// Flux post-build variables substituted into a HelmRelease's own values
-/// (kustomize-controller substitutes the HelmRelease; the chart's values
-/// files are read by helm-controller as they are), and where.
-struct Substitution<'v> {
-    vars: &'v Variables,
-    /// The values substituted: their span, and the variables used.
-    used: Vec<(Span, Vec<String>)>,
-}
-
-impl Substitution<'_> {
-    /// The value of a scalar with placeholders, or `None` to type it as is.
-    fn scalar(&mut self, scalar: &Scalar, node: NodeRef<'_>) -> Option<Value> {
-        if !scalar.value.contains("${") {
-            return None;
-        }
-        let (value, used) =
-            postbuild::substitute_scalar(scalar, node.tag(), self.vars, Typing::Kubernetes)?;
-        self.used.push((node.span(), used));
-        Some(value)
     }
 }
 
@@ -356,17 +333,16 @@ fn check_release(
         return;
     };
     // The release as written, or as each Flux Kustomization applying it
-    // substitutes it.
+    // substitutes it (a HelmRelease's own values only: kustomize-controller
+    // substitutes the HelmRelease, helm-controller reads the chart's values
+    // files as they are).
     let sets = postbuild::variable_sets(ws, occ.file, hr_doc);
-    let mut seen: Vec<(Span, String)> = Vec::new();
-    for vars in postbuild::renderings(&sets) {
-        for f in release_findings(ws, h, dir, validator, shape, hr_doc, vars) {
-            if !seen.iter().any(|(s, m)| *s == f.span && *m == f.message) {
-                seen.push((f.span, f.message.clone()));
-                out.push(f);
-            }
-        }
-    }
+    let found = postbuild::check_each(
+        &sets,
+        |vars| release_findings(ws, h, dir, validator, shape, hr_doc, vars),
+        |f| (f.span, f.message.as_str()),
+    );
+    out.extend(found.into_iter().map(|(f, _)| f));
 }
 
 /// The findings of one release, with one set of post-build variables.
@@ -400,10 +376,7 @@ fn release_findings(
             layered.layer(origin, &mut None);
         }
     }
-    let mut sub = vars.map(|vars| Substitution {
-        vars,
-        used: Vec::new(),
-    });
+    let mut sub = vars.map(Substitution::new);
     if let Some((key, values)) = hr_root.get("spec").and_then(|s| s.get_entry("values")) {
         let origin = Origin {
             file: occ.file,
@@ -462,7 +435,7 @@ fn release_findings(
         let mut related = Vec::new();
         let substituted = sub
             .as_ref()
-            .and_then(|s| Some((s.vars, &s.used.iter().find(|(at, _)| *at == span)?.1)));
+            .and_then(|s| Some((s.vars(), s.used_at(span)?)));
         if let Some((vars, used)) = substituted {
             message.push_str(&postbuild::after(vars));
             let (told, places) = postbuild::explain(ws, vars, used);
@@ -560,14 +533,16 @@ mod tests {
             json!({"type": "object", "properties": {"a": {"type": "object", "required": ["b"]}}});
         let values = "a: {b: {deep: 1}, c: 2}\nother: [1, 2, 3]\n";
         let stream = parse(values, &LineIndex::new(values));
-        let mut v = Value::Object(Map::new());
-        merge(
-            &mut v,
-            stream.docs[0].root(),
-            &Shape::of(&schema, 0),
-            &mut None,
+        let root = stream.docs[0].root();
+        let guided = |schema: &Value| {
+            let mut v = Value::Object(Map::new());
+            merge(&mut v, root, &Shape::of(schema, 0), &mut None);
+            v
+        };
+        assert_eq!(
+            guided(&schema),
+            json!({"a": {"b": null, "c": null}, "other": null})
         );
-        assert_eq!(v, json!({"a": {"b": null, "c": null}, "other": null}));
         // Keywords that need whole values keep them whole.
         for keyword in [
             json!({"enum": [{"x": 1}]}),
@@ -576,14 +551,7 @@ mod tests {
             json!({"type": "object", "minProperties": 1}),
         ] {
             let schema = json!({"type": "object", "properties": {"a": keyword}});
-            let mut v = Value::Object(Map::new());
-            merge(
-                &mut v,
-                stream.docs[0].root(),
-                &Shape::of(&schema, 0),
-                &mut None,
-            );
-            assert_eq!(v["a"], json!({"b": {"deep": 1}, "c": 2}));
+            assert_eq!(guided(&schema)["a"], json!({"b": {"deep": 1}, "c": 2}));
         }
     }
 }

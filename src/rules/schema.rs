@@ -8,7 +8,6 @@ use crate::finding::{Finding, Findings};
 use crate::objects::ObjectMeta;
 use crate::schema::postbuild::{self, Variables};
 use crate::schema::validate::{self, CheckOptions, Problem};
-use crate::source::Span;
 
 pub(crate) static RULE: &dyn Rule = &Schema;
 
@@ -44,16 +43,13 @@ impl Rule for Schema {
         // once per distinct set of post-build variables that the Flux
         // Kustomizations applying it substitute.
         let sets = variable_sets(cx);
-        let mut seen: Vec<(Span, String)> = Vec::new();
-        for vars in postbuild::renderings(&sets) {
-            let opts = CheckOptions { vars, ..opts };
-            for p in validate::check(compiled, cx.doc, meta, replaced, opts) {
-                if seen.iter().any(|(s, m)| *s == p.span && *m == p.message) {
-                    continue;
-                }
-                seen.push((p.span, p.message.clone()));
-                out.push(finding(cx, p, replaced, meta, vars));
-            }
+        let problems = postbuild::check_each(
+            &sets,
+            |vars| validate::check(compiled, cx.doc, meta, replaced, CheckOptions { vars, ..opts }),
+            |p| (p.span, p.message.as_str()),
+        );
+        for (p, vars) in problems {
+            out.push(finding(cx, p, replaced, meta, vars));
         }
     }
 }

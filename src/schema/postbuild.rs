@@ -199,13 +199,71 @@ pub fn variable_sets(ws: &Workspace, file: usize, doc: &Document) -> Vec<Variabl
     sets
 }
 
-/// How a document is checked: once as written (no variable set: its
-/// placeholders stand for any value), or once with each variable set.
-pub fn renderings(sets: &[Variables]) -> Vec<Option<&Variables>> {
-    if sets.is_empty() {
+/// Runs `check` on a document once as written (no variable set: its
+/// placeholders stand for any value), or once with each variable set, and
+/// keeps each problem once (by `key`: span and message), with the set that
+/// found it first.
+pub fn check_each<'v, T>(
+    sets: &'v [Variables],
+    mut check: impl FnMut(Option<&'v Variables>) -> Vec<T>,
+    key: impl Fn(&T) -> (Span, &str),
+) -> Vec<(T, Option<&'v Variables>)> {
+    let renderings: Vec<Option<&Variables>> = if sets.is_empty() {
         vec![None]
     } else {
         sets.iter().map(Some).collect()
+    };
+    let mut seen: Vec<(Span, String)> = Vec::new();
+    let mut out = Vec::new();
+    for vars in renderings {
+        for item in check(vars) {
+            let (span, message) = key(&item);
+            if seen.iter().any(|(s, m)| *s == span && m == message) {
+                continue;
+            }
+            seen.push((span, message.to_string()));
+            out.push((item, vars));
+        }
+    }
+    out
+}
+
+/// Variables being substituted into a document's scalars as it is
+/// converted to JSON, remembering which values were substituted and with
+/// what: the hook of [`crate::yaml::to_json::to_json_with`].
+pub struct Substitution<'v> {
+    vars: &'v Variables,
+    used: Vec<(Span, Vec<String>)>,
+}
+
+impl<'v> Substitution<'v> {
+    pub fn new(vars: &'v Variables) -> Self {
+        Substitution {
+            vars,
+            used: Vec::new(),
+        }
+    }
+
+    pub fn vars(&self) -> &'v Variables {
+        self.vars
+    }
+
+    /// The value of a scalar with placeholders, or `None` to type it as is.
+    pub fn scalar(&mut self, scalar: &Scalar, node: NodeRef<'_>) -> Option<Value> {
+        if !scalar.value.contains("${") {
+            return None;
+        }
+        let (value, used) = substitute_scalar(scalar, node.tag(), self.vars, Typing::Kubernetes)?;
+        self.used.push((node.span(), used));
+        Some(value)
+    }
+
+    /// The variables substituted into the value written at `span`.
+    pub fn used_at(&self, span: Span) -> Option<&[String]> {
+        self.used
+            .iter()
+            .find(|(at, _)| *at == span)
+            .map(|(_, used)| used.as_slice())
     }
 }
 

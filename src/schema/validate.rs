@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::apis;
 use super::cel::Outcome;
 use super::kubernetes;
-use super::postbuild::{self, Variables};
+use super::postbuild::{Substitution, Variables};
 use super::store::{Compiled, SchemaEntry, SchemaStore};
 use super::structural::{self, Step};
 use crate::objects::ObjectMeta;
@@ -87,22 +87,12 @@ pub fn check(
     opts: CheckOptions<'_>,
 ) -> Vec<Problem> {
     let root = doc.root();
-    // Placeholders replaced by their values, and where.
-    let mut substituted: Vec<(Span, Vec<String>)> = Vec::new();
+    let mut sub = opts.vars.map(Substitution::new);
     let mut instance = to_json_with(
         root,
         Typing::Kubernetes,
         compiled.free_form.as_ref(),
-        &mut |scalar, node| {
-            let vars = opts.vars?;
-            if !scalar.value.contains("${") {
-                return None;
-            }
-            let (value, used) =
-                postbuild::substitute_scalar(scalar, node.tag(), vars, Typing::Kubernetes)?;
-            substituted.push((node.span(), used));
-            Some(value)
-        },
+        &mut |scalar, node| sub.as_mut()?.scalar(scalar, node),
     );
     if let Value::Object(m) = &mut instance {
         // SOPS keeps its metadata in a top-level `sops` key the API server
@@ -134,9 +124,11 @@ pub fn check(
     if !opts.partial {
         problems.extend(cx.cel(&instance, &raw));
     }
-    for p in &mut problems {
-        if let Some((_, used)) = substituted.iter().find(|(span, _)| *span == p.span) {
-            p.substituted.clone_from(used);
+    if let Some(sub) = &sub {
+        for p in &mut problems {
+            if let Some(used) = sub.used_at(p.span) {
+                p.substituted = used.to_vec();
+            }
         }
     }
     problems.sort_by(|a, b| (a.span.start, &a.message).cmp(&(b.span.start, &b.message)));
