@@ -62,6 +62,14 @@ kubernetesVersion: "1.33"
 # Globs of repository paths not to read.
 exclude: []
   # - "flux-operator/**"
+
+# Key names whose values are never shown in any output, besides the built-in
+# ones (password, secret, token, apiKey, connectionString, privateKey, ...).
+secretKeys: []             # e.g. [sasSignature]
+
+# A registration whose system repository has no local checkout fails the run
+# (for a pull-request gate); otherwise it is reported as info.
+requireSystemRepos: false
 "#;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +88,14 @@ pub struct Config {
     pub rules: BTreeMap<String, RuleSetting>,
     pub kubernetes_version: String,
     pub exclude: Vec<String>,
+    /// Key names whose values are secret, besides
+    /// [`crate::redact::DEFAULT_SECRET_KEYS`]: never shown in any output.
+    pub secret_keys: Vec<String>,
+    /// A registration whose system repository has no local checkout is an
+    /// error, not an `info` (`requireSystemRepos`, `--require-system-repos`).
+    pub require_system_repos: bool,
+    /// Where each `systemRepos` entry is written in the config file.
+    pub system_repo_positions: BTreeMap<String, Pos>,
     /// Where the config was read from, if from a file.
     pub source: Option<PathBuf>,
 }
@@ -153,6 +169,9 @@ impl Default for Config {
             rules: BTreeMap::new(),
             kubernetes_version: "1.33".into(),
             exclude: Vec::new(),
+            secret_keys: Vec::new(),
+            require_system_repos: false,
+            system_repo_positions: BTreeMap::new(),
             source: None,
         }
     }
@@ -300,6 +319,7 @@ pub fn parse(
                 for (rk, rv) in v.entries() {
                     let name = reader.string(rk, "repository name")?;
                     let dir = reader.string(rv, "repository path")?;
+                    config.system_repo_positions.insert(name.clone(), rv.span().start);
                     config.system_repos.insert(name, base.join(dir));
                 }
             }
@@ -347,11 +367,13 @@ pub fn parse(
                 }
             }
             "exclude" => config.exclude = reader.strings(v, key)?,
+            "secretKeys" => config.secret_keys = reader.strings(v, key)?,
+            "requireSystemRepos" => config.require_system_repos = reader.bool(v, key)?,
             other => {
                 return Err(err(
                     Some(k.span().start),
                     format!(
-                        "unknown key `{other}`; expected one of: registries, environments, promotion, systemRepos, platformRepo, centralChart, patternC, rules, kubernetesVersion, exclude"
+                        "unknown key `{other}`; expected one of: registries, environments, promotion, systemRepos, platformRepo, centralChart, patternC, rules, kubernetesVersion, exclude, secretKeys, requireSystemRepos"
                     ),
                 ))
             }
@@ -410,6 +432,13 @@ impl Reader<'_> {
         match node.as_scalar() {
             Some(s) if !node.is_null() => Ok(s.value.to_string()),
             _ => Err(self.error(node, format!("{what} must be a string"))),
+        }
+    }
+
+    fn bool(&self, node: NodeRef<'_>, what: &str) -> Result<bool, ConfigError> {
+        match node.typed(Typing::Core) {
+            Some(crate::yaml::scalar::Typed::Bool(b)) => Ok(b),
+            _ => Err(self.error(node, format!("{what} must be true or false"))),
         }
     }
 

@@ -158,12 +158,14 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         findings.retain(|f| changed.caused(f));
     }
 
+    let secret_keys = redact::SecretKeys::with_extra(&workspace.config.secret_keys);
     let sources = redact::shown_sources(
         workspace
             .files
             .par_iter()
             .filter(|f| in_scope.contains(&f.file.display)),
-        &findings,
+        &mut findings,
+        &secret_keys,
     );
     let report = Report {
         findings,

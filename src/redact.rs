@@ -1,11 +1,28 @@
 //! Secret values never appear in any output. Reports show source snippets
-//! (human, SARIF), so before any reporter sees a file's text, every
-//! sensitive span is overwritten with `*`, byte for byte (offsets, lines and
-//! UTF-8 validity hold): the values of every Secret's `data` and
-//! `stringData`, and the user-info part of every URL (`https://user:token@…`)
-//! — whatever rules ran, and whether or not they found anything.
+//! (human, SARIF) and messages that may quote values, so before any reporter
+//! sees a file, its sensitive text is found by structure and by text:
+//!
+//! - every scalar under a Secret's `data` and `stringData`, wherever the
+//!   Secret is (top level, a `kind: List` item, a Helm values file's
+//!   `extraObjects`), following aliases and `<<` merges to the text they
+//!   come from;
+//! - every value under a secret-like key name ([`SecretKeys`]: `password`,
+//!   `token`, `connectionString`, … and the config's `secretKeys`), in any
+//!   document;
+//! - the user-info of every URL (`https://user:token@…`), in values and
+//!   comments alike, also when a double-quoted scalar escapes the `@` or a
+//!   plain scalar folds over lines (then the whole scalar);
+//! - in a document the parser gave up on, where the structure is lost: from
+//!   a Secret's first `data`/`stringData` key (or its first line) to the end
+//!   of the document, and the value of every secret-like key.
+//!
+//! That text is overwritten with `*` byte for byte (offsets, lines and UTF-8
+//! validity hold), and the values behind it (decoded, raw, and base64-decoded
+//! for `data`) are scrubbed from every finding's message, help, fix and
+//! related notes. Findings may add spans of their own ([`Finding::redact`]).
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -13,108 +30,519 @@ use rayon::prelude::*;
 use crate::finding::Finding;
 use crate::load::ParsedFile;
 use crate::source::{SourceText, Span};
-use crate::yaml::NodeKind;
+use crate::yaml::{Document, NodeKind, NodeRef, ScalarStyle};
 
-/// A file's text as reporters may show it: its sensitive spans masked,
-/// plus any span a finding in it asked to hide ([`Finding::redact`]).
+/// Key names whose values are secret, compared case-insensitively with `-`,
+/// `_` and `.` removed, by suffix: `dbPassword`, `AZURE_CLIENT_SECRET` and
+/// `github-token` match; `secretRef`, `secretName` and `tokenFile` do not.
+pub const DEFAULT_SECRET_KEYS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "connectionstring",
+    "privatekey",
+    "accesskey",
+    "credential",
+    "credentials",
+];
+
+/// The secret-like key names of a run: the defaults plus the config's
+/// `secretKeys`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretKeys {
+    suffixes: Vec<String>,
+}
+
+impl Default for SecretKeys {
+    fn default() -> Self {
+        SecretKeys::with_extra(&[])
+    }
+}
+
+impl SecretKeys {
+    pub fn with_extra(extra: &[String]) -> Self {
+        let mut suffixes: Vec<String> = DEFAULT_SECRET_KEYS.iter().map(|k| normalise(k)).collect();
+        suffixes.extend(extra.iter().map(|k| normalise(k)).filter(|k| !k.is_empty()));
+        SecretKeys { suffixes }
+    }
+
+    pub fn matches(&self, key: &str) -> bool {
+        let key = normalise(key);
+        self.suffixes.iter().any(|s| key.ends_with(s.as_str()))
+    }
+}
+
+fn normalise(key: &str) -> String {
+    key.chars()
+        .filter(|c| !matches!(c, '-' | '_' | '.'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The sensitive text of one file: byte ranges never shown, and the values
+/// behind them, never quoted.
+#[derive(Debug, Default)]
+pub struct Sensitive {
+    ranges: Vec<Range<usize>>,
+    values: Vec<String>,
+}
+
+impl Sensitive {
+    fn add(&mut self, range: Range<usize>, text: &str) {
+        if range.start < range.end {
+            self.ranges.push(range);
+        }
+        let v = text.trim();
+        if !v.is_empty() {
+            self.values.push(v.to_string());
+        }
+    }
+
+    fn overlaps(&self, span: Span) -> bool {
+        let (s, e) = (span.start.offset, span.end.offset.max(span.start.offset + 1));
+        self.ranges.iter().any(|r| r.start < e && s < r.end)
+    }
+}
+
+/// A file's text as reporters may show it: its sensitive text masked, plus
+/// any span a finding in it asked to hide.
 pub fn shown_source(file: &ParsedFile, findings: &[Finding]) -> Arc<SourceText> {
     let asked: Vec<Span> = findings
         .iter()
         .filter(|f| f.path == file.file.display)
         .flat_map(|f| f.redact.iter().copied())
         .collect();
-    shown_source_with(file, &asked)
+    let sensitive = sensitive(file, &SecretKeys::default());
+    mask_ranges(&file.source, &sensitive.ranges, &asked)
 }
 
-/// The sources a report carries, by display path: every file of `files`,
-/// with the text (masked as [`shown_source`] masks it) of each that a
-/// finding or a related location names, and an empty text for the others
-/// (no reporter shows them; JUnit only lists them). Masked in parallel.
+/// Masks the sources a report carries and scrubs its findings: every file
+/// of `files` is returned by display path, with its masked text when a
+/// finding or a related location names it and an empty text otherwise (no
+/// reporter shows those; JUnit only lists them). Every finding's words lose
+/// the sensitive values of its file and any URL credentials. In parallel.
 pub fn shown_sources<'f>(
     files: impl IntoParallelIterator<Item = &'f ParsedFile>,
-    findings: &[Finding],
+    findings: &mut [Finding],
+    keys: &SecretKeys,
 ) -> HashMap<String, Arc<SourceText>> {
     let mut asked: HashMap<&str, Vec<Span>> = HashMap::new();
-    for f in findings {
+    for f in findings.iter() {
         asked.entry(&f.path).or_default().extend(&f.redact);
         for r in &f.related {
             asked.entry(&r.path).or_default();
         }
     }
     let empty = SourceText::new(String::new());
-    files
+    let shown: Vec<(String, Arc<SourceText>, Option<Sensitive>)> = files
         .into_par_iter()
-        .map(|file| {
-            let shown = match asked.get(file.file.display.as_str()) {
-                Some(spans) => shown_source_with(file, spans),
-                None => Arc::clone(&empty),
-            };
-            (file.file.display.clone(), shown)
+        .map(|file| match asked.get(file.file.display.as_str()) {
+            Some(spans) => {
+                let sensitive = sensitive(file, keys);
+                let text = mask_ranges(&file.source, &sensitive.ranges, spans);
+                (file.file.display.clone(), text, Some(sensitive))
+            }
+            None => (file.file.display.clone(), Arc::clone(&empty), None),
         })
-        .collect()
+        .collect();
+    let by_path: HashMap<&str, &Sensitive> = shown
+        .iter()
+        .filter_map(|(p, _, s)| Some((p.as_str(), s.as_ref()?)))
+        .collect();
+    findings.par_iter_mut().for_each(|f| {
+        scrub(f, by_path.get(f.path.as_str()).copied());
+    });
+    shown.into_iter().map(|(p, t, _)| (p, t)).collect()
 }
 
-fn shown_source_with(file: &ParsedFile, asked: &[Span]) -> Arc<SourceText> {
-    let mut spans = sensitive_spans(file);
-    spans.extend_from_slice(asked);
-    mask(&file.source, &spans)
-}
-
-/// The spans of `file` that must never be shown.
-pub fn sensitive_spans(file: &ParsedFile) -> Vec<Span> {
-    let mut spans = Vec::new();
-    for (doc, meta) in file.stream.docs.iter().zip(&file.objects) {
-        if meta.as_ref().is_some_and(|m| m.is("", "Secret")) {
-            for key in ["data", "stringData"] {
-                if let Some(values) = doc.root().get(key) {
-                    spans.extend(values.entries().map(|(_, v)| v.span()));
-                }
+/// Removes sensitive values from a finding's words: the values of its file
+/// (any of four characters or more; shorter ones where the finding's span
+/// touches them, as whole words) and URL credentials. A fix that would
+/// rewrite sensitive text is dropped.
+fn scrub(f: &mut Finding, sensitive: Option<&Sensitive>) {
+    let short: Vec<&str> = sensitive
+        .filter(|s| s.overlaps(f.span))
+        .map(|s| s.values.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let long: Vec<&str> = sensitive
+        .map(|s| {
+            s.values
+                .iter()
+                .map(String::as_str)
+                .filter(|v| v.len() >= 4)
+                .collect()
+        })
+        .unwrap_or_default();
+    let clean = |text: &mut String| {
+        for v in &long {
+            if text.contains(v) {
+                *text = text.replace(v, "***");
             }
         }
-        for node in &doc.nodes {
-            if let NodeKind::Scalar(s) = &node.kind {
-                if s.value.contains("://") && s.value.contains('@') {
-                    spans.extend(url_userinfo(&file.source.text, node.span()));
+        for v in &short {
+            *text = replace_word(text, v);
+        }
+        mask_url_credentials(text);
+    };
+    clean(&mut f.message);
+    if let Some(h) = &mut f.help {
+        clean(h);
+    }
+    for r in &mut f.related {
+        clean(&mut r.message);
+    }
+    let fix_touches_secret = f
+        .fix
+        .as_ref()
+        .is_some_and(|fix| sensitive.is_some_and(|s| s.overlaps(fix.span)));
+    if fix_touches_secret {
+        f.fix = None;
+    }
+    if let Some(fix) = &mut f.fix {
+        clean(&mut fix.description);
+        clean(&mut fix.replacement);
+    }
+}
+
+/// `text` with every whole-word occurrence of `word` replaced by `***`.
+fn replace_word(text: &str, word: &str) -> String {
+    if word.is_empty() || !text.contains(word) {
+        return text.to_string();
+    }
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(word) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + word.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if is_word(before) || is_word(after) {
+            out.push_str(word);
+        } else {
+            out.push_str("***");
+        }
+        rest = &rest[i + word.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Overwrites URL user-info in a message with `***`.
+fn mask_url_credentials(text: &mut String) {
+    let mut ranges = Vec::new();
+    url_userinfo(text, 0, &mut ranges);
+    for r in ranges.into_iter().rev() {
+        text.replace_range(r, "***");
+    }
+}
+
+/// Every sensitive range and value of `file`.
+pub fn sensitive(file: &ParsedFile, keys: &SecretKeys) -> Sensitive {
+    let text = file.source.text.as_str();
+    let mut out = Sensitive::default();
+    for doc in &file.stream.docs {
+        structural(doc, text, keys, &mut out);
+    }
+    for err in &file.stream.errors {
+        let end = err.resume.unwrap_or(text.len()).min(text.len());
+        let start = err.doc_start.min(end);
+        broken_document(text, start..end, keys, &mut out);
+    }
+    let mut ranges = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.contains("://") {
+            url_userinfo(line, offset, &mut ranges);
+        }
+        offset += line.len();
+    }
+    for r in ranges {
+        let value = text[r.clone()].to_string();
+        out.add(r, &value);
+    }
+    out
+}
+
+/// Sensitive scalars of a parsed document: Secret data wherever a Secret
+/// is, values of secret-like keys, URLs whose credentials cannot be cut out
+/// of the source text exactly.
+fn structural(doc: &Document, text: &str, keys: &SecretKeys, out: &mut Sensitive) {
+    for (id, node) in doc.nodes.iter().enumerate() {
+        let here = NodeRef {
+            doc,
+            id: id as crate::yaml::NodeId,
+        };
+        match &node.kind {
+            NodeKind::Map(_) => {
+                let is_secret = here
+                    .get("kind")
+                    .and_then(|k| k.as_str())
+                    .is_some_and(|k| k == "Secret");
+                for (k, v) in here.entries() {
+                    let Some(key) = k.as_str() else { continue };
+                    if is_secret && (key == "data" || key == "stringData") {
+                        values_under(v, text, key == "data", out, 0);
+                    } else if keys.matches(key) {
+                        values_under(v, text, false, out, 0);
+                    }
                 }
             }
+            NodeKind::Scalar(s) if s.value.contains("://") && s.value.contains('@') => {
+                let mut found = Vec::new();
+                url_userinfo(&s.value, 0, &mut found);
+                let span = node.span();
+                let raw = text.get(span.start.offset..span.end.offset).unwrap_or("");
+                if !found.is_empty() && (raw != s.value.as_str() || raw.contains('\n')) {
+                    // Escaped or folded: the source text does not hold the
+                    // credentials as written; hide the whole scalar.
+                    for r in found {
+                        out.values.push(s.value[r].to_string());
+                    }
+                    out.add(span.start.offset..span.end.offset, "");
+                }
+            }
+            _ => {}
         }
     }
-    spans
 }
 
-/// The user-info of a URL written at `span` (`user:token` in
-/// `https://user:token@host/…`), found in the source text itself.
-fn url_userinfo(text: &str, span: Span) -> Option<Span> {
-    let raw = text.get(span.start.offset..span.end.offset)?;
-    let scheme_end = raw.find("://")? + 3;
-    let rest = &raw[scheme_end..];
-    let authority_end = rest
-        .find(['/', '?', '#', '"', '\'', ' ', '\n'])
-        .unwrap_or(rest.len());
-    let at = rest[..authority_end].rfind('@')?;
-    let start = span.start.offset + scheme_end;
-    let mut s = span;
-    s.start.offset = start;
-    s.end.offset = start + at;
-    Some(s)
+/// Every scalar value under `node`, aliases and merges followed to the text
+/// that defines them. Booleans and nulls reveal nothing and stay.
+fn values_under(node: NodeRef<'_>, text: &str, base64: bool, out: &mut Sensitive, depth: u32) {
+    if depth > 64 {
+        return;
+    }
+    let target = match node.doc.node(node.id).kind {
+        NodeKind::Alias(t) => NodeRef {
+            doc: node.doc,
+            id: t,
+        },
+        _ => node,
+    };
+    match &target.doc.node(target.id).kind {
+        NodeKind::Scalar(s) => {
+            let plain_literal = s.style == ScalarStyle::Plain
+                && (crate::yaml::scalar::is_null(&s.value)
+                    || matches!(s.value.as_str(), "true" | "false" | "True" | "False"));
+            if plain_literal {
+                return;
+            }
+            let span = target.span();
+            let raw = text.get(span.start.offset..span.end.offset).unwrap_or("");
+            out.add(span.start.offset..span.end.offset, &s.value);
+            if raw.trim() != s.value.trim() {
+                out.values.push(raw.trim().to_string());
+            }
+            if base64 {
+                if let Some(decoded) = decode_base64(&s.value) {
+                    out.values.push(decoded);
+                }
+            }
+        }
+        NodeKind::Map(_) => {
+            for (_, v) in target.entries() {
+                values_under(v, text, base64, out, depth + 1);
+            }
+        }
+        NodeKind::Seq(_) => {
+            for item in target.items() {
+                values_under(item, text, base64, out, depth + 1);
+            }
+        }
+        NodeKind::Alias(_) => {}
+    }
+}
+
+/// A document the parser gave up on: its structure is lost, so its text is
+/// read line by line. A Secret's values are hidden from its first
+/// `data`/`stringData` key (or, without one, its first line) to the end of
+/// the document; elsewhere, the values of secret-like keys.
+fn broken_document(text: &str, region: Range<usize>, keys: &SecretKeys, out: &mut Sensitive) {
+    let body = &text[region.clone()];
+    let is_secret = body.lines().any(|l| {
+        let l = l.trim_start().trim_start_matches(['-', ' ', '{']).trim_start();
+        l.strip_prefix("kind")
+            .map(|r| r.trim_start_matches(['"', '\'']).trim_start())
+            .and_then(|r| r.strip_prefix(':'))
+            .map(|r| r.trim_start().trim_start_matches(['"', '\'']))
+            .is_some_and(|r| {
+                r.starts_with("Secret") && !r[6..].starts_with(|c: char| c.is_alphanumeric())
+            })
+    }) || body.contains("\"kind\":\"Secret\"")
+        || body.contains("\"kind\": \"Secret\"");
+    let data_start = body
+        .lines()
+        .scan(0usize, |off, l| {
+            let at = *off;
+            *off += l.len() + 1;
+            Some((at, l))
+        })
+        .find(|(_, l)| {
+            let k = key_of(l).unwrap_or("");
+            k == "data" || k == "stringData"
+        })
+        .map(|(at, _)| at);
+    let mask_all_from = if is_secret {
+        Some(region.start + data_start.unwrap_or(0))
+    } else {
+        None
+    };
+    let mut offset = region.start;
+    // Indentation of a secret-like key whose value may continue below it.
+    let mut secret_block: Option<usize> = None;
+    for line in body.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let indent = content.len() - content.trim_start().len();
+        let blank = content.trim().is_empty();
+        if let Some(ind) = secret_block {
+            if blank || indent > ind {
+                mask_line_value(content, offset, None, out);
+                offset += line.len();
+                continue;
+            }
+            secret_block = None;
+        }
+        let key = key_of(content);
+        if mask_all_from.is_some_and(|from| offset >= from) {
+            mask_line_value(content, offset, key, out);
+        } else if let Some(k) = key.filter(|k| keys.matches(k)) {
+            mask_line_value(content, offset, Some(k), out);
+            secret_block = Some(indent);
+        }
+        offset += line.len();
+    }
+}
+
+/// The key a line starts with (`  - password: x` → `password`), if any.
+fn key_of(line: &str) -> Option<&str> {
+    let l = line.trim_start();
+    let l = l.strip_prefix("- ").unwrap_or(l).trim_start();
+    let l = l.strip_prefix("? ").unwrap_or(l).trim_start();
+    let end = l.find(':')?;
+    let key = l[..end].trim().trim_matches(['"', '\'']);
+    let after = &l[end + 1..];
+    let well_formed = !key.is_empty()
+        && !key.contains(' ')
+        && (after.is_empty() || after.starts_with([' ', '\t']));
+    well_formed.then_some(key)
+}
+
+/// Masks a line's value: after `key:` when the line starts with a key, else
+/// everything but the indentation and a leading `- `.
+fn mask_line_value(line: &str, offset: usize, key: Option<&str>, out: &mut Sensitive) {
+    let indent = line.len() - line.trim_start().len();
+    let start = match key.and_then(|_| line.find(':')) {
+        Some(colon) => colon + 1,
+        None => {
+            let rest = &line[indent..];
+            indent + if rest.starts_with("- ") { 2 } else { 0 }
+        }
+    };
+    let value = &line[start..];
+    let lead = value.len() - value.trim_start().len();
+    let start = start + lead;
+    if start < line.len() {
+        out.add(offset + start..offset + line.len(), &line[start..]);
+    }
+}
+
+/// The user-info ranges of every URL in `text` (offsets plus `base`).
+///
+/// A URL runs from its scheme to the end of the line, a quote, or the next
+/// URL. Its user-info ends at the last `@` of the authority; when a password
+/// holds a `/` or a space (so the authority seems to end early), at the
+/// last `@` of the URL, if a `:` precedes it and a host follows.
+fn url_userinfo(text: &str, base: usize, out: &mut Vec<Range<usize>>) {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("://").map(|i| i + from) {
+        from = i + 3;
+        let has_scheme = i > 0 && bytes[i - 1].is_ascii_alphanumeric();
+        if !has_scheme {
+            continue;
+        }
+        let rest = &text[i + 3..];
+        let mut end = rest
+            .find(['\n', '\r', '"', '\'', '`', '<', '>'])
+            .unwrap_or(rest.len());
+        if let Some(next) = rest[..end].find("://") {
+            // Back up over the next URL's scheme.
+            let scheme = rest[..next]
+                .bytes()
+                .rev()
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
+                .count();
+            end = next - scheme;
+        }
+        let url = &rest[..end];
+        let authority = url.find(['/', '?', '#', ' ', '\t']).unwrap_or(url.len());
+        let at = url[..authority].rfind('@').or_else(|| {
+            let at = url.rfind('@')?;
+            let host_follows = url[at + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '[');
+            (host_follows && url[..at].contains(':')).then_some(at)
+        });
+        if let Some(at) = at.filter(|&a| a > 0) {
+            let start = base + i + 3;
+            out.push(start..start + at);
+        }
+    }
+}
+
+/// Standard or URL-safe base64 (padding optional) decoded to UTF-8 text.
+fn decode_base64(s: &str) -> Option<String> {
+    let mut bits: u32 = 0;
+    let mut n = 0;
+    let mut bytes = Vec::with_capacity(s.len() * 3 / 4);
+    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            bytes.push((bits >> n) as u8);
+        }
+    }
+    String::from_utf8(bytes).ok().filter(|d| !d.trim().is_empty())
 }
 
 /// `source` with `spans` overwritten by `*` (line breaks kept).
 pub fn mask(source: &Arc<SourceText>, spans: &[Span]) -> Arc<SourceText> {
-    if spans.is_empty() {
+    mask_ranges(source, &[], spans)
+}
+
+fn mask_ranges(source: &Arc<SourceText>, ranges: &[Range<usize>], spans: &[Span]) -> Arc<SourceText> {
+    if ranges.is_empty() && spans.is_empty() {
         return source.clone();
     }
     let mut bytes = source.text.as_bytes().to_vec();
-    for span in spans {
-        let end = span.end.offset.min(bytes.len());
-        let start = span.start.offset.min(end);
+    let all = ranges
+        .iter()
+        .cloned()
+        .chain(spans.iter().map(|s| s.start.offset..s.end.offset));
+    for r in all {
+        let end = r.end.min(bytes.len());
+        let start = r.start.min(end);
         for b in &mut bytes[start..end] {
             if *b != b'\n' && *b != b'\r' {
                 *b = b'*';
             }
         }
     }
-    // Spans start and end on character boundaries, so every multi-byte
+    // Ranges start and end on character boundaries, so every multi-byte
     // character is replaced whole and the text stays valid UTF-8.
     SourceText::new(String::from_utf8_lossy(&bytes).into_owned())
 }
@@ -127,7 +555,8 @@ mod tests {
     fn masked(text: &str) -> String {
         let ws = workspace(&[("f.yaml", text)], "");
         let file = &ws.files[0];
-        mask(&file.source, &sensitive_spans(file)).text.clone()
+        let s = sensitive(file, &SecretKeys::default());
+        mask_ranges(&file.source, &s.ranges, &[]).text.clone()
     }
 
     #[test]
@@ -140,12 +569,88 @@ mod tests {
         assert!(!out.contains("s3cret"), "{out}");
         assert!(out.contains("password: *******\n"), "{out}");
         assert!(out.contains("https://**********@dev.azure.com"), "{out}");
-        assert_eq!(out.len(), masked("x").len().max(out.len()));
     }
 
     #[test]
     fn leaves_other_documents_alone() {
-        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: visible\n";
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: visible\n  enabled: true\n  secretRef: name\n";
         assert_eq!(masked(text), text);
+    }
+
+    #[test]
+    fn secrets_in_lists_and_values_files() {
+        let out = masked("kind: List\nitems:\n  - apiVersion: v1\n    kind: Secret\n    data:\n      a: aGlkZGVu\nextraObjects:\n  - kind: Secret\n    stringData: {b: deep}\n");
+        assert!(!out.contains("aGlkZGVu") && !out.contains("deep"), "{out}");
+    }
+
+    #[test]
+    fn aliases_and_merges_mask_their_anchors() {
+        let out = masked("kind: Secret\nmetadata:\n  annotations: &base\n    x: anchored1\n  labels:\n    y: &one anchored2\nstringData:\n  <<: *base\n  z: *one\n  ? explicit\n  : anchored3\n");
+        for v in ["anchored1", "anchored2", "anchored3"] {
+            assert!(!out.contains(v), "{v}: {out}");
+        }
+    }
+
+    #[test]
+    fn secret_like_keys_anywhere() {
+        let out = masked("values:\n  db:\n    password: pw1\n    connectionString: \"Server=x;Password=pw2\"\n  AZURE_CLIENT_SECRET: pw3\n  apiKey:\n    - pw4\n  enabled: true\n  secretRef: {name: keep}\n");
+        for v in ["pw1", "pw2", "pw3", "pw4"] {
+            assert!(!out.contains(v), "{v}: {out}");
+        }
+        assert!(out.contains("keep") && out.contains("enabled: true"), "{out}");
+    }
+
+    #[test]
+    fn url_credentials_in_every_form() {
+        let out = masked(concat!(
+            "# clone https://ci:cm1@dev.azure.com/o/_git/r\n",
+            "a: https://x.example.com/p https://bot:two2@h.example.com/r\n",
+            "b: https://u:sl/sh3@h.example.com/r\n",
+            "c: https://u:sp ace4@h.example.com/r\n",
+            "d: \"https://u:esc5\\x40h.example.com/r\"\n",
+            "e: https://u:fold6\n  @h.example.com/r\n",
+        ));
+        for v in ["cm1", "two2", "sl/sh3", "ace4", "esc5", "fold6"] {
+            assert!(!out.contains(v), "{v}: {out}");
+        }
+        assert!(out.contains("https://x.example.com/p"), "{out}");
+    }
+
+    #[test]
+    fn broken_secret_documents_are_masked_to_their_end() {
+        let out = masked("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  password: b1: oops\n  later: b2\n---\nkind: ConfigMap\ndata: {shown: yes}\n");
+        assert!(!out.contains("b1") && !out.contains("b2"), "{out}");
+        assert!(out.contains("password: ") && out.contains("shown"), "{out}");
+        let out = masked("kind: Secret\nstringData:\n  token: \"q1\n  x: q2\n");
+        assert!(!out.contains("q1") && !out.contains("q2"), "{out}");
+        let out = masked("a: [\nkind: ConfigMap\n  password: t1\n    more: t2\nz: 1\n");
+        assert!(!out.contains("t1") && !out.contains("t2"), "{out}");
+    }
+
+    #[test]
+    fn messages_never_quote_masked_values() {
+        let ws = workspace(
+            &[("f.yaml", "kind: Secret\nstringData:\n  flag: yes\n  pw: longvalue\n")],
+            "",
+        );
+        let file = &ws.files[0];
+        let flag = file.stream.docs[0].root().path(&["stringData", "flag"]).unwrap().span();
+        let mut f = Finding::new("x", "f.yaml", flag, "`yes` is a boolean; longvalue too, https://a:b@c.example.com")
+            .with_fix(crate::finding::Fix {
+                description: "replace `yes`".into(),
+                span: flag,
+                replacement: "true".into(),
+            });
+        let mut findings = vec![f.clone()];
+        let _ = shown_sources(std::slice::from_ref(file), &mut findings, &SecretKeys::default());
+        f = findings.remove(0);
+        assert_eq!(f.message, "`***` is a boolean; *** too, https://***@c.example.com");
+        assert!(f.fix.is_none());
+    }
+
+    #[test]
+    fn base64_decodes() {
+        assert_eq!(decode_base64("aHVudGVyMg==").as_deref(), Some("hunter2"));
+        assert_eq!(decode_base64("not base64!"), None);
     }
 }

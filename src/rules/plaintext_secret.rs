@@ -4,7 +4,8 @@
 //! reporter prints one in a snippet, and no message or fix repeats a value.
 
 use crate::check::{DocContext, Rule};
-use crate::finding::Findings;
+use crate::discover::FileKind;
+use crate::finding::{Findings, ObjectRef};
 use crate::yaml::NodeRef;
 
 pub(crate) static RULE: &dyn Rule = &PlaintextSecret;
@@ -19,38 +20,69 @@ impl Rule for PlaintextSecret {
     }
 
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
-        let Some(meta) = cx.object else { return };
-        if meta.group() != "" || meta.version() != "v1" || meta.kind != "Secret" {
-            return;
+        for secret in secrets(cx) {
+            check_secret(cx, secret, out);
         }
-        let root = cx.root();
-        let sops = root.get("sops").is_some_and(|s| s.is_map());
-        for field in ["data", "stringData"] {
-            let Some((key, values)) = root.get_entry(field) else {
-                continue;
-            };
-            let plain = values.entries().filter(|(_, v)| is_plaintext(*v)).count();
-            if plain == 0 {
-                continue;
-            }
-            let entries = if plain == 1 { "entry" } else { "entries" };
-            let message = if sops {
-                format!(
-                    "{} is SOPS-encrypted but leaves {plain} `{field}` {entries} in plain text; encrypt them (e.g. `--encrypted-regex '^(data|stringData)$'`)",
-                    meta.display_name()
-                )
-            } else {
-                format!(
-                    "{} has {plain} `{field}` {entries} in plain text; encrypt the file with SOPS before committing it",
-                    meta.display_name()
-                )
-            };
-            out.push(
-                cx.finding(ID, key.span(), message)
-                    .with_help("a secret committed in plain text is readable in the repository's history forever; rotate it, then commit it encrypted")
-                    .with_redacted(values.entries().map(|(_, v)| v.span())),
-            );
+    }
+}
+
+/// The `v1` Secrets of a document: the document itself, the items of a
+/// `kind: List`, or, in a Helm values file, the `extraObjects` a chart
+/// renders as they are.
+fn secrets<'d>(cx: &DocContext<'d>) -> Vec<NodeRef<'d>> {
+    let root = cx.root();
+    let is_secret = |n: &NodeRef<'_>| {
+        n.str_at(&["apiVersion"]) == Some("v1") && n.str_at(&["kind"]) == Some("Secret")
+    };
+    let nested = if cx.file.file.file.kind == FileKind::HelmValues {
+        root.get("extraObjects")
+    } else if root.str_at(&["apiVersion"]) == Some("v1")
+        && root.str_at(&["kind"]).is_some_and(|k| k.ends_with("List"))
+    {
+        root.get("items")
+    } else {
+        None
+    };
+    match nested {
+        Some(items) => items.items().filter(is_secret).collect(),
+        None if is_secret(&root) => vec![root],
+        None => Vec::new(),
+    }
+}
+
+fn check_secret(cx: &DocContext<'_>, secret: NodeRef<'_>, out: &mut Findings) {
+    let object = ObjectRef {
+        api_version: "v1".into(),
+        kind: "Secret".into(),
+        namespace: secret.str_at(&["metadata", "namespace"]).map(String::from),
+        name: secret.str_at(&["metadata", "name"]).map(String::from),
+    };
+    let sops = secret.get("sops").is_some_and(|s| s.is_map());
+    for field in ["data", "stringData"] {
+        let Some((key, values)) = secret.get_entry(field) else {
+            continue;
+        };
+        let plain = values.entries().filter(|(_, v)| is_plaintext(*v)).count();
+        if plain == 0 {
+            continue;
         }
+        let entries = if plain == 1 { "entry" } else { "entries" };
+        let message = if sops {
+            format!(
+                "{object} is SOPS-encrypted but leaves {plain} `{field}` {entries} in plain text; encrypt them (e.g. `--encrypted-regex '^(data|stringData)$'`)"
+            )
+        } else {
+            format!(
+                "{object} has {plain} `{field}` {entries} in plain text; encrypt the file with SOPS before committing it"
+            )
+        };
+        out.push(
+            cx.file
+                .finding(ID, key.span(), message)
+                .with_object(Some(object.clone()))
+                .with_help("a secret committed in plain text is readable in the repository's history forever; rotate it, then commit it encrypted")
+                .with_redacted(values.entries().map(|(_, v)| v.span())),
+        );
     }
 }
 
@@ -132,6 +164,19 @@ mod tests {
                 assert!(!out.contains(value), "{format:?} output shows a value:\n{out}");
             }
         }
+    }
+
+    #[test]
+    fn reports_secrets_in_lists_and_extra_objects() {
+        let list = "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    data: {a: b}\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: in-list}\n    stringData:\n      a: plain\n";
+        let values = "replicas: 1\nextraObjects:\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: extra}\n    data:\n      a: cGxhaW4=\n";
+        let f = run_rule(RULE, &[("list.yaml", list), ("chart/values.yaml", values)], "");
+        assert_eq!(positions(&f), [(ID, 6, 5), (ID, 10, 5)]);
+        assert!(f[0].message.contains("Secret 'extra'"), "{}", f[0].message);
+        assert_eq!(f[1].object.as_ref().unwrap().name.as_deref(), Some("in-list"));
+        // `extraObjects` outside a values file is not a chart's input.
+        let other = values.replace("replicas: 1\n", "apiVersion: v1\nkind: ConfigMap\n");
+        assert!(run_rule(RULE, &[("cm.yaml", &other)], "").is_empty());
     }
 
     #[test]

@@ -29,6 +29,11 @@ pub struct SyntaxError {
     pub pos: Pos,
     /// The document the error is in (0-based).
     pub doc_index: usize,
+    /// Byte offset where that document starts.
+    pub doc_start: usize,
+    /// Byte offset where loading resumed after it (the next document
+    /// marker), if it did.
+    pub resume: Option<usize>,
 }
 
 /// The documents of a file, and the errors that ended others.
@@ -61,12 +66,14 @@ pub fn parse(text: &str, lines: &LineIndex) -> Stream {
                     err.pos = offending_tab(text, lines, err.pos);
                 }
                 let pos = err.pos;
-                stream.errors.push(err);
+                err.doc_start = loader.doc_start.map_or(start, |p| p.offset.max(start));
                 doc_index += 1;
                 // The error may sit on the marker of the next document itself.
                 let next = next_document_start(text, lines, pos.line)
                     .filter(|&n| n > start)
                     .or_else(|| next_document_start(text, lines, pos.line + 1));
+                err.resume = next.filter(|&n| n > start);
+                stream.errors.push(err);
                 match next {
                     Some(n) if n > start => start = n,
                     _ => break,
@@ -225,6 +232,8 @@ impl<'a> Loader<'a> {
             message: e.info().to_string(),
             pos: self.pos.pos(e.marker()),
             doc_index: self.doc_index,
+            doc_start: 0,
+            resume: None,
         }
     }
 
@@ -233,6 +242,8 @@ impl<'a> Loader<'a> {
             message,
             pos,
             doc_index: self.doc_index,
+            doc_start: 0,
+            resume: None,
         }
     }
 
