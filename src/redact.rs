@@ -102,7 +102,10 @@ impl Sensitive {
     }
 
     fn overlaps(&self, span: Span) -> bool {
-        let (s, e) = (span.start.offset, span.end.offset.max(span.start.offset + 1));
+        let (s, e) = (
+            span.start.offset,
+            span.end.offset.max(span.start.offset + 1),
+        );
         self.ranges.iter().any(|r| r.start < e && s < r.end)
     }
 }
@@ -363,7 +366,10 @@ fn values_under(node: NodeRef<'_>, text: &str, base64: bool, out: &mut Sensitive
 fn broken_document(text: &str, region: Range<usize>, keys: &SecretKeys, out: &mut Sensitive) {
     let body = &text[region.clone()];
     let is_secret = body.lines().any(|l| {
-        let l = l.trim_start().trim_start_matches(['-', ' ', '{']).trim_start();
+        let l = l
+            .trim_start()
+            .trim_start_matches(['-', ' ', '{'])
+            .trim_start();
         l.strip_prefix("kind")
             .map(|r| r.trim_start_matches(['"', '\'']).trim_start())
             .and_then(|r| r.strip_prefix(':'))
@@ -516,7 +522,9 @@ fn decode_base64(s: &str) -> Option<String> {
             bytes.push((bits >> n) as u8);
         }
     }
-    String::from_utf8(bytes).ok().filter(|d| !d.trim().is_empty())
+    String::from_utf8(bytes)
+        .ok()
+        .filter(|d| !d.trim().is_empty())
 }
 
 /// `source` with `spans` overwritten by `*` (line breaks kept).
@@ -524,7 +532,11 @@ pub fn mask(source: &Arc<SourceText>, spans: &[Span]) -> Arc<SourceText> {
     mask_ranges(source, &[], spans)
 }
 
-fn mask_ranges(source: &Arc<SourceText>, ranges: &[Range<usize>], spans: &[Span]) -> Arc<SourceText> {
+fn mask_ranges(
+    source: &Arc<SourceText>,
+    ranges: &[Range<usize>],
+    spans: &[Span],
+) -> Arc<SourceText> {
     if ranges.is_empty() && spans.is_empty() {
         return source.clone();
     }
@@ -597,7 +609,10 @@ mod tests {
         for v in ["pw1", "pw2", "pw3", "pw4"] {
             assert!(!out.contains(v), "{v}: {out}");
         }
-        assert!(out.contains("keep") && out.contains("enabled: true"), "{out}");
+        assert!(
+            out.contains("keep") && out.contains("enabled: true"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -630,21 +645,40 @@ mod tests {
     #[test]
     fn messages_never_quote_masked_values() {
         let ws = workspace(
-            &[("f.yaml", "kind: Secret\nstringData:\n  flag: yes\n  pw: longvalue\n")],
+            &[(
+                "f.yaml",
+                "kind: Secret\nstringData:\n  flag: yes\n  pw: longvalue\n",
+            )],
             "",
         );
         let file = &ws.files[0];
-        let flag = file.stream.docs[0].root().path(&["stringData", "flag"]).unwrap().span();
-        let mut f = Finding::new("x", "f.yaml", flag, "`yes` is a boolean; longvalue too, https://a:b@c.example.com")
-            .with_fix(crate::finding::Fix {
-                description: "replace `yes`".into(),
-                span: flag,
-                replacement: "true".into(),
-            });
+        let flag = file.stream.docs[0]
+            .root()
+            .path(&["stringData", "flag"])
+            .unwrap()
+            .span();
+        let mut f = Finding::new(
+            "x",
+            "f.yaml",
+            flag,
+            "`yes` is a boolean; longvalue too, https://a:b@c.example.com",
+        )
+        .with_fix(crate::finding::Fix {
+            description: "replace `yes`".into(),
+            span: flag,
+            replacement: "true".into(),
+        });
         let mut findings = vec![f.clone()];
-        let _ = shown_sources(std::slice::from_ref(file), &mut findings, &SecretKeys::default());
+        let _ = shown_sources(
+            std::slice::from_ref(file),
+            &mut findings,
+            &SecretKeys::default(),
+        );
         f = findings.remove(0);
-        assert_eq!(f.message, "`***` is a boolean; *** too, https://***@c.example.com");
+        assert_eq!(
+            f.message,
+            "`***` is a boolean; *** too, https://***@c.example.com"
+        );
         assert!(f.fix.is_none());
     }
 

@@ -110,73 +110,271 @@ fn action_validates_against_the_action_schema() {
     }
 }
 
-/// Runs the action's lint step with bash, as the runner would (inputs in
-/// the environment, `GITHUB_OUTPUT` a file): annotations on stdout, the
-/// SARIF written, the exit code handed to the later steps.
-#[test]
-fn action_lint_step_runs() {
+/// Writes `script` to a file and runs it exactly as the GitHub runner runs a
+/// `shell: bash` step (`bash --noprofile --norc -eo pipefail {0}`), or as
+/// Azure Pipelines runs a `bash` step (`bash --noprofile --norc {0}`).
+fn run_step(
+    script: &str,
+    runner_flags: &[&str],
+    dir: &Path,
+    env: &[(&str, String)],
+) -> std::process::Output {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), script).unwrap();
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["--noprofile", "--norc"])
+        .args(runner_flags)
+        .arg(file.path())
+        .current_dir(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+const GITHUB_BASH: &[&str] = &["-eo", "pipefail"];
+
+/// `NAME=VALUE` lines a step wrote to a `$GITHUB_OUTPUT`-style file.
+fn step_outputs(file: &Path) -> std::collections::BTreeMap<String, String> {
+    read(file)
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn action_steps() -> Vec<Value> {
     let action = yaml_json(&read(&root().join("action.yml")), "action.yml");
-    let step = action["runs"]["steps"]
-        .as_array()
-        .unwrap()
+    let steps = action["runs"]["steps"].as_array().unwrap().clone();
+    for step in &steps {
+        if let Some(run) = step["run"].as_str() {
+            assert_eq!(step["shell"], "bash", "{step}");
+            assert!(
+                !run.contains("${{"),
+                "inputs reach scripts through env only: {run}"
+            );
+        }
+    }
+    steps
+}
+
+fn action_step<'a>(steps: &'a [Value], name: &str) -> &'a Value {
+    steps
         .iter()
-        .find(|s| s["id"] == "lint")
-        .expect("the lint step");
-    let script = step["run"].as_str().unwrap();
-    let Some(bash) = which("bash") else {
-        eprintln!("skipped: bash is absent");
-        return;
-    };
-    let repo = small_repo();
-    let outputs = repo.path().join("github-output");
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("action step `{name}`"))
+}
+
+fn path_with_binary() -> String {
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_gitops-lint"))
         .parent()
         .unwrap();
-    let path = format!(
+    format!(
         "{}:{}",
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
-    );
-    let run_with = |fail_on: &str| {
-        std::fs::write(&outputs, "").unwrap();
-        std::process::Command::new(&bash)
-            .arg("-c")
-            .arg(script)
-            .current_dir(repo.path())
-            .env("PATH", &path)
-            .env("GITHUB_OUTPUT", &outputs)
-            .env("INPUT_PATHS", "apps/web.yaml\napps/values.yaml")
-            .env("INPUT_CONFIG", ".gitops-lint.yaml")
-            .env("INPUT_FORMAT", "github")
-            .env("INPUT_FAIL_ON", fail_on)
-            .env("INPUT_SARIF_FILE", "out.sarif")
-            .output()
-            .unwrap()
-    };
-    let out = run_with("error");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "the step defers failing: {stdout}"
-    );
-    assert!(
-        stdout.contains("::error file=apps/web.yaml,line=8,"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("::warning file=apps/values.yaml,"),
-        "{stdout}"
-    );
-    assert!(!stdout.contains("broken"), "only the given paths: {stdout}");
-    let written = read(&outputs);
-    assert!(written.contains("sarif-file=out.sarif\n"), "{written}");
-    assert!(written.contains("exit-code=1\n"), "{written}");
-    let sarif: Value = serde_json::from_str(&read(&repo.path().join("out.sarif"))).unwrap();
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
+    )
+}
 
-    let out = run_with("sometimes");
-    assert_eq!(out.status.code(), Some(2), "a bad fail-on is refused");
+/// The action's shell steps, run in order as the runner runs them, on a
+/// clean repository, one with warnings only and one with errors, for each
+/// `fail-on`: annotations always reach the log, the SARIF is always
+/// written, and the job fails exactly when the findings reach `fail-on`.
+#[test]
+fn action_steps_run_as_the_runner_runs_them() {
+    let steps = action_steps();
+    let lint = action_step(&steps, "Run gitops-lint");
+    let fail = action_step(&steps, "Fail on findings");
+    assert_eq!(
+        fail["if"],
+        "inputs.fail-on != 'never' && steps.lint.outputs.exit-code == '1'"
+    );
+    let clean: &[(&str, &str)] = &[(
+        "apps/clean.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: clean\n",
+    )];
+    let warnings: &[(&str, &str)] = &[("apps/values.yaml", "ingress:\n  enabled: yes\n")];
+    let errors: &[(&str, &str)] = &[(
+        "apps/web.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: \"1\"\n  a: \"2\"\n",
+    )];
+    let path = path_with_binary();
+    for (repo_name, files, annotation) in [
+        ("clean", clean, None),
+        (
+            "warnings",
+            warnings,
+            Some("::warning file=apps/values.yaml,"),
+        ),
+        ("errors", errors, Some("::error file=apps/web.yaml,line=7,")),
+    ] {
+        let repo = common::repo_from(files);
+        std::fs::create_dir(repo.path().join(".git")).unwrap();
+        for fail_on in ["error", "warning", "never"] {
+            let what = format!("{repo_name} repository, fail-on: {fail_on}");
+            let outputs = repo.path().join("github-output");
+            std::fs::write(&outputs, "").unwrap();
+            let env = [
+                ("PATH", path.clone()),
+                ("GITHUB_OUTPUT", outputs.display().to_string()),
+                ("INPUT_PATHS", ".".to_string()),
+                ("INPUT_CONFIG", String::new()),
+                ("INPUT_FORMAT", "github".to_string()),
+                ("INPUT_FAIL_ON", fail_on.to_string()),
+                ("INPUT_SARIF_FILE", "out.sarif".to_string()),
+            ];
+            let out = run_step(
+                lint["run"].as_str().unwrap(),
+                GITHUB_BASH,
+                repo.path(),
+                &env,
+            );
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{what}: the lint step defers failing\n{stdout}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            if let Some(a) = annotation {
+                assert!(stdout.contains(a), "{what}: annotations\n{stdout}");
+            }
+            let written = step_outputs(&outputs);
+            assert_eq!(written["sarif-file"], "out.sarif", "{what}");
+            let sarif: Value = serde_json::from_str(&read(&repo.path().join("out.sarif"))).unwrap();
+            assert_eq!(sarif["version"], "2.1.0", "{what}");
+            let expect_exit = match (repo_name, fail_on) {
+                ("errors", _) | ("warnings", "warning") => "1",
+                _ => "0",
+            };
+            assert_eq!(written["exit-code"], expect_exit, "{what}");
+
+            let fail_runs = fail_on != "never" && written["exit-code"] == "1";
+            let job_failed = fail_runs && {
+                let out = run_step(
+                    fail["run"].as_str().unwrap(),
+                    GITHUB_BASH,
+                    repo.path(),
+                    &env,
+                );
+                assert!(
+                    String::from_utf8_lossy(&out.stdout).contains("::error title=gitops-lint::")
+                );
+                !out.status.success()
+            };
+            let expect_fail = match (repo_name, fail_on) {
+                ("errors", "error" | "warning") | ("warnings", "warning") => true,
+                _ => false,
+            };
+            assert_eq!(job_failed, expect_fail, "{what}: the job's result");
+        }
+    }
+
+    // A bad `fail-on` and a run that fails (exit 2) end the step at once.
+    let repo = common::repo_from(clean);
+    let outputs = repo.path().join("github-output");
+    std::fs::write(&outputs, "").unwrap();
+    let mut env = vec![
+        ("PATH", path.clone()),
+        ("GITHUB_OUTPUT", outputs.display().to_string()),
+        ("INPUT_PATHS", ".".to_string()),
+        ("INPUT_CONFIG", String::new()),
+        ("INPUT_FORMAT", "github".to_string()),
+        ("INPUT_FAIL_ON", "sometimes".to_string()),
+        ("INPUT_SARIF_FILE", "out.sarif".to_string()),
+    ];
+    let script = lint["run"].as_str().unwrap();
+    assert_eq!(
+        run_step(script, GITHUB_BASH, repo.path(), &env)
+            .status
+            .code(),
+        Some(2)
+    );
+    env[5].1 = "error".into();
+    env[4].1 = "missing.yaml".into();
+    assert_eq!(
+        run_step(script, GITHUB_BASH, repo.path(), &env)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(step_outputs(&outputs)["exit-code"], "2");
+}
+
+/// The set-up steps as the runner runs them: the cache key, the install
+/// (with a stand-in `cargo` that records its arguments) and the PATH entry.
+#[test]
+fn action_setup_steps_run_as_the_runner_runs_them() {
+    let steps = action_steps();
+    let temp = tempfile::tempdir().unwrap();
+    let outputs = temp.path().join("github-output");
+    std::fs::write(&outputs, "").unwrap();
+    let env = [
+        ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ("GITHUB_OUTPUT", outputs.display().to_string()),
+        ("GITHUB_ACTION_PATH", root().display().to_string()),
+        ("HOME", temp.path().display().to_string()),
+    ];
+    let key = action_step(&steps, "Compute the gitops-lint cache key");
+    let out = run_step(key["run"].as_str().unwrap(), GITHUB_BASH, temp.path(), &env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = step_outputs(&outputs);
+    assert_eq!(written["hash"].len(), 32, "{written:?}");
+    assert_eq!(
+        written["root"],
+        format!("{}/.gitops-lint", temp.path().display())
+    );
+
+    let bin = temp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let args_file = temp.path().join("cargo-args");
+    std::fs::write(
+        bin.join("cargo"),
+        format!("#!/bin/sh\necho \"$@\" > '{}'\n", args_file.display()),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x", &bin.join("cargo").display().to_string()])
+        .status()
+        .unwrap();
+    let install = action_step(&steps, "Install gitops-lint");
+    assert_eq!(install["if"], "steps.cache.outputs.cache-hit != 'true'");
+    let mut env = env.to_vec();
+    env[0].1 = format!("{}:{}", bin.display(), env[0].1);
+    env.push(("ROOT", written["root"].clone()));
+    let out = run_step(
+        install["run"].as_str().unwrap(),
+        GITHUB_BASH,
+        temp.path(),
+        &env,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        read(&args_file).trim(),
+        format!(
+            "install --locked --path {} --root {}",
+            root().display(),
+            written["root"]
+        )
+    );
+
+    let github_path = temp.path().join("github-path");
+    env.push(("GITHUB_PATH", github_path.display().to_string()));
+    let add = action_step(&steps, "Add gitops-lint to PATH");
+    let out = run_step(add["run"].as_str().unwrap(), GITHUB_BASH, temp.path(), &env);
+    assert!(out.status.success());
+    assert_eq!(
+        read(&github_path).trim(),
+        format!("{}/bin", written["root"])
+    );
 }
 
 /// Names after `prefix` in `${{ … }}` expressions (`inputs.fail-on` →
@@ -422,9 +620,11 @@ fn azure_devops_template_is_a_valid_steps_template() {
     }
 }
 
-/// Runs the template's lint script with bash, as the agent would (macros
-/// and template expressions substituted), against a repository with an
-/// error: the job fails, the issues are logged, SARIF and JUnit are written.
+/// Runs the template's lint script as the agent does (`bash --noprofile
+/// --norc FILE`, macros and template expressions substituted), and again
+/// under `-e` (the script must mean the same), on a clean repository and one
+/// with an error, for each `failOn`: the issues are logged, SARIF and JUnit
+/// are written, and the step fails exactly when it should.
 #[test]
 fn azure_devops_template_script_runs() {
     let (_, doc) = azure_template();
@@ -435,56 +635,51 @@ fn azure_devops_template_script_runs() {
         }
     });
     let script = script.expect("the Run gitops-lint step");
-    let Some(bash) = which("bash") else {
-        eprintln!("skipped: bash is absent");
-        return;
-    };
-    let repo = small_repo();
-    let temp = tempfile::tempdir().unwrap();
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_gitops-lint"))
-        .parent()
-        .unwrap();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let run_with = |fail_on: &str| {
-        std::process::Command::new(&bash)
-            .arg("-c")
-            .arg(&script)
-            .current_dir(repo.path())
-            .env("PATH", &path)
-            .env("AGENT_TEMPDIRECTORY", temp.path())
-            .env("PATHS", "apps")
-            .env("CONFIG", "")
-            .env("FAIL_ON", fail_on)
-            .output()
-            .unwrap()
-    };
-    let out = run_with("error");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("##vso[task.logissue type=error;"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("##vso[task.complete result=Failed;]"),
-        "{stdout}"
-    );
-    let sarif = temp
-        .path()
-        .join("gitops-lint/CodeAnalysisLogs/gitops-lint.sarif");
-    let sarif: Value = serde_json::from_str(&read(&sarif)).expect("SARIF written");
-    assert_eq!(sarif["version"], "2.1.0");
-    assert!(read(&temp.path().join("gitops-lint/junit.xml")).contains("<testsuites"));
-
-    let out = run_with("never");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("##vso[task.logissue type=error;"));
-    assert!(!stdout.contains("##vso[task.complete"));
+    let path = path_with_binary();
+    let errors = small_repo();
+    let clean = common::repo_from(&[(
+        "apps/clean.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: clean\n",
+    )]);
+    for flags in [&[][..], &["-e"][..]] {
+        for (repo, has_errors) in [(&errors, true), (&clean, false)] {
+            for fail_on in ["error", "warning", "never"] {
+                let what = format!("flags {flags:?}, errors: {has_errors}, failOn: {fail_on}");
+                let temp = tempfile::tempdir().unwrap();
+                let env = [
+                    ("PATH", path.clone()),
+                    ("AGENT_TEMPDIRECTORY", temp.path().display().to_string()),
+                    ("PATHS", "apps".to_string()),
+                    ("CONFIG", String::new()),
+                    ("FAIL_ON", fail_on.to_string()),
+                ];
+                let out = run_step(&script, flags, repo.path(), &env);
+                let stdout = String::from_utf8_lossy(&out.stdout);
+                let sarif = temp
+                    .path()
+                    .join("gitops-lint/CodeAnalysisLogs/gitops-lint.sarif");
+                let sarif: Value = serde_json::from_str(&read(&sarif)).expect("SARIF written");
+                assert_eq!(sarif["version"], "2.1.0");
+                assert!(read(&temp.path().join("gitops-lint/junit.xml")).contains("<testsuites"));
+                let should_fail = has_errors && fail_on != "never";
+                assert_eq!(
+                    out.status.code(),
+                    Some(i32::from(should_fail)),
+                    "{what}\n{stdout}"
+                );
+                assert_eq!(
+                    stdout.contains("##vso[task.logissue type=error;"),
+                    has_errors,
+                    "{what}\n{stdout}"
+                );
+                assert_eq!(
+                    stdout.contains("##vso[task.complete result=Failed;]"),
+                    should_fail,
+                    "{what}\n{stdout}"
+                );
+            }
+        }
+    }
 }
 
 fn which(name: &str) -> Option<PathBuf> {

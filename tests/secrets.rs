@@ -25,7 +25,10 @@ fn base64(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = String::new();
     for chunk in b.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &c)| acc | (u32::from(c) << (16 - 8 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &c)| acc | (u32::from(c) << (16 - 8 * i)));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
@@ -64,7 +67,8 @@ impl Planted {
     }
 }
 
-const SECRET_HEAD: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: apps\ntype: Opaque\n";
+const SECRET_HEAD: &str =
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: apps\ntype: Opaque\n";
 
 /// Every case, each a few times (different places in the file).
 fn plant() -> Planted {
@@ -153,7 +157,10 @@ const FORMATS: &[&str] = &["human", "json", "sarif", "github", "azure", "junit"]
 
 const SELECTIONS: &[&[&str]] = &[
     &[],
-    &["--select", "yaml-syntax,yaml-truthy,yaml-duplicate-key,schema,unknown-kind,deprecated-api"],
+    &[
+        "--select",
+        "yaml-syntax,yaml-truthy,yaml-duplicate-key,schema,unknown-kind,deprecated-api",
+    ],
     &["--ignore", "plaintext-secret"],
 ];
 
@@ -171,7 +178,10 @@ fn no_planted_secret_reaches_any_output() {
         .files
         .iter()
         .map(|(p, t)| (p.as_str(), t.as_str()))
-        .chain([(".gitops-lint.yaml", "registries:\n  allowed: [myacr.azurecr.io]\n")])
+        .chain([(
+            ".gitops-lint.yaml",
+            "registries:\n  allowed: [myacr.azurecr.io]\n",
+        )])
         .collect();
     let repo = repo_from(&files);
     std::fs::create_dir(repo.path().join(".git")).unwrap();
@@ -182,7 +192,11 @@ fn no_planted_secret_reaches_any_output() {
             args.extend_from_slice(selection);
             let out = run(repo.path(), &args);
             let what = format!("{args:?}");
-            assert_eq!(out.status, 1, "{what}: the planted repository has errors\n{}", out.stderr);
+            assert_eq!(
+                out.status, 1,
+                "{what}: the planted repository has errors\n{}",
+                out.stderr
+            );
             assert!(!out.stdout.is_empty(), "{what}: no output");
             assert_clean(&what, &out.stdout, &planted.forbidden);
             assert_clean(&format!("{what} stderr"), &out.stderr, &planted.forbidden);
@@ -195,7 +209,11 @@ fn no_planted_secret_reaches_any_output() {
             let written = std::fs::read_to_string(&target).unwrap();
             assert!(!written.is_empty(), "{what} --output: nothing written");
             assert_clean(&format!("{what} --output"), &written, &planted.forbidden);
-            assert_clean(&format!("{what} --output stderr"), &out.stderr, &planted.forbidden);
+            assert_clean(
+                &format!("{what} --output stderr"),
+                &out.stderr,
+                &planted.forbidden,
+            );
             std::fs::remove_file(&target).unwrap();
             runs += 2;
         }
@@ -215,10 +233,21 @@ fn a_broken_secret_given_alone_is_masked() {
         .collect();
     let repo = repo_from(&files);
     std::fs::create_dir(repo.path().join(".git")).unwrap();
-    for (path, _) in planted.files.iter().filter(|(p, _)| p.starts_with("broken/")) {
+    for (path, _) in planted
+        .files
+        .iter()
+        .filter(|(p, _)| p.starts_with("broken/"))
+    {
         for format in FORMATS {
-            let out = run(repo.path(), &["check", "--format", format, "--select", "yaml-syntax", path]);
-            assert_eq!(out.status, 1, "{path} {format}: a yaml-syntax error\n{}", out.stdout);
+            let out = run(
+                repo.path(),
+                &["check", "--format", format, "--select", "yaml-syntax", path],
+            );
+            assert_eq!(
+                out.status, 1,
+                "{path} {format}: a yaml-syntax error\n{}",
+                out.stdout
+            );
             assert_clean(&format!("{path} {format}"), &out.stdout, &planted.forbidden);
         }
     }
@@ -232,7 +261,17 @@ fn truthy_findings_in_secrets_do_not_quote_the_value() {
         "s.yaml",
         "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\nstringData:\n  flag: Yes\n",
     )]);
-    let out = run(repo.path(), &["check", "--format", "json", "--select", "yaml-truthy", "s.yaml"]);
+    let out = run(
+        repo.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "yaml-truthy",
+            "s.yaml",
+        ],
+    );
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let findings = json["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{}", out.stdout);
