@@ -96,6 +96,8 @@ pub struct Config {
     pub require_system_repos: bool,
     /// Where each `systemRepos` entry is written in the config file.
     pub system_repo_positions: BTreeMap<String, Pos>,
+    /// The `systemRepos` entries `--system-repo` set (or replaced).
+    pub system_repos_from_cli: std::collections::BTreeSet<String>,
     /// Where the config was read from, if from a file.
     pub source: Option<PathBuf>,
 }
@@ -172,6 +174,7 @@ impl Default for Config {
             secret_keys: Vec::new(),
             require_system_repos: false,
             system_repo_positions: BTreeMap::new(),
+            system_repos_from_cli: Default::default(),
             source: None,
         }
     }

@@ -92,8 +92,8 @@ pub fn walk(root: &Path, repo: usize, exclude: &GlobSet) -> (Vec<SourceFile>, Ve
             Ok(e) => e,
             Err(err) => {
                 errors.push(WalkError {
-                    path: root.to_path_buf(),
-                    message: err.to_string(),
+                    path: error_path(&err).unwrap_or(root).to_path_buf(),
+                    message: error_message(&err),
                 });
                 continue;
             }
@@ -128,11 +128,33 @@ pub fn walk(root: &Path, repo: usize, exclude: &GlobSet) -> (Vec<SourceFile>, Ve
     (files, errors)
 }
 
+/// The path an error of the walk is about, if it names one.
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
+}
+
+/// The error without the path (reports name the path themselves).
+fn error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => error_message(err),
+        other => other.to_string(),
+    }
+}
+
+/// `*.yaml` and `*.yml`, in any case (`.YAML`, `.Yml`).
 pub fn is_yaml(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml")
-    )
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
 }
 
 /// `path` relative to `root`, with `/` separators.

@@ -39,6 +39,9 @@ pub struct Options {
     pub selection: Selection,
     /// Worker threads (`None`: all cores).
     pub jobs: Option<usize>,
+    /// `--require-system-repos`: a registration whose system repository
+    /// has no local checkout is an error (also `requireSystemRepos`).
+    pub require_system_repos: bool,
     /// Counters a caller may watch while the run goes on (the CLI's progress
     /// line).
     pub progress: Option<Arc<Progress>>,
@@ -95,7 +98,7 @@ pub fn lint(opts: &Options) -> Result<Report, LintError> {
 
 fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     let targets = resolve_targets(&opts.paths)?;
-    let root = repo_root(&targets)?;
+    let root = repo_root(&opts.paths, &targets)?;
     let mut config = load_config(opts, &root)?;
     if let Some(v) = &opts.kubernetes_version {
         config.kubernetes_version = v.clone();
@@ -111,7 +114,9 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     }
     for (name, dir) in &opts.system_repos {
         config.system_repos.insert(name.clone(), dir.clone());
+        config.system_repos_from_cli.insert(name.clone());
     }
+    config.require_system_repos |= opts.require_system_repos;
     if let Some(dir) = &opts.platform_repo {
         config.platform_repo = Some(dir.clone());
     }
@@ -125,12 +130,12 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         || walk(&root, &repos, &exclude),
         || crate::schema::store::warm(&kubernetes_version),
     );
-    let sources = sources?;
+    let (sources, unreadable) = sources?;
     let progress = opts.progress.as_deref();
     if let Some(p) = progress {
         p.files_total.store(sources.len(), Ordering::Relaxed);
     }
-    let files: Vec<ParsedFile> = sources
+    let mut files: Vec<ParsedFile> = sources
         .into_par_iter()
         .map(|source| {
             let file = load::load(source);
@@ -142,6 +147,11 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
             file
         })
         .collect();
+    if !unreadable.is_empty() {
+        // The workspace expects files in (repository, path) order.
+        files.extend(unreadable);
+        files.sort_by(|a, b| (a.file.repo, &a.file.rel).cmp(&(b.file.repo, &b.file.rel)));
+    }
     let workspace = Workspace::new(repos, files, config);
 
     let cx = RunContext {
@@ -173,6 +183,7 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         documents: workspace.documents(),
         elapsed: started.elapsed(),
         sources,
+        notices: unchecked_system_repos(&workspace).into_iter().collect(),
     };
     // Freeing millions of small nodes takes a measurable share of a run;
     // the report no longer needs them, so free them off the critical path
@@ -181,26 +192,87 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     Ok(report)
 }
 
-/// Every file of every repository; an unreadable checked repository is an
+/// "2 of 5 system repositories were not checked: …" when registrations
+/// name Git sources with no local checkout.
+fn unchecked_system_repos(ws: &Workspace) -> Option<String> {
+    use crate::resolve::SourceState;
+    let cross = ws.cross();
+    let mut all = std::collections::BTreeSet::new();
+    let mut missing = std::collections::BTreeSet::new();
+    for reg in &cross.registrations {
+        match &reg.state {
+            SourceState::NoCheckout(name) => {
+                all.insert(name.as_str());
+                missing.insert(name.as_str());
+            }
+            SourceState::Repo(repo) if *repo != ws.files[reg.file].file.repo => {
+                if let Some(name) = &reg.source {
+                    all.insert(name.as_str());
+                }
+            }
+            _ => {}
+        }
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = missing.iter().copied().collect();
+    Some(format!(
+        "{} of {} system repositories were not checked: {}; pass --system-repo NAME=DIR or set systemRepos",
+        missing.len(),
+        all.len(),
+        names.join(", ")
+    ))
+}
+
+/// Every file of every repository, and every directory or file the walk
+/// could not read (each becomes a finding: a run that skipped part of a
+/// tree must not look like a pass); an unreadable checked repository is an
 /// error.
 fn walk(
     root: &Path,
     repos: &[Repo],
     exclude: &globset::GlobSet,
-) -> Result<Vec<SourceFile>, LintError> {
+) -> Result<(Vec<SourceFile>, Vec<ParsedFile>), LintError> {
     let mut sources: Vec<SourceFile> = Vec::new();
+    let mut unreadable = Vec::new();
     for (i, repo) in repos.iter().enumerate() {
         let (mut files, errors) = discover::walk(&repo.root, i, exclude);
-        if i == 0 {
-            if let Some(e) = errors.first() {
-                if files.is_empty() {
-                    return Err(LintError::Io(format!(
-                        "{}: {}",
-                        e.path.display(),
-                        e.message
-                    )));
-                }
+        if i == 0 && files.is_empty() {
+            if let Some(e) = errors.iter().find(|e| e.path == repo.root) {
+                return Err(LintError::Io(format!(
+                    "{}: {}",
+                    e.path.display(),
+                    e.message
+                )));
             }
+        }
+        for e in errors {
+            let rel = discover::relative(&repo.root, &e.path).unwrap_or_default();
+            let display = if i == 0 {
+                rel.clone()
+            } else {
+                discover::display_path(root, &e.path)
+            };
+            let file = SourceFile {
+                repo: i,
+                abs: e.path,
+                kind: discover::FileKind::Manifest,
+                display,
+                rel,
+            };
+            let what = if file.abs.is_dir() {
+                "directory"
+            } else {
+                "entry"
+            };
+            unreadable.push(load::unreadable(
+                file,
+                format!(
+                    "cannot read {what}: {}; nothing under it was checked",
+                    e.message
+                ),
+            ));
         }
         if i > 0 {
             for f in &mut files {
@@ -209,7 +281,7 @@ fn walk(
         }
         sources.extend(files);
     }
-    Ok(sources)
+    Ok((sources, unreadable))
 }
 
 /// The given paths, made absolute and checked to exist.
@@ -227,23 +299,58 @@ fn resolve_targets(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LintError> {
         .collect()
 }
 
-/// The root of the repository the targets are in: the nearest `.git` or
-/// config above the first target; else the target directory itself.
-fn repo_root(targets: &[PathBuf]) -> Result<PathBuf, LintError> {
-    let first = &targets[0];
-    if let Some(root) = discover::find_root(first) {
-        return Ok(root);
-    }
-    if first.is_dir() {
-        return Ok(first.clone());
-    }
+/// The root of the repository the given paths are in: the nearest `.git`
+/// or config above the first path, found from where the path is written,
+/// never through a symbolic link; else the path's directory. A path that
+/// resolves outside that root (a link out of the tree) is refused.
+fn repo_root(paths: &[PathBuf], targets: &[PathBuf]) -> Result<PathBuf, LintError> {
     let cwd = std::env::current_dir().map_err(|e| LintError::Io(e.to_string()))?;
     let cwd = std::fs::canonicalize(cwd).map_err(|e| LintError::Io(e.to_string()))?;
-    if first.starts_with(&cwd) {
-        Ok(cwd)
-    } else {
-        Ok(first.parent().map_or(cwd, Path::to_path_buf))
+    let written = paths.first().map_or(cwd.clone(), |p| lexical(&cwd.join(p)));
+    let real = real_prefix(&written);
+    let root = match discover::find_root(&real) {
+        Some(root) => root,
+        None if real == written && written.is_dir() => written.clone(),
+        None if written.starts_with(&cwd) => cwd,
+        None if real != written => real.clone(),
+        None => written.parent().map_or(cwd, Path::to_path_buf),
+    };
+    let root = std::fs::canonicalize(&root).map_err(|e| LintError::Io(e.to_string()))?;
+    let shown = |i: usize| paths.get(i).map_or(".".into(), |p| p.display().to_string());
+    for (i, target) in targets.iter().enumerate() {
+        if !target.starts_with(&root) {
+            return Err(LintError::Usage(format!(
+                "{}: resolves to {}, outside the repository root {} (through a symbolic link); gitops-lint never reads through links out of a repository",
+                shown(i),
+                target.display(),
+                root.display()
+            )));
+        }
     }
+    Ok(root)
+}
+
+/// `path` with `.` and `..` resolved as written (links not followed).
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The longest ancestor of `path` (itself included) reached without a
+/// symbolic link: where a repository root may be looked for.
+fn real_prefix(path: &Path) -> PathBuf {
+    path.ancestors()
+        .find(|a| std::fs::canonicalize(a).is_ok_and(|c| c == *a))
+        .map_or_else(|| PathBuf::from("/"), Path::to_path_buf)
 }
 
 fn load_config(opts: &Options, root: &Path) -> Result<Config, LintError> {
@@ -268,13 +375,15 @@ fn repositories(root: &Path, config: &Config) -> Result<Vec<Repo>, LintError> {
     let mut roots: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     roots.insert(root.to_path_buf());
     for (name, dir) in &config.system_repos {
-        if let Ok(dir) = std::fs::canonicalize(dir) {
-            if dir.is_dir() && dir != root && roots.insert(dir.clone()) {
-                repos.push(Repo {
-                    name: name.clone(),
-                    root: dir,
-                });
-            }
+        let dir = std::fs::canonicalize(dir)
+            .ok()
+            .filter(|d| d.is_dir())
+            .ok_or_else(|| missing_system_repo(config, name, dir))?;
+        if dir != root && roots.insert(dir.clone()) {
+            repos.push(Repo {
+                name: name.clone(),
+                root: dir,
+            });
         }
     }
     if let Some(platform) = &config.platform_repo {
@@ -289,6 +398,27 @@ fn repositories(root: &Path, config: &Config) -> Result<Vec<Repo>, LintError> {
         }
     }
     Ok(repos)
+}
+
+/// A system repository given on the command line or in the config whose
+/// directory does not exist: a usage error naming the entry (with its
+/// line and column in the config), never a quietly smaller run.
+fn missing_system_repo(config: &Config, name: &str, dir: &Path) -> LintError {
+    let what = format!(
+        "system repository `{name}`: {} is not a directory",
+        dir.display()
+    );
+    match (&config.source, config.system_repo_positions.get(name)) {
+        (Some(file), Some(pos)) if !config.system_repos_from_cli.contains(name) => {
+            LintError::Usage(format!(
+                "{}:{}:{}: systemRepos: {what}",
+                file.display(),
+                pos.line,
+                pos.col
+            ))
+        }
+        _ => LintError::Usage(format!("--system-repo {name}=…: {what}")),
+    }
 }
 
 /// Files changed since a Git revision, as reports name them.

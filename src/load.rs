@@ -58,6 +58,24 @@ pub fn load(file: SourceFile) -> ParsedFile {
     }
 }
 
+/// A file or directory the walk could not read: no text, one problem.
+pub fn unreadable(file: SourceFile, message: String) -> ParsedFile {
+    ParsedFile {
+        file,
+        source: SourceText::new(String::new()),
+        stream: Stream::default(),
+        objects: Vec::new(),
+        problem: Some(FileProblem {
+            message,
+            pos: Pos {
+                line: 1,
+                col: 1,
+                offset: 0,
+            },
+        }),
+    }
+}
+
 /// Parses text that is already in memory (used by tests and `explain`).
 pub fn parse_text(file: SourceFile, text: String) -> ParsedFile {
     let source = SourceText::new(text);

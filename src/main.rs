@@ -125,9 +125,26 @@ struct CheckArgs {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     deny_warnings: bool,
-    /// Worker threads (default: all cores).
-    #[arg(short = 'j', long, value_name = "N")]
+    /// Worker threads, 1 to 256 (default: all cores).
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_jobs)]
     jobs: Option<usize>,
+    /// A registration whose system repository has no local checkout is an
+    /// error (for a pull-request gate); also `requireSystemRepos: true`.
+    #[arg(long)]
+    require_system_repos: bool,
+}
+
+/// More threads than this only costs memory (each worker has a 16 MiB
+/// stack) and start-up time; thousands would exhaust the machine.
+const MAX_JOBS: usize = 256;
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a number of worker threads from 1 to {MAX_JOBS}"
+        )),
+    }
 }
 
 fn parse_system_repo(s: &str) -> Result<(String, PathBuf), String> {
@@ -192,6 +209,7 @@ fn check(args: CheckArgs) -> ExitCode {
             min_severity: args.severity,
         },
         jobs: args.jobs,
+        require_system_repos: args.require_system_repos,
         progress: progress.clone(),
     };
     let line = progress.map(ProgressLine::start);
@@ -204,6 +222,11 @@ fn check(args: CheckArgs) -> ExitCode {
         Err(LintError::Config(e)) => return fail(&format!("invalid config: {e}")),
         Err(e) => return fail(&e.to_string()),
     };
+    // Whatever the format, what was not checked is said where people and
+    // CI logs see it.
+    for notice in &report.notices {
+        eprintln!("gitops-lint: warning: {notice}");
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let width = terminal_width();

@@ -87,26 +87,33 @@ fn normalise(key: &str) -> String {
 #[derive(Debug, Default)]
 pub struct Sensitive {
     ranges: Vec<Range<usize>>,
+    /// The values behind each range (decoded, raw, base64-decoded).
+    range_values: Vec<Vec<String>>,
+    /// Every value of the file.
     values: Vec<String>,
 }
 
 impl Sensitive {
     fn add(&mut self, range: Range<usize>, text: &str) {
+        self.add_all(range, [text.to_string()]);
+    }
+
+    /// A range and the forms of its value.
+    fn add_all(&mut self, range: Range<usize>, forms: impl IntoIterator<Item = String>) {
+        let forms: Vec<String> = forms
+            .into_iter()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect();
+        self.values.extend(forms.iter().cloned());
         if range.start < range.end {
             self.ranges.push(range);
-        }
-        let v = text.trim();
-        if !v.is_empty() {
-            self.values.push(v.to_string());
+            self.range_values.push(forms);
         }
     }
 
     fn overlaps(&self, span: Span) -> bool {
-        let (s, e) = (
-            span.start.offset,
-            span.end.offset.max(span.start.offset + 1),
-        );
-        self.ranges.iter().any(|r| r.start < e && s < r.end)
+        self.ranges.iter().any(|r| overlaps(r, span))
     }
 }
 
@@ -161,32 +168,41 @@ pub fn shown_sources<'f>(
     shown.into_iter().map(|(p, t, _)| (p, t)).collect()
 }
 
-/// Removes sensitive values from a finding's words: the values of its file
-/// (any of four characters or more; shorter ones where the finding's span
-/// touches them, as whole words) and URL credentials. A fix that would
-/// rewrite sensitive text is dropped.
+/// Removes sensitive values from a finding's words: a value its span (or
+/// its fix's) touches, as a whole word; any other value of its file where
+/// a message quotes it whole (`` `v` ``, `'v'`, `"v"`); and URL credentials.
+/// A fix that would rewrite sensitive text is dropped.
 fn scrub(f: &mut Finding, sensitive: Option<&Sensitive>) {
-    let short: Vec<&str> = sensitive
-        .filter(|s| s.overlaps(f.span))
+    let touched = |span: Span| -> Vec<&str> {
+        sensitive
+            .map(|s| {
+                s.ranges
+                    .iter()
+                    .zip(&s.range_values)
+                    .filter(|(r, _)| overlaps(r, span))
+                    .flat_map(|(_, v)| v.iter().map(String::as_str))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut near = touched(f.span);
+    if let Some(fix) = &f.fix {
+        near.extend(touched(fix.span));
+    }
+    let quoted: Vec<&str> = sensitive
         .map(|s| s.values.iter().map(String::as_str).collect())
         .unwrap_or_default();
-    let long: Vec<&str> = sensitive
-        .map(|s| {
-            s.values
-                .iter()
-                .map(String::as_str)
-                .filter(|v| v.len() >= 4)
-                .collect()
-        })
-        .unwrap_or_default();
     let clean = |text: &mut String| {
-        for v in &long {
-            if text.contains(v) {
-                *text = text.replace(v, "***");
-            }
-        }
-        for v in &short {
+        for v in &near {
             *text = replace_word(text, v);
+        }
+        for v in &quoted {
+            for q in ['`', '\'', '"'] {
+                let whole = format!("{q}{v}{q}");
+                if text.contains(&whole) {
+                    *text = text.replace(&whole, &format!("{q}***{q}"));
+                }
+            }
         }
         mask_url_credentials(text);
     };
@@ -208,6 +224,14 @@ fn scrub(f: &mut Finding, sensitive: Option<&Sensitive>) {
         clean(&mut fix.description);
         clean(&mut fix.replacement);
     }
+}
+
+fn overlaps(r: &Range<usize>, span: Span) -> bool {
+    let (s, e) = (
+        span.start.offset,
+        span.end.offset.max(span.start.offset + 1),
+    );
+    r.start < e && s < r.end
 }
 
 /// `text` with every whole-word occurrence of `word` replaced by `***`.
@@ -262,9 +286,11 @@ pub fn sensitive(file: &ParsedFile, keys: &SecretKeys) -> Sensitive {
         }
         offset += line.len();
     }
+    // Messages lose URL credentials by the same scan
+    // (`mask_url_credentials`), not by word: a user name may also be an
+    // organisation further along the URL.
     for r in ranges {
-        let value = text[r.clone()].to_string();
-        out.add(r, &value);
+        out.add_all(r, []);
     }
     out
 }
@@ -288,7 +314,10 @@ fn structural(doc: &Document, text: &str, keys: &SecretKeys, out: &mut Sensitive
                     let Some(key) = k.as_str() else { continue };
                     if is_secret && (key == "data" || key == "stringData") {
                         values_under(v, text, key == "data", out, 0);
-                    } else if keys.matches(key) {
+                    } else if keys.matches(key) && !v.is_map() {
+                        // A mapping under such a key is configuration
+                        // (`privateKey: {algorithm: RSA}`); its own keys
+                        // are judged by name.
                         values_under(v, text, false, out, 0);
                     }
                 }
@@ -301,10 +330,9 @@ fn structural(doc: &Document, text: &str, keys: &SecretKeys, out: &mut Sensitive
                 if !found.is_empty() && (raw != s.value.as_str() || raw.contains('\n')) {
                     // Escaped or folded: the source text does not hold the
                     // credentials as written; hide the whole scalar.
-                    for r in found {
-                        out.values.push(s.value[r].to_string());
-                    }
-                    out.add(span.start.offset..span.end.offset, "");
+                    let forms: Vec<String> =
+                        found.into_iter().map(|r| s.value[r].to_string()).collect();
+                    out.add_all(span.start.offset..span.end.offset, forms);
                 }
             }
             _ => {}
@@ -335,15 +363,11 @@ fn values_under(node: NodeRef<'_>, text: &str, base64: bool, out: &mut Sensitive
             }
             let span = target.span();
             let raw = text.get(span.start.offset..span.end.offset).unwrap_or("");
-            out.add(span.start.offset..span.end.offset, &s.value);
-            if raw.trim() != s.value.trim() {
-                out.values.push(raw.trim().to_string());
-            }
+            let mut forms = vec![s.value.to_string(), raw.to_string()];
             if base64 {
-                if let Some(decoded) = decode_base64(&s.value) {
-                    out.values.push(decoded);
-                }
+                forms.extend(decode_base64(&s.value));
             }
+            out.add_all(span.start.offset..span.end.offset, forms);
         }
         NodeKind::Map(_) => {
             for (_, v) in target.entries() {
@@ -493,9 +517,19 @@ fn url_userinfo(text: &str, base: usize, out: &mut Vec<Range<usize>>) {
                 .is_some_and(|c| c.is_ascii_alphanumeric() || c == '[');
             (host_follows && url[..at].contains(':')).then_some(at)
         });
+        let scheme_start = text[..i]
+            .bytes()
+            .rev()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
+            .count();
+        let scheme = &text[i - scheme_start..i];
         if let Some(at) = at.filter(|&a| a > 0) {
-            let start = base + i + 3;
-            out.push(start..start + at);
+            // `ssh://git@host` names a user, not a credential.
+            let user_only = !url[..at].contains(':');
+            if !(user_only && scheme.to_ascii_lowercase().ends_with("ssh")) {
+                let start = base + i + 3;
+                out.push(start..start + at);
+            }
         }
     }
 }
@@ -661,7 +695,7 @@ mod tests {
             "x",
             "f.yaml",
             flag,
-            "`yes` is a boolean; longvalue too, https://a:b@c.example.com",
+            "`yes` is a boolean; `longvalue` too, but not longvalues, https://a:b@c.example.com",
         )
         .with_fix(crate::finding::Fix {
             description: "replace `yes`".into(),
@@ -677,9 +711,20 @@ mod tests {
         f = findings.remove(0);
         assert_eq!(
             f.message,
-            "`***` is a boolean; *** too, https://***@c.example.com"
+            "`***` is a boolean; `***` too, but not longvalues, https://***@c.example.com"
         );
         assert!(f.fix.is_none());
+    }
+
+    #[test]
+    fn configuration_is_not_a_secret() {
+        let text = "spec:\n  privateKey: {algorithm: RSA, size: 2048}\n  url: ssh://git@ssh.dev.azure.com/v3/o/p/r\n  other: https://TOKEN1@github.com/o/r\n";
+        let out = masked(text);
+        assert!(
+            out.contains("algorithm: RSA") && out.contains("ssh://git@ssh"),
+            "{out}"
+        );
+        assert!(!out.contains("TOKEN1"), "{out}");
     }
 
     #[test]

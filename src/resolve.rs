@@ -258,6 +258,9 @@ struct Builder<'w> {
     indexed: HashSet<(usize, usize, Option<String>)>,
     queue: VecDeque<Pending>,
     issue_keys: HashSet<(&'static str, usize, Pos, String)>,
+    /// GitRepository names already reported as having no local checkout:
+    /// one finding per repository, however many environments register it.
+    no_checkout_reported: HashSet<String>,
     /// [`Builder::kustomization_file`] answers, per repository by directory
     /// (each miss may cost a look at the disk).
     kustomizations: RefCell<Vec<HashMap<String, Option<String>>>>,
@@ -309,6 +312,7 @@ pub fn build(
         indexed: HashSet::with_capacity(objects),
         queue: VecDeque::new(),
         issue_keys: HashSet::new(),
+        no_checkout_reported: HashSet::new(),
         kustomizations: RefCell::new(vec![HashMap::new(); repos.len()]),
         files_sorted: files.windows(2).all(|w| {
             (w[0].file.repo, w[0].file.rel.as_str()) <= (w[1].file.repo, w[1].file.rel.as_str())
@@ -756,20 +760,27 @@ impl<'w> Builder<'w> {
             self.note_incomplete(env);
             if let (true, Some(reg)) = (top_level, ctx.registration) {
                 self.index.registrations[reg].state = SourceState::NoCheckout(name.to_string());
-                let message = format!(
-                    "GitRepository '{name}' has no local checkout, so {} '{}' is not followed into it; pass `--system-repo {name}=DIR` or add it to `systemRepos`",
-                    occ.kind, occ.name
-                );
-                self.issue(
-                    "missing-path",
-                    file,
-                    doc,
-                    span_of(name_node),
-                    message,
-                    Some("paths, charts and patterns of an unresolved system repository are not checked"),
-                    Some(Severity::Info),
-                    Vec::new(),
-                );
+                if self.no_checkout_reported.insert(name.to_string()) {
+                    let message = format!(
+                        "GitRepository '{name}' has no local checkout, so {} '{}' (and every other registration of it) is not followed into it; pass `--system-repo {name}=DIR` or add it to `systemRepos`",
+                        occ.kind, occ.name
+                    );
+                    let severity = if self.config.require_system_repos {
+                        Severity::Error
+                    } else {
+                        Severity::Info
+                    };
+                    self.issue(
+                        "missing-path",
+                        file,
+                        doc,
+                        span_of(name_node),
+                        message,
+                        Some("paths, charts and patterns of an unresolved system repository are not checked; `requireSystemRepos: true` makes this an error"),
+                        Some(severity),
+                        Vec::new(),
+                    );
+                }
             }
             return;
         };

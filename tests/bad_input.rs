@@ -235,3 +235,186 @@ fn an_unreadable_file_is_reported_and_the_run_goes_on() {
     let msg = locked["message"].as_str().unwrap_or_default();
     assert!(msg.contains("cannot read"), "{msg}");
 }
+
+/// A command that runs `gitops-lint` as an unprivileged user where the
+/// tests run as root (root reads every file whatever its mode), or `None`
+/// with a visible skip when that cannot be done.
+#[cfg(unix)]
+fn unprivileged() -> Option<Command> {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    if !is_root {
+        return Some(Command::new(env!("CARGO_BIN_EXE_gitops-lint")));
+    }
+    if Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("skipping: running as root and setpriv is not installed");
+        return None;
+    }
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_gitops-lint"));
+    Some(c)
+}
+
+/// A directory that cannot be read is a finding (exit 1), never a quiet
+/// "No findings".
+#[cfg(unix)]
+#[test]
+fn an_unreadable_directory_is_reported_not_skipped() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = repo(&[("good.yaml", b"a: 1\n"), ("locked/hidden.yaml", b"a: 1\n")]);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        dir.path().join("locked"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let Some(mut cmd) = unprivileged() else {
+        return;
+    };
+    let out = cmd
+        .arg("check")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    std::fs::set_permissions(
+        dir.path().join("locked"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = findings(&json);
+    assert_eq!(
+        f,
+        [("yaml-syntax".to_string(), "locked".to_string(), 1, 1)],
+        "{json}"
+    );
+    let message = json["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("cannot read directory"), "{message}");
+}
+
+/// A PATH that is a link out of the repository is refused; the root is
+/// never the current directory because of a link.
+#[cfg(unix)]
+#[test]
+fn path_arguments_through_links_out_of_the_repository_are_refused() {
+    use std::os::unix::fs::symlink;
+    let outside = repo(&[("secret.yaml", b"a: 1\na: 2\n"), ("sub/x.yaml", b"a: 1\n")]);
+    let dir = repo(&[("good.yaml", GOOD), ("inner/y.yaml", b"b: 1\n")]);
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    symlink(outside.path(), dir.path().join("linkdir")).unwrap();
+    symlink(
+        outside.path().join("secret.yaml"),
+        dir.path().join("link.yaml"),
+    )
+    .unwrap();
+    symlink(dir.path().join("inner"), dir.path().join("inside")).unwrap();
+    let gl = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_gitops-lint"))
+            .arg("check")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    for path in ["linkdir", "link.yaml", "linkdir/sub"] {
+        let out = gl(&[path]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {stderr}");
+        assert!(
+            stderr.contains("outside the repository root"),
+            "{path}: {stderr}"
+        );
+    }
+    // Without a repository marker, a link to an outside file does not make
+    // the current directory the root of a walk over the outside.
+    std::fs::remove_dir(dir.path().join(".git")).unwrap();
+    let out = gl(&["link.yaml"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // A link that stays inside the repository reads the real path.
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let out = gl(&["inside", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn upper_case_extensions_are_read() {
+    let dir = repo(&[("a.YAML", b"a: 1\na: 2\n"), ("b.Yml", b"b: yes\n")]);
+    let (out, json) = run(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let f = findings(&json);
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert_eq!((f[0].1.as_str(), f[1].1.as_str()), ("a.YAML", "b.Yml"));
+}
+
+/// A system repository that does not exist is a usage error naming the
+/// entry, from the command line or the config (with its line and column).
+#[test]
+fn a_system_repository_that_does_not_exist_is_a_usage_error() {
+    let dir = repo(&[
+        (
+            ".gitops-lint.yaml",
+            b"systemRepos:\n  k8s-a: ../nowhere-at-all\n",
+        ),
+        ("good.yaml", GOOD),
+    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_gitops-lint"))
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(".gitops-lint.yaml:2:10: systemRepos: system repository `k8s-a`"),
+        "{stderr}"
+    );
+    let plain = repo(&[("good.yaml", GOOD)]);
+    let out = Command::new(env!("CARGO_BIN_EXE_gitops-lint"))
+        .arg("check")
+        .arg(plain.path())
+        .args(["--system-repo", "k8s-b=/no/such/dir"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--system-repo k8s-b"), "{stderr}");
+}
+
+/// `-j` above its bound is a usage error, not thousands of threads.
+#[test]
+fn too_many_jobs_is_a_usage_error() {
+    let dir = repo(&[("good.yaml", GOOD)]);
+    for j in ["100000", "0", "257"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_gitops-lint"))
+            .args(["check", "-j", j])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "-j {j}: {stderr}");
+        assert!(stderr.contains("from 1 to 256"), "{stderr}");
+    }
+    let (out, _) = run(dir.path(), &["-j", "256"]);
+    assert_eq!(out.status.code(), Some(0));
+}

@@ -400,3 +400,61 @@ fn schemas_import_from_stdin_then_check_uses_them() {
         ]
     );
 }
+
+/// A registration whose system repository has no local checkout: one
+/// finding per repository, one line on stderr in every format, and the
+/// same said in each format's own way; `--require-system-repos` makes it
+/// an error.
+#[test]
+fn unchecked_system_repositories_are_said_in_every_format() {
+    let platform = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/platform");
+    let dir = platform.to_str().unwrap();
+    let notice = "1 of 6 system repositories were not checked: podinfo; pass --system-repo NAME=DIR or set systemRepos";
+    for (format, said) in [
+        ("human", None),
+        ("json", Some(format!("\"notices\": [\n      \"{notice}\""))),
+        ("sarif", Some("\"toolExecutionNotifications\"".to_string())),
+        (
+            "github",
+            Some(format!("::warning title=gitops-lint::{notice}")),
+        ),
+        (
+            "azure",
+            Some(format!(
+                "##vso[task.logissue type=warning;code=gitops-lint]{notice}"
+            )),
+        ),
+        ("junit", Some(format!("<skipped message=\"{notice}\"/>"))),
+    ] {
+        let out = run_in(Path::new("."), &["check", dir, "--format", format]);
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(
+            stderr.contains(&format!("gitops-lint: warning: {notice}")),
+            "{format}: {stderr}"
+        );
+        if let Some(said) = said {
+            assert!(stdout.contains(&said), "{format}: {stdout}");
+        }
+    }
+    let report = |args: &[&str]| -> Value { json(&run_in(Path::new("."), args)) };
+    let unresolved = |v: &Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["message"].as_str().unwrap().contains("no local checkout"))
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let v = report(&["check", dir, "--format", "json", "--severity", "info"]);
+    assert_eq!(unresolved(&v), ["info"], "one finding for the repository");
+    let out = run_in(
+        Path::new("."),
+        &["check", dir, "--format", "json", "--require-system-repos"],
+    );
+    assert_eq!(unresolved(&json(&out)), ["error"]);
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -262,10 +262,10 @@ fn action_steps_run_as_the_runner_runs_them() {
                 );
                 !out.status.success()
             };
-            let expect_fail = match (repo_name, fail_on) {
-                ("errors", "error" | "warning") | ("warnings", "warning") => true,
-                _ => false,
-            };
+            let expect_fail = matches!(
+                (repo_name, fail_on),
+                ("errors", "error" | "warning") | ("warnings", "warning")
+            );
             assert_eq!(job_failed, expect_fail, "{what}: the job's result");
         }
     }

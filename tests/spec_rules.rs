@@ -5,11 +5,21 @@ use std::path::Path;
 
 use gitops_lint::check::docs;
 
+/// Rules SPEC.md lists that the rendering stage (issue 12) brings; until it
+/// lands they have neither doc nor implementation. The test fails when one
+/// of them gets either, so this list only shrinks.
+const PENDING_RENDER_RULES: &[&str] = &["render-error", "undefined-variable", "dependency-cycle"];
+
 #[test]
 fn every_spec_rule_is_documented_and_implemented() {
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/SPEC.md");
     let Ok(text) = std::fs::read_to_string(&spec) else {
-        eprintln!("skipping: {} is absent", spec.display());
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing in CI",
+            spec.display()
+        );
+        eprintln!("SKIPPED: {} is absent", spec.display());
         return;
     };
     let implemented: Vec<&str> = gitops_lint::rules::RULES.iter().map(|r| r.id()).collect();
@@ -23,6 +33,13 @@ fn every_spec_rule_is_documented_and_implemented() {
         let id = cells[1].trim_matches('`');
         let severity = cells[2];
         rows += 1;
+        if PENDING_RENDER_RULES.contains(&id) {
+            assert!(
+                docs::doc(id).is_none() && !implemented.contains(&id),
+                "{id} has landed: remove it from PENDING_RENDER_RULES"
+            );
+            continue;
+        }
         let doc = docs::doc(id).unwrap_or_else(|| panic!("no rules/{id}.md"));
         assert_eq!(doc.severity.as_str(), severity, "{id}: default severity");
         assert!(implemented.contains(&id), "{id} has no implementation");

@@ -15,6 +15,12 @@ use crate::finding::{Finding, Severity};
 
 pub fn render(report: &Report) -> String {
     let mut out: String = report.active().filter_map(command).collect();
+    for notice in &report.notices {
+        out.push_str(&format!(
+            "##vso[task.logissue type=warning;code=gitops-lint]{}\n",
+            escape_data(notice)
+        ));
+    }
     let errors = report.count(Severity::Error);
     if errors > 0 {
         let plural = if errors == 1 { "" } else { "s" };
@@ -102,6 +108,7 @@ mod tests {
             documents: 2,
             elapsed: std::time::Duration::ZERO,
             sources: Default::default(),
+            notices: Vec::new(),
         };
         assert_eq!(
             render(&report),

@@ -11,7 +11,14 @@ use super::Report;
 use crate::finding::{Finding, Severity};
 
 pub fn render(report: &Report) -> String {
-    report.active().map(command).collect()
+    let mut out: String = report.active().map(command).collect();
+    for notice in &report.notices {
+        out.push_str(&format!(
+            "::warning title=gitops-lint::{}\n",
+            escape_data(notice)
+        ));
+    }
+    out
 }
 
 fn command(f: &Finding) -> String {

@@ -9,7 +9,7 @@ pub const FORMAT_VERSION: u32 = 1;
 
 pub fn render(report: &Report) -> String {
     let findings: Vec<Value> = report.active().map(finding).collect();
-    let doc = json!({
+    let mut doc = json!({
         "version": FORMAT_VERSION,
         "tool": {"name": "gitops-lint", "version": env!("CARGO_PKG_VERSION")},
         "findings": findings,
@@ -22,6 +22,13 @@ pub fn render(report: &Report) -> String {
             "elapsed_ms": report.elapsed.as_millis() as u64,
         }
     });
+    // What the run could not check, only when there is something: a
+    // complete run keeps exactly SPEC.md's shape.
+    if !report.notices.is_empty() {
+        if let Some(summary) = doc.get_mut("summary").and_then(Value::as_object_mut) {
+            summary.insert("notices".into(), json!(report.notices));
+        }
+    }
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
     out

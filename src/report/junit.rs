@@ -23,15 +23,23 @@ pub fn render(report: &Report) -> String {
     for f in report.active() {
         files.entry(f.path.as_str()).or_default().push(f);
     }
-    let tests = files.len();
+    let skipped = report.notices.len();
+    let tests = files.len() + skipped;
     let failures = files.values().filter(|v| !v.is_empty()).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"gitops-lint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n"
+        "<testsuites name=\"gitops-lint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n"
     ));
     out.push_str(&format!(
-        "  <testsuite name=\"gitops-lint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n"
+        "  <testsuite name=\"gitops-lint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n"
     ));
+    // What the run could not check is a skipped case, never a pass.
+    for notice in &report.notices {
+        out.push_str(&format!(
+            "    <testcase classname=\"gitops-lint\" name=\"not checked\"><skipped message=\"{}\"/></testcase>\n",
+            escape(notice)
+        ));
+    }
     for (path, findings) in &files {
         let path = escape(path);
         if findings.is_empty() {
@@ -155,6 +163,7 @@ mod tests {
             documents: 2,
             elapsed: std::time::Duration::ZERO,
             sources,
+            notices: Vec::new(),
         };
         let xml = render(&report);
         assert!(xml.contains("<testsuites name=\"gitops-lint\" tests=\"2\" failures=\"1\""));

@@ -27,6 +27,10 @@ pub struct Report {
     /// (secrets masked) when a finding or a related location is in it;
     /// empty for the others.
     pub sources: HashMap<String, Arc<SourceText>>,
+    /// What the run could not check (system repositories without a local
+    /// checkout, …): every format says so, and the CLI prints each on
+    /// stderr, so a run that skipped work never looks like a pass.
+    pub notices: Vec<String>,
 }
 
 impl Report {

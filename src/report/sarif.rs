@@ -53,17 +53,19 @@ pub fn log(report: &Report) -> Value {
     let mut invocation = Map::new();
     invocation.insert("executionSuccessful".into(), json!(true));
     let left_out = report.findings.len() - kept.len();
+    let mut notes: Vec<String> = report.notices.clone();
     if left_out > 0 {
-        invocation.insert(
-            "toolExecutionNotifications".into(),
-            json!([{
-                "level": "warning",
-                "message": {"text": format!(
-                    "{left_out} of {} results were left out: GitHub code scanning accepts at most {MAX_RESULTS} results per run; the most severe are kept",
-                    report.findings.len()
-                )},
-            }]),
-        );
+        notes.push(format!(
+            "{left_out} of {} results were left out: GitHub code scanning accepts at most {MAX_RESULTS} results per run; the most severe are kept",
+            report.findings.len()
+        ));
+    }
+    if !notes.is_empty() {
+        let notes: Vec<Value> = notes
+            .into_iter()
+            .map(|text| json!({"level": "warning", "message": {"text": text}}))
+            .collect();
+        invocation.insert("toolExecutionNotifications".into(), Value::Array(notes));
     }
     json!({
         "$schema": SCHEMA_URI,
@@ -398,6 +400,7 @@ mod tests {
             documents: 1,
             elapsed: Duration::from_millis(7),
             sources,
+            notices: Vec::new(),
         }
     }
 

@@ -152,6 +152,7 @@ mod tests {
             documents: 1,
             elapsed: Duration::ZERO,
             sources,
+            notices: Vec::new(),
         };
         let opts = report::RenderOptions { color: false, width: 100 };
         for format in [report::Format::Human, report::Format::Json] {
