@@ -418,3 +418,34 @@ fn too_many_jobs_is_a_usage_error() {
     let (out, _) = run(dir.path(), &["-j", "256"]);
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// A CRD whose CEL rule is 10,000 or 100,000 terms long: a finding at the
+/// rule, never a stack overflow that kills the run for every other file.
+#[test]
+fn an_enormous_cel_rule_is_a_finding_not_a_crash() {
+    for terms in [10_000, 100_000] {
+        let rule = vec!["1"; terms].join("+") + " > 0";
+        let crd = format!(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  names: {{kind: Widget, plural: widgets}}\n  scope: Namespaced\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          x-kubernetes-validations:\n            - rule: \"{rule}\"\n          properties:\n            spec: {{type: object}}\n"
+        );
+        let widget = b"apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {}\n";
+        let dir = repo(&[
+            ("crd.yaml", crd.as_bytes()),
+            ("widget.yaml", widget),
+            ("good.yaml", b"a: yes\n"),
+        ]);
+        let (out, json) = run(dir.path(), &[]);
+        assert_eq!(out.status.code(), Some(0), "{terms}: {json}");
+        let f = findings(&json);
+        assert!(
+            f.contains(&("schema".into(), "crd.yaml".into(), 17, 21)),
+            "{terms}: {f:?}"
+        );
+        assert!(
+            f.iter().any(|x| x.0 == "yaml-truthy"),
+            "{terms}: the run went on: {f:?}"
+        );
+        let message = json["findings"][0]["message"].as_str().unwrap();
+        assert!(message.contains("too complex to evaluate"), "{message}");
+    }
+}

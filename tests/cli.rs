@@ -458,3 +458,17 @@ fn unchecked_system_repositories_are_said_in_every_format() {
     assert_eq!(unresolved(&json(&out)), ["error"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Findings beside a 2 MB line print their location and message, not the
+/// line: context lines are held to the snippet width too.
+#[test]
+fn human_output_never_prints_a_huge_context_line() {
+    let wide = "x".repeat(2 * 1024 * 1024);
+    let text = format!("a: yes\nwide: {wide}\nb: yes\n");
+    let dir = repo(&[("f.yaml", &text)]);
+    let out = run_in(dir.path(), &["check", "--format", "human"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.len() < 10_000, "{} bytes of output", stdout.len());
+    assert!(stdout.contains("f.yaml:1:4"), "{stdout}");
+    assert!(stdout.contains("f.yaml:3:4"), "{stdout}");
+}

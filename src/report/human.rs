@@ -32,7 +32,7 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(opts.width)
         .with_links(false)
-        .with_context_lines(2);
+        .with_context_lines(CONTEXT_LINES as usize);
     let findings: Vec<&Finding> = report.active().collect();
     let sources = super::redacted_sources(report);
     let rendered: Vec<String> = findings
@@ -73,9 +73,18 @@ fn render_one(
     out
 }
 
+/// Lines of context shown around a finding.
+const CONTEXT_LINES: u32 = 2;
+
+/// Whether a snippet can be shown: every line it would print, context
+/// included, is at most [`MAX_SNIPPET_LINE`] wide (a minified line beside a
+/// finding would otherwise print megabytes), and the span is in the text.
 fn fits(source: &SourceText, f: &Finding) -> bool {
-    let line = source.line_text(f.span.start.line);
-    line.len() <= MAX_SNIPPET_LINE && f.span.end.offset <= source.text.len()
+    let first = f.span.start.line.saturating_sub(CONTEXT_LINES).max(1);
+    let last = (f.span.end.line.max(f.span.start.line) + CONTEXT_LINES)
+        .min(source.lines.line_count() as u32);
+    f.span.end.offset <= source.text.len()
+        && (first..=last).all(|l| source.line_text(l).len() <= MAX_SNIPPET_LINE)
 }
 
 fn plain(f: &Finding) -> String {

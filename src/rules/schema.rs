@@ -26,6 +26,9 @@ impl Rule for Schema {
         if !file.file.kind.holds_manifests() {
             return;
         }
+        if meta.is("apiextensions.k8s.io", "CustomResourceDefinition") {
+            too_complex_cel_rules(cx, cx.root(), out, 0);
+        }
         let store = cx.file.run.workspace.schemas();
         let Some(resolved) = validate::resolve(store, meta) else {
             return;
@@ -95,6 +98,43 @@ fn variable_sets(cx: &DocContext<'_>) -> Vec<Variables> {
     }
 }
 
+/// A CRD's `x-kubernetes-validations` rule too large or too deeply nested
+/// to evaluate safely: never evaluated (that would overflow the stack), and
+/// reported at the rule, so that the skipped check is not a silent pass.
+fn too_complex_cel_rules(
+    cx: &DocContext<'_>,
+    node: crate::yaml::NodeRef<'_>,
+    out: &mut Findings,
+    depth: u32,
+) {
+    if depth > 200 {
+        return;
+    }
+    for (k, v) in node.entries() {
+        if k.as_str() == Some("x-kubernetes-validations") {
+            for rule in v.items().filter_map(|i| i.get("rule")) {
+                let Some(text) = rule.as_str() else { continue };
+                if let Some(why) = crate::schema::cel::complexity(text) {
+                    out.push(
+                        cx.finding(
+                            ID,
+                            rule.span(),
+                            format!("this CEL validation rule is too complex to evaluate ({why}); gitops-lint does not check it"),
+                        )
+                        .with_help("split the rule into smaller ones; the API server's cost limit rejects rules this large too")
+                        .with_severity(crate::finding::Severity::Warning),
+                    );
+                }
+            }
+        } else {
+            too_complex_cel_rules(cx, v, out, depth + 1);
+        }
+    }
+    for item in node.items() {
+        too_complex_cel_rules(cx, item, out, depth + 1);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +196,21 @@ spec:
         let f = run(&[("ks.yaml", &KS.replace("  name: payments", "  nmae: payments"))]);
         assert_eq!(positions(&f), [(ID, 4, 3)]);
         assert!(f[0].message.contains("did you mean `name`?"), "{}", f[0].message);
+    }
+
+    /// A Secret's values are never quoted, and the message still reads.
+    #[test]
+    fn wrong_types_in_secrets_name_the_type_once() {
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\ndata:\n  n: 12345\nstringData:\n  b: true\n";
+        let f = run(&[("s.yaml", secret)]);
+        let messages: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`data.n` must be a string; got integer",
+                "`stringData.b` must be a string; got boolean"
+            ]
+        );
     }
 
     #[test]

@@ -35,10 +35,66 @@ pub enum Skip {
     Transition,
     /// The crate could not compile it.
     Unsupported(String),
+    /// Too large or too deeply nested to parse and evaluate safely (the
+    /// parser and evaluator recurse per operator); the API server's cost
+    /// limit would reject it too.
+    TooComplex(String),
+}
+
+/// Operators (and operands) a rule may chain: far above any real rule,
+/// far below what exhausts a worker's stack.
+pub const MAX_OPERATORS: usize = 1000;
+/// Brackets a rule may nest.
+pub const MAX_NESTING: usize = 64;
+
+/// Why `rule` is too complex to evaluate, if it is: counted on its text
+/// (outside string literals) before the recursive parser sees it.
+pub fn complexity(rule: &str) -> Option<String> {
+    let mut operators = 0usize;
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in rule.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '(' | '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '+' | '-' | '*' | '/' | '%' | '&' | '|' | '=' | '<' | '>' | '!' | '?' | ':' | '.'
+            | ',' => operators += 1,
+            _ => {}
+        }
+    }
+    if operators > MAX_OPERATORS {
+        Some(format!(
+            "{operators} operators, more than the {MAX_OPERATORS} gitops-lint evaluates"
+        ))
+    } else if deepest > MAX_NESTING {
+        Some(format!(
+            "brackets nested {deepest} deep, more than the {MAX_NESTING} gitops-lint evaluates"
+        ))
+    } else {
+        None
+    }
 }
 
 /// Compiles a rule, or says why it is skipped.
 pub fn compile(rule: &str) -> Result<CelProgram, Skip> {
+    if let Some(why) = complexity(rule) {
+        return Err(Skip::TooComplex(why));
+    }
     let program = std::panic::catch_unwind(|| cel::Program::compile(rule))
         .map_err(|_| Skip::Unsupported("the CEL parser panicked".into()))?
         .map_err(|e| Skip::Unsupported(e.to_string()))?;
@@ -157,6 +213,33 @@ fn to_cel(v: &Value, depth: usize) -> cel::Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The largest rule allowed compiles and evaluates on a 2 MiB stack
+    /// (a test thread's; workers have 16 MiB); larger ones are refused
+    /// before the recursive parser sees them.
+    #[test]
+    fn rules_at_the_bounds_evaluate_and_larger_ones_are_refused() {
+        let at_limit = vec!["1"; MAX_OPERATORS / 2].join(" + ") + " > 0";
+        let nested = "(".repeat(MAX_NESTING) + "true" + &")".repeat(MAX_NESTING);
+        let outcome = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let a = compile(&at_limit).unwrap().eval(&json!({}));
+                let b = compile(&nested).unwrap().eval(&json!({}));
+                (a, b)
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(outcome, (Outcome::Pass, Outcome::Pass));
+        for terms in [10_000, 100_000] {
+            let rule = vec!["1"; terms].join("+") + " > 0";
+            assert!(matches!(compile(&rule), Err(Skip::TooComplex(_))));
+        }
+        let deep = "(".repeat(MAX_NESTING + 1) + "true" + &")".repeat(MAX_NESTING + 1);
+        assert!(matches!(compile(&deep), Err(Skip::TooComplex(_))));
+        assert_eq!(complexity("self.a == 'x+y+z(((('"), None);
+    }
 
     #[test]
     fn reads_only_the_fields_a_rule_names() {

@@ -509,7 +509,11 @@ impl Cx<'_> {
                     dotted(&r.path),
                     or_list(&expected)
                 );
-                if !matches!(r.instance, Value::Object(_) | Value::Array(_) | Value::Null) {
+                // The value itself, unless it is a container or hidden (a
+                // Secret's: then the type already said all there is).
+                let scalar =
+                    !matches!(r.instance, Value::Object(_) | Value::Array(_) | Value::Null);
+                if scalar && !self.opts.hide_values {
                     message.push_str(&format!(" {}", self.show(&r.instance)));
                 }
                 let help = (got == "number" && types.contains(&"string")).then(|| {

@@ -17,8 +17,10 @@ pub use node::{Document, Entry, Node, NodeId, NodeKind, NodeRef, Scalar, ScalarS
 
 use crate::source::{LineIndex, Pos, Span};
 
-/// Deeper nesting than this is rejected; no Kubernetes object comes close.
-pub const MAX_DEPTH: usize = 256;
+/// Deeper nesting than this is rejected, in block and flow style alike; no
+/// Kubernetes object comes close. (`saphyr-parser` refuses a 256th flow
+/// level itself, so the loader holds block collections to the same bound.)
+pub const MAX_DEPTH: usize = 255;
 /// Budget for the nodes a document holds once its aliases are expanded.
 pub const MAX_EXPANDED_NODES: u64 = 1_000_000;
 
@@ -191,6 +193,9 @@ struct Loader<'a> {
     stack: Vec<Frame>,
     doc_start: Option<Pos>,
     root: Option<NodeId>,
+    /// Whether the document being read uses an alias (for the node budget's
+    /// message: an alias expansion, or simply a huge document).
+    aliased: bool,
 }
 
 impl<'a> Loader<'a> {
@@ -212,6 +217,7 @@ impl<'a> Loader<'a> {
             stack: Vec::new(),
             doc_start: None,
             root: None,
+            aliased: false,
         }
     }
 
@@ -255,6 +261,7 @@ impl<'a> Loader<'a> {
                 self.weights.clear();
                 self.anchors.clear();
                 self.root = None;
+                self.aliased = false;
             }
             Event::DocumentEnd => self.end_document(span),
             Event::Scalar(value, style, anchor, tag) => {
@@ -275,6 +282,7 @@ impl<'a> Loader<'a> {
                     return Err(self.error("alias to an unknown anchor".into(), span.start));
                 };
                 let weight = self.weights[target as usize];
+                self.aliased = true;
                 let id = self.push(NodeKind::Alias(target), span, None, weight);
                 self.attach(id, span)?;
             }
@@ -360,12 +368,12 @@ impl<'a> Loader<'a> {
             let w = &mut self.weights[parent as usize];
             *w = w.saturating_add(weight);
             if *w > MAX_EXPANDED_NODES {
-                return Err(self.error(
-                    format!(
-                        "aliases expand to more than {MAX_EXPANDED_NODES} nodes (an alias bomb?)"
-                    ),
-                    span.start,
-                ));
+                let message = if self.aliased {
+                    format!("alias expansion over {MAX_EXPANDED_NODES} nodes in one document")
+                } else {
+                    format!("more than {MAX_EXPANDED_NODES} nodes in one document")
+                };
+                return Err(self.error(message, span.start));
             }
         }
         Ok(())
@@ -506,6 +514,42 @@ mod tests {
         assert_eq!(s.docs[2].index, 3);
     }
 
+    /// 255 levels load in block and flow style; 256 are refused in both,
+    /// with the same message.
+    #[test]
+    fn block_and_flow_nesting_share_one_limit() {
+        let block = |n: usize| {
+            (0..n)
+                .map(|i| format!("{}k:", "  ".repeat(i)))
+                .collect::<Vec<_>>()
+                .join("\n")
+                + " 1\n"
+        };
+        let flow_seq = |n: usize| "[".repeat(n) + "1" + &"]".repeat(n) + "\n";
+        let flow_map = |n: usize| "{a: ".repeat(n) + "1" + &"}".repeat(n) + "\n";
+        let block_seq = |n: usize| {
+            (0..n - 1)
+                .map(|i| format!("{}-\n", "  ".repeat(i)))
+                .collect::<String>()
+                + &format!("{}- 1\n", "  ".repeat(n - 1))
+        };
+        let forms: [&dyn Fn(usize) -> String; 4] = [&block, &flow_seq, &flow_map, &block_seq];
+        for (i, form) in forms.iter().enumerate() {
+            let ok = load(&form(MAX_DEPTH));
+            assert!(
+                ok.errors.is_empty(),
+                "form {i} at the limit: {:?}",
+                ok.errors
+            );
+            let deep = load(&form(MAX_DEPTH + 1));
+            assert_eq!(deep.errors.len(), 1, "form {i}");
+            assert_eq!(
+                deep.errors[0].message, "nesting deeper than 255 levels",
+                "form {i}"
+            );
+        }
+    }
+
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let text = "[".repeat(10_000) + &"]".repeat(10_000);
@@ -524,7 +568,22 @@ mod tests {
         }
         let s = load(&text);
         assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
-        assert!(s.errors[0].message.contains("alias"));
+        assert_eq!(
+            s.errors[0].message,
+            "alias expansion over 1000000 nodes in one document"
+        );
+    }
+
+    /// A huge document without aliases is named for what it is.
+    #[test]
+    fn a_huge_document_is_not_called_an_alias_bomb() {
+        let text: String = (0..500_001).map(|i| format!("k{i}: v\n")).collect();
+        let s = load(&text);
+        assert_eq!(s.errors.len(), 1);
+        assert_eq!(
+            s.errors[0].message,
+            "more than 1000000 nodes in one document"
+        );
     }
 
     #[test]
