@@ -449,3 +449,102 @@ fn an_enormous_cel_rule_is_a_finding_not_a_crash() {
         assert!(message.contains("too complex to evaluate"), "{message}");
     }
 }
+
+/// Peak resident memory of a run, in bytes (the kernel's high-water mark,
+/// polled until the process ends), with its output.
+#[cfg(target_os = "linux")]
+fn peak_memory(cmd: &mut Command) -> (u64, Output) {
+    use std::process::Stdio;
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let (peak, done) = (peak.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let status = std::fs::read_to_string(&status_file).unwrap_or_default();
+                let kib = status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+                if let Some(kib) = kib {
+                    peak.fetch_max(kib * 1024, std::sync::atomic::Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        })
+    };
+    let out = child.wait_with_output().unwrap();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    watcher.join().unwrap();
+    (peak.load(std::sync::atomic::Ordering::Relaxed), out)
+}
+
+/// The documented bound: a run's memory stays under 30 times the size of
+/// the input, whatever the input. A 100 MB flow sequence or mapping (the
+/// parser buffers a flow collection whole) is one finding, in bounded
+/// memory and time.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_100_mb_flow_collection_stays_within_the_memory_bound() {
+    const SIZE: usize = 100 * 1024 * 1024;
+    let sequence = {
+        let mut s = String::with_capacity(SIZE + 8);
+        s.push('[');
+        while s.len() < SIZE {
+            s.push_str("ab,");
+        }
+        s.push_str("z]\n");
+        s
+    };
+    let mapping = {
+        let mut s = String::with_capacity(SIZE + 16);
+        s.push('{');
+        let mut i = 0u64;
+        while s.len() < SIZE {
+            s.push_str(&format!("k{i}: 1,"));
+            i += 1;
+        }
+        s.push_str("z: 1}\n");
+        s
+    };
+    for (name, text) in [("sequence.yaml", sequence), ("mapping.yaml", mapping)] {
+        let dir = repo(&[(name, text.as_bytes()), ("good.yaml", b"a: yes\n")]);
+        drop(text);
+        let started = Instant::now();
+        let (peak, out) = peak_memory(
+            Command::new(env!("CARGO_BIN_EXE_gitops-lint"))
+                .arg("check")
+                .arg(dir.path())
+                .args(["--format", "json"]),
+        );
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let f = findings(&json);
+        assert_eq!(f[1], ("yaml-syntax".into(), name.into(), 1, 1), "{f:?}");
+        let message = json["findings"][1]["message"].as_str().unwrap();
+        assert!(
+            message.contains("flow collection with more than 100000 entries"),
+            "{message}"
+        );
+        assert!(
+            f.iter().any(|x| x.1 == "good.yaml"),
+            "the run went on: {f:?}"
+        );
+        assert!(
+            peak < 30 * SIZE as u64,
+            "{name}: {} MB peak for a 100 MB file",
+            peak >> 20
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{name}: {:?}",
+            started.elapsed()
+        );
+        eprintln!("{name}: {} MB peak, {:?}", peak >> 20, started.elapsed());
+    }
+}

@@ -6,6 +6,7 @@
 //! error ends its document only: loading resumes at the next document marker,
 //! so the other documents of a file are still checked.
 
+pub mod flow;
 pub mod node;
 pub mod scalar;
 pub mod to_json;
@@ -46,44 +47,101 @@ pub struct Stream {
 }
 
 /// Parses every document of `text`. Never panics; errors are collected.
+/// A document holding an oversized flow collection ([`flow`]) is reported,
+/// not parsed: the parser would buffer all of it first.
 pub fn parse(text: &str, lines: &LineIndex) -> Stream {
     let mut stream = Stream::default();
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut start = bom;
     let mut doc_index = 0;
-    loop {
+    for flow_at in flow::oversized(text, flow::MAX_FLOW_ENTRIES) {
+        if flow_at < start {
+            continue;
+        }
+        let pos = lines.pos_of_offset(text, flow_at);
+        let doc_begin = document_start_before(text, lines, pos.line).max(start);
+        doc_index = parse_range(text, lines, start..doc_begin, doc_index, &mut stream);
+        let resume = next_document_start(text, lines, pos.line + 1);
+        stream.errors.push(SyntaxError {
+            message: format!(
+                "a flow collection with more than {} entries; write it in block style",
+                flow::MAX_FLOW_ENTRIES
+            ),
+            pos,
+            doc_index,
+            doc_start: doc_begin,
+            resume,
+        });
+        doc_index += 1;
+        match resume {
+            Some(n) => start = n,
+            None => return stream,
+        }
+    }
+    parse_range(text, lines, start..text.len(), doc_index, &mut stream);
+    stream
+}
+
+/// Parses the documents of `text[range]` (which starts at a line start and
+/// ends at a document marker or the end), numbering them from `doc_index`;
+/// returns the next document's number.
+fn parse_range(
+    text: &str,
+    lines: &LineIndex,
+    range: std::ops::Range<usize>,
+    mut doc_index: usize,
+    stream: &mut Stream,
+) -> usize {
+    let mut start = range.start;
+    while start < range.end {
         let base = Base::at(text, lines, start);
-        let chunk = &text[start..];
+        let chunk = &text[start..range.end];
         let mut loader = Loader::new(text, lines, base, doc_index);
         let outcome = loader.run(Parser::new_from_str(chunk));
         doc_index = loader.doc_index;
         stream.docs.append(&mut loader.docs);
-        match outcome {
-            Ok(()) => break,
-            Err(mut err) => {
-                if err.message.contains("recursion limit") {
-                    err.message = format!("nesting deeper than {MAX_DEPTH} levels");
-                }
-                if err.message.contains("tab") {
-                    err.pos = offending_tab(text, lines, err.pos);
-                }
-                let pos = err.pos;
-                err.doc_start = loader.doc_start.map_or(start, |p| p.offset.max(start));
-                doc_index += 1;
-                // The error may sit on the marker of the next document itself.
-                let next = next_document_start(text, lines, pos.line)
-                    .filter(|&n| n > start)
-                    .or_else(|| next_document_start(text, lines, pos.line + 1));
-                err.resume = next.filter(|&n| n > start);
-                stream.errors.push(err);
-                match next {
-                    Some(n) if n > start => start = n,
-                    _ => break,
-                }
-            }
+        let Err(mut err) = outcome else { break };
+        if err.message.contains("recursion limit") {
+            err.message = format!("nesting deeper than {MAX_DEPTH} levels");
+        }
+        if err.message.contains("tab") {
+            err.pos = offending_tab(text, lines, err.pos);
+        }
+        let pos = err.pos;
+        err.doc_start = loader.doc_start.map_or(start, |p| p.offset.max(start));
+        doc_index += 1;
+        // The error may sit on the marker of the next document itself.
+        let next = next_document_start(text, lines, pos.line)
+            .filter(|&n| n > start)
+            .or_else(|| next_document_start(text, lines, pos.line + 1))
+            .filter(|&n| n > start && n < range.end);
+        err.resume = next;
+        stream.errors.push(err);
+        match next {
+            Some(n) => start = n,
+            None => break,
         }
     }
-    stream
+    doc_index
+}
+
+/// The byte offset of the line that starts the document holding `line`:
+/// the last document marker (`---`) at or above it, or the file's start.
+fn document_start_before(text: &str, lines: &LineIndex, line: u32) -> usize {
+    let mut l = line;
+    while l >= 1 {
+        let off = lines.line_start(l);
+        let rest = &text.as_bytes()[off..];
+        if rest.starts_with(b"---")
+            && rest
+                .get(3)
+                .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            return off;
+        }
+        l -= 1;
+    }
+    0
 }
 
 /// The parser reports a tab error after the tab; point at the tab itself
@@ -548,6 +606,35 @@ mod tests {
                 "form {i}"
             );
         }
+    }
+
+    /// A document with a huge flow collection is one error; the documents
+    /// around it load, numbered as written.
+    #[test]
+    fn an_oversized_flow_collection_costs_its_document_only() {
+        let big = "[".to_string() + &vec!["ab"; flow::MAX_FLOW_ENTRIES + 1].join(",") + "]";
+        let text = format!("a: 1\n---\nb: 2\nc: {big}\n---\nd: [x\n---\ne: 5\n");
+        let s = load(&text);
+        let first: Vec<&str> = s
+            .docs
+            .iter()
+            .map(|d| d.root().entries().next().unwrap().0.as_str().unwrap())
+            .collect();
+        assert_eq!(first, ["a", "e"]);
+        assert_eq!(s.docs[1].index, 3);
+        assert_eq!(s.errors.len(), 2, "{:?}", s.errors);
+        assert_eq!(
+            (
+                s.errors[0].doc_index,
+                s.errors[0].pos.line,
+                s.errors[0].pos.col
+            ),
+            (1, 4, 4)
+        );
+        assert!(s.errors[0]
+            .message
+            .contains("flow collection with more than 100000"));
+        assert_eq!(s.errors[1].doc_index, 2);
     }
 
     #[test]
