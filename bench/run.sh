@@ -79,6 +79,38 @@ for i in "${!CMDS[@]}"; do
     "$(echo "${MEAN[$last]} / ${MEAN[$i]}" | bc -l)" "$(echo "${BEST[$last]} / ${BEST[$i]}" | bc -l)"
 done
 
+# One file of many documents: time must grow linearly with the documents
+# (a lookup that scans the file per image once made it quadratic). Every
+# image is from Docker Hub, so every document has a finding.
+one_file() {
+  local n=$1 dir="bench/out/one-file-$1"
+  if [ ! -f "$dir/many.yaml" ]; then
+    mkdir -p "$dir/.git"
+    printf 'registries:\n  allowed: [myacr.azurecr.io]\n' > "$dir/.gitops-lint.yaml"
+    awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) {
+      if (i) print "---"
+      printf "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app%d\n  namespace: apps\n", i
+      printf "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n"
+      printf "    spec:\n      containers:\n        - name: c\n          image: nginx:1.%d\n", i
+    } }' > "$dir/many.yaml"
+  fi
+  echo "$dir"
+}
+SMALL=$(one_file 100000)
+LARGE=$(one_file 200000)
+declare -a ONE_T=(0 0)
+for _ in $(seq "$RUNS"); do
+  for j in 0 1; do
+    dir=$SMALL; [ "$j" = 1 ] && dir=$LARGE
+    start=$(now)
+    "$BIN" check "$dir" --format json --output /dev/null >/dev/null 2>&1 || true
+    ONE_T[$j]=$(echo "${ONE_T[$j]} + $(now) - $start" | bc -l)
+  done
+done
+printf 'one file, 100k documents  mean %8.3f s\n' "$(echo "${ONE_T[0]} / $RUNS" | bc -l)"
+printf 'one file, 200k documents  mean %8.3f s   (200k / 100k: %5.2fx; linear is 2x)\n' \
+  "$(echo "${ONE_T[1]} / $RUNS" | bc -l)" "$(echo "${ONE_T[1]} / ${ONE_T[0]}" | bc -l)"
+
 if [ -x /usr/bin/time ]; then
   for i in "${!CMDS[@]}"; do
     log=$(mktemp)

@@ -10,6 +10,8 @@ pub mod check;
 pub mod config;
 pub mod discover;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod images;
 pub mod index;
 pub mod kustomize;

@@ -192,6 +192,50 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     Ok(report)
 }
 
+/// Lints files held in memory as one repository (rooted at `/repo`, which
+/// need not exist): every selected rule, suppressions, and the report
+/// masked as [`lint`] masks it. For fuzzing and for embedding in tools that
+/// have the text already.
+pub fn lint_text(files: &[(&str, &str)], config: Config, selection: &Selection) -> Report {
+    let started = Instant::now();
+    let root = PathBuf::from("/repo");
+    let mut parsed: Vec<ParsedFile> = files
+        .iter()
+        .map(|(path, text)| {
+            let file = SourceFile {
+                repo: 0,
+                abs: root.join(path),
+                rel: path.to_string(),
+                display: path.to_string(),
+                kind: discover::classify(path),
+            };
+            load::parse_text(file, text.to_string())
+        })
+        .collect();
+    parsed.sort_by(|a, b| a.file.rel.cmp(&b.file.rel));
+    let repos = vec![Repo {
+        name: ".".into(),
+        root,
+    }];
+    let workspace = Workspace::new(repos, parsed, config);
+    let cx = RunContext {
+        config: &workspace.config,
+        workspace: &workspace,
+    };
+    let rules = check::enabled_rules(crate::rules::RULES, &workspace.config, selection);
+    let mut findings = check::run(&cx, &rules, selection);
+    let secret_keys = redact::SecretKeys::with_extra(&workspace.config.secret_keys);
+    let sources = redact::shown_sources(workspace.files.par_iter(), &mut findings, &secret_keys);
+    Report {
+        findings,
+        files: workspace.files.len(),
+        documents: workspace.documents(),
+        elapsed: started.elapsed(),
+        sources,
+        notices: unchecked_system_repos(&workspace).into_iter().collect(),
+    }
+}
+
 /// "2 of 5 system repositories were not checked: …" when registrations
 /// name Git sources with no local checkout.
 fn unchecked_system_repos(ws: &Workspace) -> Option<String> {

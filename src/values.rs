@@ -28,6 +28,8 @@ pub struct Layer<'a> {
     pub root: NodeRef<'a>,
     /// The HelmRelease, when the layer is its `spec.values`.
     pub object: Option<&'a ObjectMeta>,
+    /// That HelmRelease's position among its file's documents.
+    pub doc: Option<usize>,
     /// The chart's own `values.yaml` (defaults, not the team's choice).
     pub chart_defaults: bool,
 }
@@ -129,6 +131,7 @@ fn layers_of<'a>(
     index: &FileIndex<'_>,
     file: &'a ParsedFile,
     doc: &'a Document,
+    position: usize,
     meta: &'a ObjectMeta,
     used: &mut HashSet<usize>,
 ) -> Vec<Layer<'a>> {
@@ -158,6 +161,7 @@ fn layers_of<'a>(
                     file: values_file,
                     root,
                     object: None,
+                    doc: None,
                     chart_defaults,
                 });
             }
@@ -168,6 +172,7 @@ fn layers_of<'a>(
             file,
             root: values,
             object: Some(meta),
+            doc: Some(position),
             chart_defaults: false,
         });
     }
@@ -180,11 +185,11 @@ pub fn releases(ws: &Workspace) -> Releases<'_> {
     let mut used = HashSet::new();
     let mut list = Vec::new();
     for file in ws.files.iter().filter(|f| f.file.kind.holds_manifests()) {
-        for (doc, meta) in file.stream.docs.iter().zip(&file.objects) {
+        for (position, (doc, meta)) in file.stream.docs.iter().zip(&file.objects).enumerate() {
             let Some(meta) = meta.as_ref().filter(|m| is_helm_release(m)) else {
                 continue;
             };
-            let layers = layers_of(ws, &index, file, doc, meta, &mut used);
+            let layers = layers_of(ws, &index, file, doc, position, meta, &mut used);
             list.push(Release {
                 file,
                 doc,
@@ -204,6 +209,9 @@ pub fn releases(ws: &Workspace) -> Releases<'_> {
 pub struct Place<'a> {
     pub file: &'a ParsedFile,
     pub object: Option<&'a ObjectMeta>,
+    /// The object's position among the file's documents (kept so that
+    /// storing a place never searches the file for it).
+    pub doc: Option<usize>,
     pub span: Span,
 }
 
@@ -257,20 +265,9 @@ struct StoredPlace {
 
 impl StoredPlace {
     fn new(ws: &Workspace, place: &Place<'_>) -> Option<StoredPlace> {
-        let file = ws.file_index(place.file)?;
-        let doc = match place.object {
-            Some(meta) => Some(
-                place
-                    .file
-                    .objects
-                    .iter()
-                    .position(|o| o.as_ref().is_some_and(|o| std::ptr::eq(o, meta)))?,
-            ),
-            None => None,
-        };
         Some(StoredPlace {
-            file,
-            doc,
+            file: ws.file_index(place.file)?,
+            doc: place.doc,
             span: place.span,
         })
     }
@@ -282,6 +279,7 @@ impl StoredPlace {
             object: self
                 .doc
                 .and_then(|d| file.objects.get(d).and_then(Option::as_ref)),
+            doc: self.doc,
             span: self.span,
         }
     }
@@ -386,7 +384,7 @@ fn find_images(ws: &Workspace) -> Vec<FoundImage<'_>> {
 fn container_images<'w>(ws: &'w Workspace, file: &'w ParsedFile) -> Vec<FoundImage<'w>> {
     let mut out = Vec::new();
     let env = ws.env_of(file);
-    for (doc, meta) in file.stream.docs.iter().zip(&file.objects) {
+    for (position, (doc, meta)) in file.stream.docs.iter().zip(&file.objects).enumerate() {
         let Some(meta) = meta.as_ref() else { continue };
         let Some(spec) = objects::pod_spec(meta, doc.root()) else {
             continue;
@@ -402,6 +400,7 @@ fn container_images<'w>(ws: &'w Workspace, file: &'w ParsedFile) -> Vec<FoundIma
             let place = Place {
                 file,
                 object: Some(meta),
+                doc: Some(position),
                 span: value.span(),
             };
             let name = container.str_at(&["name"]).unwrap_or("?");
@@ -432,6 +431,7 @@ fn release_images<'w>(ws: &'w Workspace, release: &Release<'w>) -> Vec<FoundImag
                 Place {
                     file: layer.file,
                     object: layer.object,
+                    doc: layer.doc,
                     span: at.node.span(),
                 }
             };
@@ -467,6 +467,7 @@ fn unused_values_images<'w>(ws: &'w Workspace, file: &'w ParsedFile) -> Vec<Foun
             let place = |at: SetAt<'_>| Place {
                 file,
                 object: None,
+                doc: None,
                 span: at.node.span(),
             };
             FoundImage {
