@@ -168,23 +168,9 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         findings.retain(|f| changed.caused(f));
     }
 
-    let secret_keys = redact::SecretKeys::with_extra(&workspace.config.secret_keys);
-    let sources = redact::shown_sources(
-        workspace
-            .files
-            .par_iter()
-            .filter(|f| in_scope.contains(&f.file.display)),
-        &mut findings,
-        &secret_keys,
-    );
-    let report = Report {
-        findings,
-        files: workspace.files.len(),
-        documents: workspace.documents(),
-        elapsed: started.elapsed(),
-        sources,
-        notices: unchecked_system_repos(&workspace).into_iter().collect(),
-    };
+    let report = masked_report(&workspace, findings, started, |f| {
+        in_scope.contains(&f.file.display)
+    });
     // Freeing millions of small nodes takes a measurable share of a run;
     // the report no longer needs them, so free them off the critical path
     // (a CLI process exits before that thread is done).
@@ -223,16 +209,32 @@ pub fn lint_text(files: &[(&str, &str)], config: Config, selection: &Selection) 
         workspace: &workspace,
     };
     let rules = check::enabled_rules(crate::rules::RULES, &workspace.config, selection);
-    let mut findings = check::run(&cx, &rules, selection);
+    let findings = check::run(&cx, &rules, selection);
+    masked_report(&workspace, findings, started, |_| true)
+}
+
+/// The report of a run: the sources of the files `shown` keeps, masked,
+/// the findings scrubbed of what is masked (see [`redact`]), and what the
+/// run could not check.
+fn masked_report(
+    workspace: &Workspace,
+    mut findings: Vec<crate::Finding>,
+    started: Instant,
+    shown: impl Fn(&ParsedFile) -> bool + Sync,
+) -> Report {
     let secret_keys = redact::SecretKeys::with_extra(&workspace.config.secret_keys);
-    let sources = redact::shown_sources(workspace.files.par_iter(), &mut findings, &secret_keys);
+    let sources = redact::shown_sources(
+        workspace.files.par_iter().filter(|f| shown(f)),
+        &mut findings,
+        &secret_keys,
+    );
     Report {
         findings,
         files: workspace.files.len(),
         documents: workspace.documents(),
         elapsed: started.elapsed(),
         sources,
-        notices: unchecked_system_repos(&workspace).into_iter().collect(),
+        notices: unchecked_system_repos(workspace).into_iter().collect(),
     }
 }
 

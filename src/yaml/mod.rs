@@ -339,6 +339,15 @@ impl<'a> Loader<'a> {
                 let Some(&target) = self.anchors.get(&anchor) else {
                     return Err(self.error("alias to an unknown anchor".into(), span.start));
                 };
+                // An alias inside the collection its anchor names would make
+                // the document infinite (Go's YAML readers refuse it too).
+                if self.stack.iter().any(|f| frame_id(f) == target) {
+                    return Err(self.error(
+                        "alias to a collection that contains it (the value would contain itself)"
+                            .into(),
+                        span.start,
+                    ));
+                }
                 let weight = self.weights[target as usize];
                 self.aliased = true;
                 let id = self.push(NodeKind::Alias(target), span, None, weight);
@@ -659,6 +668,22 @@ mod tests {
             s.errors[0].message,
             "alias expansion over 1000000 nodes in one document"
         );
+    }
+
+    /// An alias inside its own anchor's collection is an error, not an
+    /// infinite value (found by the `yaml` fuzz target).
+    #[test]
+    fn an_alias_to_its_own_container_is_an_error() {
+        for text in ["a: &x [1, *x]\n", "&m {a: {b: *m}}\n", "- &s\n  - *s\n"] {
+            let s = load(text);
+            assert_eq!(s.errors.len(), 1, "{text}: {:?}", s.errors);
+            assert!(
+                s.errors[0].message.contains("contains it"),
+                "{:?}",
+                s.errors
+            );
+        }
+        assert!(load("a: &x [1]\nb: *x\n").errors.is_empty());
     }
 
     /// A huge document without aliases is named for what it is.
