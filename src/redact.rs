@@ -69,9 +69,17 @@ impl SecretKeys {
         SecretKeys { suffixes }
     }
 
+    /// Whether `key` ends in one of the names, compared as [`normalise`]
+    /// would, without allocating (this runs for every key of a shown file).
     pub fn matches(&self, key: &str) -> bool {
-        let key = normalise(key);
-        self.suffixes.iter().any(|s| key.ends_with(s.as_str()))
+        self.suffixes.iter().any(|suffix| {
+            let mut key = key
+                .chars()
+                .rev()
+                .filter(|c| !matches!(c, '-' | '_' | '.'))
+                .flat_map(char::to_lowercase);
+            suffix.chars().rev().all(|c| key.next() == Some(c))
+        })
     }
 }
 
@@ -725,6 +733,24 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains("TOKEN1"), "{out}");
+    }
+
+    #[test]
+    fn secret_key_names() {
+        let keys = SecretKeys::with_extra(&["sasSignature".into()]);
+        for k in [
+            "password",
+            "dbPassword",
+            "AZURE_CLIENT_SECRET",
+            "github-token",
+            "apiKey",
+            "x.sas_signature",
+        ] {
+            assert!(keys.matches(k), "{k}");
+        }
+        for k in ["secretRef", "secretName", "tokenFile", "pass", "", "word"] {
+            assert!(!keys.matches(k), "{k}");
+        }
     }
 
     #[test]

@@ -1,17 +1,16 @@
 //! Runs the linter over real Flux repositories (`../shared/corpus/`) and
 //! checks the schema engine raises no false alarm on their valid manifests.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use gitops_lint::check::Selection;
 use gitops_lint::{lint, Finding, Options};
 
 fn corpus() -> Option<Vec<PathBuf>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("skipped: {} is absent", dir.display());
-        return None;
-    };
+    let dir = common::shared("corpus")?;
+    let entries = std::fs::read_dir(&dir).ok()?;
     let mut repos: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_dir())

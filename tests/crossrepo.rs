@@ -4,8 +4,10 @@
 //! and `--changed-since` on a Git history. Expected findings are written in
 //! the files as `# expect: <rule>` markers on the line where they start.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use gitops_lint::check::{docs, testing};
@@ -520,11 +522,9 @@ fn rule_doc_examples() {
 /// skipped: no cross-repo error is invented.
 #[test]
 fn corpus_gets_no_invented_errors() {
-    let corpus: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !corpus.is_dir() {
-        eprintln!("skipped: {} is absent", corpus.display());
+    let Some(corpus) = common::shared("corpus") else {
         return;
-    }
+    };
     for entry in std::fs::read_dir(&corpus).unwrap() {
         let repo = entry.unwrap().path();
         if !repo.is_dir() {

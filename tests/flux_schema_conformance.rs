@@ -11,6 +11,8 @@
 //! upstream prose, and defaults are applied by the API server, not checked by
 //! a linter.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use gitops_lint::schema::flux::{FluxKind, KINDS};
@@ -22,23 +24,13 @@ use serde_json::Value;
 /// Keywords the notation leaves out on purpose (see the module docs).
 const IGNORED: &[&str] = &["description", "default"];
 
-/// `GITOPS_LINT_CRDS` if set; else `../shared/crds` next to the checkout, or
-/// one level further up for a git worktree kept under a sibling folder.
-fn crds_dir() -> PathBuf {
+/// `GITOPS_LINT_CRDS` if set; else `../shared/crds` beside the checkout
+/// (see `common::shared`).
+fn crds_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("GITOPS_LINT_CRDS") {
-        return PathBuf::from(dir);
+        return Some(PathBuf::from(dir));
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let near = root.join("../shared/crds");
-    if near.is_dir() {
-        return near;
-    }
-    let far = root.join("../../shared/crds");
-    if far.is_dir() {
-        far
-    } else {
-        near
-    }
+    common::shared("crds")
 }
 
 /// The served version's `openAPIV3Schema` of an upstream CRD file.
@@ -112,14 +104,9 @@ fn diff(path: &str, want: &Value, got: &Value, in_properties: bool, out: &mut Ve
 
 #[test]
 fn embedded_flux_schemas_match_upstream_crds() {
-    let dir = crds_dir();
-    if !dir.is_dir() {
-        eprintln!(
-            "SKIPPED: upstream CRDs not found at {}; conformance not checked",
-            dir.display()
-        );
+    let Some(dir) = crds_dir() else {
         return;
-    }
+    };
     let mut failures = Vec::new();
     for k in KINDS {
         let want = upstream_schema(&dir, k);

@@ -20,8 +20,7 @@ fn root() -> &'static Path {
 }
 
 fn schemas() -> Option<PathBuf> {
-    let dir = root().join("../shared/schemas");
-    dir.is_dir().then_some(dir)
+    common::shared("schemas")
 }
 
 fn read(path: &Path) -> String {

@@ -12,8 +12,7 @@ use serde_json::Value;
 use common::{fixture_repos, run};
 
 fn shared() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas");
-    dir.is_dir().then_some(dir)
+    common::shared("schemas")
 }
 
 fn load_json(path: &Path) -> Value {

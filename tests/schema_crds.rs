@@ -3,7 +3,8 @@
 //! the crate cannot handle are counted (and can never report), and a typical
 //! mistake is found at the same place as with the embedded schemas.
 
-use std::path::Path;
+mod common;
+
 
 use gitops_lint::schema::cel::Skip;
 use gitops_lint::schema::crd;
@@ -14,11 +15,8 @@ use gitops_lint::yaml::scalar::Typing;
 use gitops_lint::yaml::to_json::to_json;
 
 fn upstream() -> Option<Vec<(String, crd::CrdVersion)>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/crds");
-    let Ok(groups) = std::fs::read_dir(&dir) else {
-        eprintln!("skipped: {} is absent", dir.display());
-        return None;
-    };
+    let dir = common::shared("crds")?;
+    let groups = std::fs::read_dir(&dir).ok()?;
     let mut out = Vec::new();
     let mut files: Vec<_> = groups
         .filter_map(|g| g.ok())

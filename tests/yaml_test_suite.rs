@@ -12,6 +12,8 @@
 //! its reason. The test fails when a listed case starts passing, so the list
 //! only ever shrinks.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -51,11 +53,7 @@ enum Outcome {
 /// The suite lives beside the main checkout (`/work/shared` next to
 /// `/work/main`); a worktree under `/work/wt/<name>` is one level deeper.
 fn suite_dir() -> Option<PathBuf> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    ["../shared/yaml-test-suite", "../../shared/yaml-test-suite"]
-        .iter()
-        .map(|rel| manifest.join(rel))
-        .find(|p| p.is_dir())
+    common::shared("yaml-test-suite")
 }
 
 fn cases(suite: &Path) -> Vec<Case> {

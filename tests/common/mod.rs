@@ -103,3 +103,22 @@ pub fn fixture_repos() -> Vec<FixtureRepo> {
     );
     repos
 }
+
+/// `../shared/<rel>` beside the checkout (or one level further up, for a
+/// git worktree under a sibling folder). When it is absent: a failure in CI
+/// (`CI` set, where it must be there), else a visible skip and `None`.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let found = ["../shared", "../../shared"]
+        .iter()
+        .map(|base| manifest.join(base).join(rel))
+        .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "../shared/{rel} is missing; CI must have it beside the checkout"
+        );
+        eprintln!("SKIPPED: ../shared/{rel} is absent");
+    }
+    found
+}
