@@ -33,6 +33,8 @@ pub struct Workspace {
     /// The workspace's images, found once per run (see
     /// [`crate::values::workspace_images`]; `None`: not storable).
     pub(crate) images: OnceLock<Option<Vec<crate::values::StoredImage>>>,
+    /// Files kustomize applies as patches (see [`Workspace::is_patch`]).
+    patches: OnceLock<std::collections::HashMap<usize, std::collections::HashSet<String>>>,
 }
 
 impl Workspace {
@@ -44,7 +46,18 @@ impl Workspace {
             cross: OnceLock::new(),
             schemas: OnceLock::new(),
             images: OnceLock::new(),
+            patches: OnceLock::new(),
         }
+    }
+
+    /// Whether a kustomization file of the file's repository applies it as
+    /// a patch (a partial object: its missing fields come from the base).
+    /// The patch list is built once per run, on first use.
+    pub fn is_patch(&self, file: &ParsedFile) -> bool {
+        self.patches
+            .get_or_init(|| crate::kustomize::patch_files(&self.files))
+            .get(&file.file.repo)
+            .is_some_and(|paths| paths.contains(file.file.rel.as_str()))
     }
 
     /// The schemas documents are validated against: built-ins for the

@@ -2,34 +2,12 @@
 //! patches. A patch is a partial object — its missing fields come from the
 //! base — so rules do not report a missing field in one.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use crate::index::Workspace;
 use crate::load::ParsedFile;
 use crate::yaml::NodeRef;
 
 const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-/// Whether some kustomization file of `file`'s repository lists it under
-/// `patches` (`path:`), `patchesStrategicMerge` or `patchesJson6902`.
-pub fn is_patch(workspace: &Workspace, file: &ParsedFile) -> bool {
-    workspace
-        .files
-        .iter()
-        .filter(|k| k.file.repo == file.file.repo)
-        .filter(|k| {
-            let name = k.file.rel.rsplit('/').next().unwrap_or(&k.file.rel);
-            KUSTOMIZATION_FILES.contains(&name)
-        })
-        .any(|k| {
-            let dir = k.file.rel.rsplit_once('/').map_or("", |(d, _)| d);
-            k.stream
-                .docs
-                .iter()
-                .flat_map(|d| patch_paths(d.root()))
-                .any(|p| join(dir, p).as_deref() == Some(file.file.rel.as_str()))
-        })
-}
 
 fn patch_paths(root: NodeRef<'_>) -> impl Iterator<Item = &str> {
     let listed = |key: &str| root.get(key).into_iter().flat_map(|l| l.items());
@@ -42,12 +20,13 @@ fn patch_paths(root: NodeRef<'_>) -> impl Iterator<Item = &str> {
     with_path.chain(strategic)
 }
 
-/// Every file the workspace's kustomization files list as a patch, as
-/// (repository index, repository-relative path): computed once where many
-/// lookups follow (the schema store).
-pub fn patch_files(workspace: &Workspace) -> HashSet<(usize, String)> {
-    let mut out = HashSet::new();
-    for k in &workspace.files {
+/// Every file that the kustomization files among `files` list as a patch
+/// (`patches` with a `path`, `patchesStrategicMerge`, `patchesJson6902`), as
+/// repository-relative paths by repository index. The workspace computes it
+/// once per run ([`crate::index::Workspace::is_patch`]).
+pub fn patch_files(files: &[ParsedFile]) -> HashMap<usize, HashSet<String>> {
+    let mut out: HashMap<usize, HashSet<String>> = HashMap::new();
+    for k in files {
         let name = k.file.rel.rsplit('/').next().unwrap_or(&k.file.rel);
         if !KUSTOMIZATION_FILES.contains(&name) {
             continue;
@@ -56,7 +35,7 @@ pub fn patch_files(workspace: &Workspace) -> HashSet<(usize, String)> {
         for doc in &k.stream.docs {
             for path in patch_paths(doc.root()) {
                 if let Some(joined) = join(dir, path) {
-                    out.insert((k.file.repo, joined));
+                    out.entry(k.file.repo).or_default().insert(joined);
                 }
             }
         }
@@ -112,7 +91,7 @@ mod tests {
         );
         let patch = |rel: &str| {
             let f = ws.files.iter().find(|f| f.file.rel == rel).unwrap();
-            is_patch(&ws, f)
+            ws.is_patch(f)
         };
         assert!(patch("apps/prod/values.yaml"));
         assert!(patch("apps/prod/sm.yaml"));

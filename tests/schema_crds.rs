@@ -5,7 +5,6 @@
 
 mod common;
 
-
 use gitops_lint::schema::cel::Skip;
 use gitops_lint::schema::crd;
 use gitops_lint::schema::validate::{self, CheckOptions};

@@ -3,7 +3,6 @@
 
 mod common;
 
-
 use gitops_lint::check::docs;
 
 /// Rules SPEC.md lists that the rendering stage (issue 12) brings; until it

@@ -5,7 +5,6 @@
 
 use crate::check::{DocContext, Rule};
 use crate::finding::{Findings, Severity};
-use crate::kustomize::is_patch;
 use crate::objects::{ObjectMeta, OPERATOR_GROUP};
 use crate::urls::registry_matches;
 use crate::yaml::NodeRef;
@@ -106,7 +105,7 @@ fn check_distribution(
                 .any(|p| registry.trim_end_matches('/').eq_ignore_ascii_case(p));
             if !public {
                 match distribution.get("variant") {
-                    None if is_patch(cx.file.run.workspace, cx.file.file) => {}
+                    None if cx.file.run.workspace.is_patch(cx.file.file) => {}
                     None => out.push(cx.finding(
                         ID,
                         key.span(),

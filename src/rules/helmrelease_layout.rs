@@ -6,7 +6,6 @@
 
 use crate::check::{DocContext, Rule};
 use crate::finding::Findings;
-use crate::kustomize::is_patch;
 use crate::objects::{ObjectMeta, HELM_GROUP};
 use crate::yaml::scalar::{Typed, Typing};
 use crate::yaml::NodeRef;
@@ -31,7 +30,7 @@ impl Rule for HelmReleaseLayout {
         // Missing fields are held back: a kustomize patch takes them from its base.
         let mut missing = Findings::default();
         self.check(cx, meta, out, &mut missing);
-        if !missing.is_empty() && !is_patch(cx.file.run.workspace, cx.file.file) {
+        if !missing.is_empty() && !cx.file.run.workspace.is_patch(cx.file.file) {
             for f in missing.into_vec() {
                 out.push(f);
             }

@@ -5,7 +5,6 @@
 use crate::azure::azure_source;
 use crate::check::{DocContext, Rule};
 use crate::finding::{Findings, Fix};
-use crate::kustomize::is_patch;
 
 pub(crate) static RULE: &dyn Rule = &ProviderAzure;
 
@@ -27,7 +26,7 @@ impl Rule for ProviderAzure {
         let field = format!("{}.provider", source.holder_path);
         match source.holder.get("provider") {
             // A kustomize patch takes `provider` from its base.
-            None if is_patch(cx.file.run.workspace, cx.file.file) => {}
+            None if cx.file.run.workspace.is_patch(cx.file.file) => {}
             None => out.push(
                 cx.finding(
                     ID,

@@ -8,7 +8,6 @@
 
 use crate::check::{DocContext, Rule};
 use crate::finding::{Findings, Fix};
-use crate::kustomize::is_patch;
 use crate::objects::{KUSTOMIZE_GROUP, OPERATOR_GROUP};
 use crate::source::LineIndex;
 use crate::yaml::scalar::{Typed, Typing};
@@ -43,7 +42,7 @@ fn check_kustomization(cx: &DocContext<'_>, out: &mut Findings) {
     let name = meta.display_name();
     match spec.get("prune") {
         // A kustomize patch takes `prune` from its base.
-        None if is_patch(cx.file.run.workspace, cx.file.file) => {}
+        None if cx.file.run.workspace.is_patch(cx.file.file) => {}
         None => out.push(
             cx.finding(
                 ID,

@@ -38,7 +38,7 @@ impl Rule for Schema {
         };
         let replaced = resolved.replacement.then_some(resolved.entry.api_version.as_str());
         let opts = CheckOptions {
-            partial: store.is_patch(file.file.repo, &file.file.rel),
+            partial: cx.file.run.workspace.is_patch(file),
             hide_values: meta.group().is_empty() && meta.kind == "Secret",
             vars: None,
         };

@@ -8,7 +8,7 @@
 //! no lock on the hot path once compiled. The embedded entries (built-ins,
 //! Flux) are process-wide, so they compile once per process, not per run.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -269,9 +269,6 @@ pub struct SchemaStore {
     pub kubernetes_version: Option<&'static str>,
     /// Imported schema files that could not be read.
     pub problems: Vec<String>,
-    /// Files that kustomize applies as patches (repo index, relative path):
-    /// partial objects, so required fields are not expected there.
-    patches: HashSet<(usize, String)>,
 }
 
 impl SchemaStore {
@@ -314,7 +311,6 @@ impl SchemaStore {
             table,
             kubernetes_version: resolved,
             problems: Vec::new(),
-            patches: HashSet::new(),
         }
     }
 
@@ -345,7 +341,6 @@ impl SchemaStore {
         };
         let mut store = SchemaStore::new(&ws.config.kubernetes_version, discovered, imported);
         store.problems = problems;
-        store.patches = crate::kustomize::patch_files(ws);
         store
     }
 
@@ -372,11 +367,6 @@ impl SchemaStore {
             .collect();
         candidates.sort_by(|a, b| a.api_version.cmp(&b.api_version));
         candidates.first().copied()
-    }
-
-    /// Whether `path` of repository `repo` is applied by kustomize as a patch.
-    pub fn is_patch(&self, repo: usize, path: &str) -> bool {
-        self.patches.contains(&(repo, path.to_string()))
     }
 
     /// Every entry, sorted by apiVersion then kind.
