@@ -154,7 +154,7 @@ impl Finding {
         self
     }
 
-    /// The order SPEC.md fixes: path, line, column, rule (then message, so
+    /// The order docs/contract.md fixes: path, line, column, rule (then message, so
     /// that two runs are byte-identical).
     pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
         (

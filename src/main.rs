@@ -92,7 +92,9 @@ struct CheckArgs {
     /// files, the whole repository is loaded as context but only findings in
     /// those files are reported.
     paths: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value = "human")]
+    /// human, json, sarif (SARIF 2.1.0), github (Actions annotations), azure
+    /// (Azure DevOps logging commands) or junit (one test case per file).
+    #[arg(long, value_parser = parse_format, default_value = "human")]
     format: Format,
     /// Write the report to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
@@ -145,6 +147,18 @@ fn parse_jobs(s: &str) -> Result<usize, String> {
             "expected a number of worker threads from 1 to {MAX_JOBS}"
         )),
     }
+}
+
+/// The library knows its formats; the command line only names them (the
+/// library does not depend on clap).
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::ALL
+        .into_iter()
+        .find(|f| f.name() == s)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+            format!("expected one of {}", names.join(", "))
+        })
 }
 
 fn parse_system_repo(s: &str) -> Result<(String, PathBuf), String> {

@@ -59,7 +59,7 @@ pub struct Occurrence {
     pub generated: bool,
 }
 
-/// Pattern A, B or C (PLATFORM.md).
+/// Pattern A, B or C (docs/platform.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pattern {
     /// A HelmRelease on a chart from the system's own repository.

@@ -1,7 +1,7 @@
 //! Source text and positions.
 //!
 //! The YAML parser reports character indices; findings need 1-based lines,
-//! 1-based character columns (SPEC.md) and byte offsets (for miette). A
+//! 1-based character columns (docs/contract.md) and byte offsets (for miette). A
 //! [`LineIndex`] converts between them without rescanning the file per lookup.
 
 use std::sync::Arc;

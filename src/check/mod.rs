@@ -140,7 +140,7 @@ pub fn enabled_rules<'r>(
 }
 
 /// Runs `rules` over the workspace and returns every finding, severities
-/// resolved and suppressions applied, sorted as SPEC.md requires.
+/// resolved and suppressions applied, sorted as docs/contract.md requires.
 pub fn run(cx: &RunContext<'_>, rules: &[&dyn Rule], selection: &Selection) -> Vec<Finding> {
     // Files and workspace-wide rules run side by side: the per-file checks
     // go on while the cross-repository index is built, and a long

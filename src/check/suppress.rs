@@ -1,4 +1,4 @@
-//! Suppressions (SPEC.md): an object annotation
+//! Suppressions (docs/contract.md): an object annotation
 //! `gitops-lint.io/ignore: "rule-a,rule-b -- reason"`, or a line comment
 //! `# gitops-lint-ignore rule-a -- reason` on the finding's line or the line
 //! above. A suppression without a reason, naming an unknown rule, or

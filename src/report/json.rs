@@ -1,4 +1,5 @@
-//! `--format json`: the stable, versioned format of SPEC.md, field for field.
+//! `--format json`: the stable, versioned format of docs/contract.md, field
+//! for field.
 
 use serde_json::{json, Value};
 
@@ -23,7 +24,7 @@ pub fn render(report: &Report) -> String {
         }
     });
     // What the run could not check, only when there is something: a
-    // complete run keeps exactly SPEC.md's shape.
+    // complete run keeps exactly the contract's shape.
     if !report.notices.is_empty() {
         if let Some(summary) = doc.get_mut("summary").and_then(Value::as_object_mut) {
             summary.insert("notices".into(), json!(report.notices));

@@ -60,7 +60,7 @@ pub fn redacted_sources(report: &Report) -> HashMap<&str, Arc<SourceText>> {
 }
 
 /// Output formats of `check --format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Human,
     Json,
@@ -75,6 +75,28 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 6] = [
+        Format::Human,
+        Format::Json,
+        Format::Sarif,
+        Format::Github,
+        Format::Azure,
+        Format::Junit,
+    ];
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Azure => "azure",
+            Format::Junit => "junit",
+        }
+    }
+
     /// Formats read by programs rather than people: no progress, no colour.
     pub fn is_machine(self) -> bool {
         !matches!(self, Format::Human)
