@@ -91,14 +91,7 @@ pub fn lint(data: &[u8]) {
         color: false,
         width: 100,
     };
-    for format in [
-        Format::Human,
-        Format::Json,
-        Format::Sarif,
-        Format::Github,
-        Format::Azure,
-        Format::Junit,
-    ] {
+    for format in Format::ALL {
         let out = report::render(&report, format, opts);
         for v in &forbidden {
             assert!(!out.contains(v.as_str()), "{format:?} shows `{v}`:\n{out}");
