@@ -345,32 +345,48 @@ fn resolve_targets(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LintError> {
         .collect()
 }
 
-/// The root of the repository the given paths are in: the nearest `.git`
-/// or config above the first path, found from where the path is written,
-/// never through a symbolic link; else the path's directory. A path that
-/// resolves outside that root (a link out of the tree) is refused.
+/// The root of the repository the given paths are in, found from where the
+/// first path is written, never through a symbolic link: the nearest
+/// `.git` or config at or above it. A path that resolves outside that root
+/// (a link out of the repository) is refused. Outside any repository, a
+/// path through a link is accepted only where it leads into a repository or
+/// names a directory (then that is the root); the current directory never
+/// becomes the root because of a link.
 fn repo_root(paths: &[PathBuf], targets: &[PathBuf]) -> Result<PathBuf, LintError> {
     let cwd = std::env::current_dir().map_err(|e| LintError::Io(e.to_string()))?;
     let cwd = std::fs::canonicalize(cwd).map_err(|e| LintError::Io(e.to_string()))?;
     let written = paths.first().map_or(cwd.clone(), |p| lexical(&cwd.join(p)));
-    let real = real_prefix(&written);
-    let root = match discover::find_root(&real) {
-        Some(root) => root,
-        None if real == written && written.is_dir() => written.clone(),
-        None if written.starts_with(&cwd) => cwd,
-        None if real != written => real.clone(),
-        None => written.parent().map_or(cwd, Path::to_path_buf),
-    };
-    let root = std::fs::canonicalize(&root).map_err(|e| LintError::Io(e.to_string()))?;
+    let target = &targets[0];
     let shown = |i: usize| paths.get(i).map_or(".".into(), |p| p.display().to_string());
+    let refuse = |i: usize, root: &Path| {
+        LintError::Usage(format!(
+            "{}: resolves to {}, outside the repository root {} (through a symbolic link); gitops-lint never reads through links out of a repository",
+            shown(i),
+            targets[i].display(),
+            root.display()
+        ))
+    };
+    let canonical = |p: &Path| std::fs::canonicalize(p).map_err(|e| LintError::Io(e.to_string()));
+    let root = match discover::find_root(&real_prefix(&written)) {
+        Some(root) => canonical(&root)?,
+        None if written == *target => {
+            if target.is_dir() {
+                target.clone()
+            } else if target.starts_with(&cwd) {
+                cwd
+            } else {
+                target.parent().map_or(cwd, Path::to_path_buf)
+            }
+        }
+        None => match discover::find_root(target) {
+            Some(root) => root,
+            None if target.is_dir() => target.clone(),
+            None => return Err(refuse(0, written.parent().unwrap_or(&written))),
+        },
+    };
     for (i, target) in targets.iter().enumerate() {
         if !target.starts_with(&root) {
-            return Err(LintError::Usage(format!(
-                "{}: resolves to {}, outside the repository root {} (through a symbolic link); gitops-lint never reads through links out of a repository",
-                shown(i),
-                target.display(),
-                root.display()
-            )));
+            return Err(refuse(i, &root));
         }
     }
     Ok(root)

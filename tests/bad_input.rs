@@ -355,6 +355,24 @@ fn path_arguments_through_links_out_of_the_repository_are_refused() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // Outside any repository, a link to a repository (`~/repos` linked to
+    // `/data/repos`) checks that repository.
+    let home = repo(&[]);
+    symlink(dir.path(), home.path().join("repos")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gitops-lint"))
+        .args(["check", "repos", "--format", "json"])
+        .current_dir(home.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 2, "{json}");
 }
 
 #[test]
