@@ -21,7 +21,7 @@
 //! for `data`) are scrubbed from every finding's message, help, fix and
 //! related notes. Findings may add spans of their own ([`Finding::redact`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -97,8 +97,13 @@ pub struct Sensitive {
     ranges: Vec<Range<usize>>,
     /// The values behind each range (decoded, raw, base64-decoded).
     range_values: Vec<Vec<String>>,
+    /// The largest end among `ranges[..=i]`, once indexed.
+    max_end: Vec<usize>,
     /// Every value of the file.
-    values: Vec<String>,
+    value_set: HashSet<String>,
+    /// The values that hold a quote character (rare), which a quoted
+    /// message cannot be split at.
+    with_quotes: Vec<String>,
 }
 
 impl Sensitive {
@@ -113,15 +118,53 @@ impl Sensitive {
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
             .collect();
-        self.values.extend(forms.iter().cloned());
+        self.with_quotes.extend(
+            forms
+                .iter()
+                .filter(|v| v.contains(['`', '\'', '"']))
+                .cloned(),
+        );
+        self.value_set.extend(forms.iter().cloned());
         if range.start < range.end {
             self.ranges.push(range);
             self.range_values.push(forms);
         }
     }
 
+    /// Orders the ranges by start, so that [`Sensitive::touching`] finds a
+    /// span's ranges without visiting them all (a finding is scrubbed per
+    /// finding, and a file may hold thousands of both).
+    fn index(&mut self) {
+        let mut order: Vec<usize> = (0..self.ranges.len()).collect();
+        order.sort_by_key(|&i| (self.ranges[i].start, self.ranges[i].end));
+        self.ranges = order.iter().map(|&i| self.ranges[i].clone()).collect();
+        self.range_values = order
+            .iter()
+            .map(|&i| std::mem::take(&mut self.range_values[i]))
+            .collect();
+        let mut furthest = 0;
+        self.max_end = self
+            .ranges
+            .iter()
+            .map(|r| {
+                furthest = furthest.max(r.end);
+                furthest
+            })
+            .collect();
+    }
+
+    /// The indexes of the ranges `span` overlaps.
+    fn touching(&self, span: Span) -> impl Iterator<Item = usize> + '_ {
+        let end = span.end.offset.max(span.start.offset + 1);
+        let before_end = self.ranges.partition_point(|r| r.start < end);
+        (0..before_end)
+            .rev()
+            .take_while(move |&i| self.max_end[i] > span.start.offset)
+            .filter(move |&i| overlaps(&self.ranges[i], span))
+    }
+
     fn overlaps(&self, span: Span) -> bool {
-        self.ranges.iter().any(|r| overlaps(r, span))
+        self.touching(span).next().is_some()
     }
 }
 
@@ -184,11 +227,8 @@ fn scrub(f: &mut Finding, sensitive: Option<&Sensitive>) {
     let touched = |span: Span| -> Vec<&str> {
         sensitive
             .map(|s| {
-                s.ranges
-                    .iter()
-                    .zip(&s.range_values)
-                    .filter(|(r, _)| overlaps(r, span))
-                    .flat_map(|(_, v)| v.iter().map(String::as_str))
+                s.touching(span)
+                    .flat_map(|i| s.range_values[i].iter().map(String::as_str))
                     .collect()
             })
             .unwrap_or_default()
@@ -197,20 +237,12 @@ fn scrub(f: &mut Finding, sensitive: Option<&Sensitive>) {
     if let Some(fix) = &f.fix {
         near.extend(touched(fix.span));
     }
-    let quoted: Vec<&str> = sensitive
-        .map(|s| s.values.iter().map(String::as_str).collect())
-        .unwrap_or_default();
     let clean = |text: &mut String| {
         for v in &near {
             *text = replace_word(text, v);
         }
-        for v in &quoted {
-            for q in ['`', '\'', '"'] {
-                let whole = format!("{q}{v}{q}");
-                if text.contains(&whole) {
-                    *text = text.replace(&whole, &format!("{q}***{q}"));
-                }
-            }
+        if let Some(s) = sensitive {
+            replace_quoted(text, s);
         }
         mask_url_credentials(text);
     };
@@ -240,6 +272,33 @@ fn overlaps(r: &Range<usize>, span: Span) -> bool {
         span.end.offset.max(span.start.offset + 1),
     );
     r.start < e && s < r.end
+}
+
+/// Replaces every value of `sensitive` that `text` quotes whole (`` `v` ``,
+/// `'v'`, `"v"`) with `***`: each span between two neighbouring quotes is
+/// looked up in the file's values, so the cost follows the message, not the
+/// number of values (a file may hold thousands, and as many findings).
+fn replace_quoted(text: &mut String, sensitive: &Sensitive) {
+    for q in ['`', '\'', '"'] {
+        let quotes: Vec<usize> = text.match_indices(q).map(|(i, _)| i).collect();
+        let mut hits: Vec<std::ops::Range<usize>> = quotes
+            .windows(2)
+            .map(|w| w[0] + 1..w[1])
+            .filter(|r| sensitive.value_set.contains(&text[r.clone()]))
+            .collect();
+        // Neighbouring hits share a quote; keep the first of each overlap.
+        hits.dedup_by(|b, a| b.start <= a.end + 1);
+        for r in hits.into_iter().rev() {
+            text.replace_range(r, "***");
+        }
+        // A value holding this quote character spans several quotes.
+        for v in sensitive.with_quotes.iter().filter(|v| v.contains(q)) {
+            let whole = format!("{q}{v}{q}");
+            if text.contains(&whole) {
+                *text = text.replace(&whole, &format!("{q}***{q}"));
+            }
+        }
+    }
 }
 
 /// `text` with every whole-word occurrence of `word` replaced by `***`.
@@ -300,6 +359,7 @@ pub fn sensitive(file: &ParsedFile, keys: &SecretKeys) -> Sensitive {
     for r in ranges {
         out.add_all(r, []);
     }
+    out.index();
     out
 }
 
@@ -751,6 +811,30 @@ mod tests {
         for k in ["secretRef", "secretName", "tokenFile", "pass", "", "word"] {
             assert!(!keys.matches(k), "{k}");
         }
+    }
+
+    #[test]
+    fn ranges_touching_a_span_are_found_through_the_index() {
+        let mut s = Sensitive::default();
+        s.add(0..100, "long");
+        s.add(10..12, "a");
+        s.add(50..60, "b");
+        s.add(200..210, "c");
+        s.index();
+        let at = |start: usize, end: usize| {
+            let p = |offset| crate::source::Pos {
+                line: 1,
+                col: 1,
+                offset,
+            };
+            let mut hit: Vec<usize> = s.touching(Span::new(p(start), p(end))).collect();
+            hit.sort();
+            hit
+        };
+        assert_eq!(at(55, 56), [0, 2]);
+        assert_eq!(at(11, 11), [0, 1]);
+        assert_eq!(at(150, 160), Vec::<usize>::new());
+        assert_eq!(at(205, 300), [3]);
     }
 
     #[test]

@@ -191,22 +191,8 @@ fn an_unreadable_file_is_reported_and_the_run_goes_on() {
         std::fs::Permissions::from_mode(0o000),
     )
     .unwrap();
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    let mut cmd = if is_root {
-        if Command::new("setpriv").arg("--version").output().is_err() {
-            eprintln!("skipping: running as root and setpriv is not installed");
-            return;
-        }
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(env!("CARGO_BIN_EXE_gitops-lint"));
-        c
-    } else {
-        Command::new(env!("CARGO_BIN_EXE_gitops-lint"))
+    let Some(mut cmd) = unprivileged() else {
+        return;
     };
     let out = cmd
         .arg("check")
