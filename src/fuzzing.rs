@@ -9,10 +9,10 @@
 //!   a planted Secret and URL credentials appended, lint without a panic,
 //!   and no format shows a planted value (nor its base64 form).
 
-use crate::check::Selection;
-use crate::config::Config;
+use crate::base::source::LineIndex;
+use crate::engine::Selection;
 use crate::report::{self, Format, RenderOptions};
-use crate::source::LineIndex;
+use crate::workspace::config::Config;
 use crate::yaml::{self, NodeKind};
 
 /// Parses `data` (if it is UTF-8) and checks every span.
@@ -86,7 +86,7 @@ pub fn lint(data: &[u8]) {
         files.push((name, body));
     }
     let borrowed: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
-    let report = crate::lint::lint_text(&borrowed, Config::default(), &Selection::default());
+    let report = crate::run::lint_text(&borrowed, Config::default(), &Selection::default());
     let opts = RenderOptions {
         color: false,
         width: 100,

@@ -14,12 +14,12 @@ use clap::{Args, Parser, Subcommand};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use gitops_lint::check::docs;
-use gitops_lint::check::Selection;
-use gitops_lint::config;
-use gitops_lint::lint::Progress;
+use gitops_lint::engine::docs;
+use gitops_lint::engine::Selection;
 use gitops_lint::report::{self, Format, RenderOptions};
+use gitops_lint::run::Progress;
 use gitops_lint::schema;
+use gitops_lint::workspace::config;
 use gitops_lint::{lint, LintError, Options, Severity};
 
 #[derive(Parser)]
@@ -374,7 +374,7 @@ fn explain(rule: &str) -> ExitCode {
 fn current_repo_root() -> Result<PathBuf, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    Ok(gitops_lint::discover::find_root(&cwd).unwrap_or(cwd))
+    Ok(gitops_lint::workspace::discover::find_root(&cwd).unwrap_or(cwd))
 }
 
 fn schemas(command: SchemasCommand) -> ExitCode {

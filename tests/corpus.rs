@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use gitops_lint::check::Selection;
+use gitops_lint::engine::Selection;
 use gitops_lint::{lint, Finding, Options};
 
 fn corpus() -> Option<Vec<PathBuf>> {

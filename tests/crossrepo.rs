@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use gitops_lint::check::{docs, testing};
+use gitops_lint::engine::{docs, testing};
 
 /// The rules this suite owns.
 const RULES: &[&str] = &[

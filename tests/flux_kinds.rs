@@ -4,8 +4,8 @@
 //! are reported with the rule, line and column (the key for an unknown field
 //! or a missing one's mapping, the value for a wrong type or enum).
 
-use gitops_lint::check::testing::{positions, run_rules, workspace};
-use gitops_lint::check::Rule;
+use gitops_lint::engine::testing::{positions, run_rules, workspace};
+use gitops_lint::engine::Rule;
 use gitops_lint::rules::RULES;
 use gitops_lint::schema::flux::KINDS;
 use gitops_lint::Finding;

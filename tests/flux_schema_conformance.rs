@@ -15,8 +15,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use gitops_lint::base::source::LineIndex;
 use gitops_lint::schema::flux::{FluxKind, KINDS};
-use gitops_lint::source::LineIndex;
 use gitops_lint::yaml::scalar::Typing;
 use gitops_lint::yaml::to_json::to_json;
 use serde_json::Value;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use common::{run, small_repo};
-use gitops_lint::source::LineIndex;
+use gitops_lint::base::source::LineIndex;
 use gitops_lint::yaml::{self, scalar::Typing, to_json::to_json};
 
 fn root() -> &'static Path {

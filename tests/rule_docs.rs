@@ -1,9 +1,9 @@
 //! Every rule doc is data a test can run: it parses, it belongs to a rule,
 //! its Example fires the rule and its Use instead does not.
 
-use gitops_lint::check::docs::{self, CodeBlock};
-use gitops_lint::check::testing::{run_rules, workspace};
-use gitops_lint::check::Rule;
+use gitops_lint::engine::docs::{self, CodeBlock};
+use gitops_lint::engine::testing::{run_rules, workspace};
+use gitops_lint::engine::Rule;
 use gitops_lint::rules::{DOCS, ENGINE_RULES, RULES};
 
 const CONFIG_PATH: &str = ".gitops-lint.yaml";

@@ -5,11 +5,11 @@
 
 mod common;
 
+use gitops_lint::base::source::LineIndex;
 use gitops_lint::schema::cel::Skip;
 use gitops_lint::schema::crd;
 use gitops_lint::schema::validate::{self, CheckOptions};
 use gitops_lint::schema::{SchemaSource, SchemaStore};
-use gitops_lint::source::LineIndex;
 use gitops_lint::yaml::scalar::Typing;
 use gitops_lint::yaml::to_json::to_json;
 
@@ -84,7 +84,7 @@ fn upstream_and_embedded_schemas_agree_on_a_typo() {
     let text = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: payments\nspec:\n  interval: 5m\n  prune: true\n  sourceref:\n    kind: GitRepository\n    name: k8s-payments\n";
     let stream = gitops_lint::yaml::parse(text, &LineIndex::new(text));
     let doc = &stream.docs[0];
-    let meta = gitops_lint::objects::ObjectMeta::of(doc).unwrap();
+    let meta = gitops_lint::model::objects::ObjectMeta::of(doc).unwrap();
     let embedded = SchemaStore::new("1.33", Vec::new(), Vec::new());
     let discovered = SchemaStore::new("1.33", crds, Vec::new());
     let mut results = Vec::new();

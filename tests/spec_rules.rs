@@ -3,7 +3,7 @@
 
 mod common;
 
-use gitops_lint::check::docs;
+use gitops_lint::engine::docs;
 
 /// Rules SPEC.md lists that the rendering stage (issue 12) brings; until it
 /// lands they have neither doc nor implementation. The test fails when one

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use gitops_lint::source::LineIndex;
+use gitops_lint::base::source::LineIndex;
 use gitops_lint::yaml::{self, scalar::Typing, to_json::to_json};
 use serde_json::Value;
 

@@ -8,7 +8,7 @@
 //! findings are not annotated.
 
 use super::Report;
-use crate::finding::{Finding, Severity};
+use crate::base::finding::{Finding, Severity};
 
 pub fn render(report: &Report) -> String {
     let mut out: String = report.active().map(command).collect();
@@ -65,7 +65,7 @@ pub fn escape_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{Pos, Span};
+    use crate::base::source::{Pos, Span};
 
     fn at(line: u32, col: u32) -> Pos {
         Pos {

@@ -17,8 +17,8 @@ use miette::{
 use rayon::prelude::*;
 
 use super::{RenderOptions, Report};
-use crate::finding::{Finding, Severity};
-use crate::source::SourceText;
+use crate::base::finding::{Finding, Severity};
+use crate::base::source::SourceText;
 
 /// Lines wider than this are reported without a snippet.
 const MAX_SNIPPET_LINE: usize = 1000;

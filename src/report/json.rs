@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::Report;
-use crate::finding::{Finding, Severity};
+use crate::base::finding::{Finding, Severity};
 
 pub const FORMAT_VERSION: u32 = 1;
 

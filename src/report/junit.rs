@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use super::Report;
-use crate::finding::{Finding, Severity};
+use crate::base::finding::{Finding, Severity};
 
 pub fn render(report: &Report) -> String {
     let mut files: BTreeMap<&str, Vec<&Finding>> = report
@@ -132,7 +132,7 @@ pub fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{Pos, SourceText, Span};
+    use crate::base::source::{Pos, SourceText, Span};
     use std::collections::HashMap;
 
     fn at(line: u32, col: u32) -> Pos {

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::finding::{Finding, Severity};
-use crate::source::SourceText;
+use crate::base::finding::{Finding, Severity};
+use crate::base::source::SourceText;
 
 /// The result of a run.
 #[derive(Debug)]
@@ -50,7 +50,7 @@ impl Report {
 
 /// The report's sources by path, as reporters may show them: `lint`
 /// already masked every secret value, URL credential and span a finding
-/// redacts (see [`crate::redact`]).
+/// redacts (see [`crate::workspace::redact`]).
 pub fn redacted_sources(report: &Report) -> HashMap<&str, Arc<SourceText>> {
     report
         .sources

@@ -16,9 +16,9 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use super::{redacted_sources, Report};
-use crate::check::docs::{self, RuleDoc};
-use crate::finding::{Finding, ObjectRef, Severity};
-use crate::source::{SourceText, Span};
+use crate::base::finding::{Finding, ObjectRef, Severity};
+use crate::base::source::{SourceText, Span};
+use crate::engine::docs::{self, RuleDoc};
 
 pub const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -379,8 +379,8 @@ fn fnv1a(parts: &[&str], basis: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Suppression;
-    use crate::source::{Pos, SourceText};
+    use crate::base::finding::Suppression;
+    use crate::base::source::{Pos, SourceText};
     use std::time::Duration;
 
     fn pos(src: &SourceText, line: u32, col: u32) -> Pos {
@@ -391,7 +391,7 @@ mod tests {
     fn report(text: &str, findings: Vec<Finding>) -> Report {
         // As `lint` hands reporters their sources: redacted spans masked.
         let spans: Vec<Span> = findings.iter().flat_map(|f| f.redact.clone()).collect();
-        let src = crate::redact::mask(&SourceText::new(text.to_string()), &spans);
+        let src = crate::workspace::redact::mask(&SourceText::new(text.to_string()), &spans);
         let mut sources = HashMap::new();
         sources.insert("a b/x.yaml".to_string(), Arc::clone(&src));
         Report {

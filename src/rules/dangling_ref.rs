@@ -8,12 +8,14 @@
 
 use std::collections::BTreeMap;
 
-use crate::check::{Rule, RunContext};
-use crate::finding::{Finding, Findings};
-use crate::index::Workspace;
-use crate::objects::{HELM_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, SOURCE_GROUP};
-use crate::resolve::{CrossIndex, Occurrence, SELF_SOURCE};
-use crate::source::Span;
+use crate::engine::{Rule, RunContext};
+use crate::base::finding::{Finding, Findings};
+use crate::workspace::Workspace;
+use crate::model::objects::{HELM_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, SOURCE_GROUP};
+use crate::base::ids::FileId;
+use crate::graph::{Graph, Occurrence};
+use crate::model::objects::SELF_SOURCE;
+use crate::base::source::Span;
 use crate::yaml::NodeRef;
 
 pub(crate) static RULE: &dyn Rule = &DanglingRef;
@@ -29,9 +31,9 @@ impl Rule for DanglingRef {
 
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let ws = cx.workspace;
-        let cross = ws.cross();
+        let cross = cx.graph();
         // One finding per reference, naming every environment it dangles in.
-        let mut dangling: BTreeMap<(usize, usize, Span), (Finding, Vec<String>)> = BTreeMap::new();
+        let mut dangling: BTreeMap<(FileId, usize, Span), (Finding, Vec<String>)> = BTreeMap::new();
         for occ in cross.occurrences.iter().filter(|o| !o.generated) {
             let Some(root) = ws.files[occ.file].stream.docs.get(occ.doc).map(|d| d.root()) else {
                 continue;
@@ -43,7 +45,7 @@ impl Rule for DanglingRef {
                 if !in_platform && !cross.is_complete(occ.env.as_deref()) {
                     continue;
                 }
-                if defined(ws, occ.env.as_deref(), &r) {
+                if defined(ws, cross, occ.env.as_deref(), &r) {
                     continue;
                 }
                 let key = (occ.file, occ.doc, r.node.span());
@@ -132,8 +134,7 @@ fn references<'d>(occ: &Occurrence, root: NodeRef<'d>) -> Vec<Reference<'d>> {
     refs
 }
 
-fn defined(ws: &Workspace, env: Option<&str>, r: &Reference<'_>) -> bool {
-    let cross = ws.cross();
+fn defined(ws: &Workspace, cross: &Graph, env: Option<&str>, r: &Reference<'_>) -> bool {
     if r.group == SOURCE_GROUP && r.name == SELF_SOURCE {
         return true;
     }
@@ -161,7 +162,7 @@ fn defined(ws: &Workspace, env: Option<&str>, r: &Reference<'_>) -> bool {
             })
 }
 
-fn finding(ws: &Workspace, cross: &CrossIndex, occ: &Occurrence, r: &Reference<'_>) -> Finding {
+fn finding(ws: &Workspace, cross: &Graph, occ: &Occurrence, r: &Reference<'_>) -> Finding {
     let file = &ws.files[occ.file];
     let object = file.objects.get(occ.doc).and_then(|o| o.as_ref()).map(|m| m.to_ref());
     let target = match &r.namespace {
@@ -186,7 +187,7 @@ fn finding(ws: &Workspace, cross: &CrossIndex, occ: &Occurrence, r: &Reference<'
 
 /// Names of the same kind in scope that contain, or are contained in, the
 /// missing one.
-fn similar_names(cross: &CrossIndex, env: Option<&str>, r: &Reference<'_>) -> Vec<String> {
+fn similar_names(cross: &Graph, env: Option<&str>, r: &Reference<'_>) -> Vec<String> {
     let mut names: Vec<String> = cross
         .occurrences
         .iter()
@@ -203,7 +204,7 @@ fn similar_names(cross: &CrossIndex, env: Option<&str>, r: &Reference<'_>) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     const APPS: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec:\n  path: ./apps\n  dependsOn:\n    - name: infra\n  sourceRef: {kind: GitRepository, name: flux-system}\n";
     const RELEASE: &str = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web, namespace: apps}\nspec:\n  chart:\n    spec:\n      chart: web\n      sourceRef: {kind: HelmRepository, name: charts}\n  valuesFrom:\n    - kind: ConfigMap\n      name: web-values\n    - kind: Secret\n      name: web-secret\n      optional: true\n";

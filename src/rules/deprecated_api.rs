@@ -3,8 +3,8 @@
 //! removed it and which apiVersion to use. The object is still checked by
 //! `schema`, against the replacement version's schema.
 
-use crate::check::{DocContext, Rule};
-use crate::finding::Findings;
+use crate::engine::{DocContext, Rule};
+use crate::base::finding::Findings;
 use crate::schema::{apis, kubernetes};
 
 pub(crate) static RULE: &dyn Rule = &DeprecatedApi;
@@ -57,7 +57,7 @@ impl Rule for DeprecatedApi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     #[test]
     fn reports_removed_flux_and_kubernetes_apis() {

@@ -6,9 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::check::{Rule, RunContext};
-use crate::finding::{Finding, Findings, Related};
-use crate::source::Span;
+use crate::engine::{Rule, RunContext};
+use crate::base::ids::FileId;
+use crate::base::finding::{Finding, Findings, Related};
+use crate::base::source::Span;
 
 pub(crate) static RULE: &dyn Rule = &DuplicateObject;
 
@@ -23,10 +24,10 @@ impl Rule for DuplicateObject {
 
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let ws = cx.workspace;
-        let cross = ws.cross();
+        let graph = cx.graph();
         type Key<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, &'a str);
-        let mut groups: BTreeMap<Key<'_>, Vec<(usize, usize)>> = BTreeMap::new();
-        for o in &cross.occurrences {
+        let mut groups: BTreeMap<Key<'_>, Vec<(FileId, usize)>> = BTreeMap::new();
+        for o in graph.occurrences.iter() {
             let Some(env) = o.env.as_deref() else { continue };
             if o.generated || o.name.is_empty() {
                 continue;
@@ -38,7 +39,7 @@ impl Rule for DuplicateObject {
                 docs.push((o.file, o.doc));
             }
         }
-        let name_span = |file: usize, doc: usize| -> Span {
+        let name_span = |file: FileId, doc: usize| -> Span {
             ws.files[file]
                 .stream
                 .docs
@@ -50,7 +51,7 @@ impl Rule for DuplicateObject {
                 .unwrap_or_default()
         };
         // (later doc, first doc) → environments; a doc is (file, index).
-        type Doc = (usize, usize);
+        type Doc = (FileId, usize);
         let mut pairs: BTreeMap<(Doc, Doc), Vec<&str>> = BTreeMap::new();
         for ((env, ..), mut docs) in groups {
             if docs.len() < 2 {
@@ -96,7 +97,7 @@ impl Rule for DuplicateObject {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     const REPO: &str = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: k8s-payments\n  namespace: flux-system\nspec: {interval: 1m}\n";
 

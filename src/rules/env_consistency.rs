@@ -11,17 +11,17 @@
 //! `valuesFiles` entry) that lies under another environment's
 //! `environments/<other>/`; and `valuesFiles` mixing environments.
 
-use crate::check::{DocContext, Rule, RunContext};
-use crate::finding::{Findings, Fix};
-use crate::index::env_of_path;
-use crate::objects::{KUSTOMIZE_GROUP, SOURCE_GROUP};
-use crate::resolve::{join_rel, report_issues};
+use crate::engine::{DocContext, Rule, RunContext};
+use crate::base::finding::{Findings, Fix};
+use crate::workspace::env_of_path;
+use crate::model::objects::{KUSTOMIZE_GROUP, SOURCE_GROUP};
+use crate::graph::GapKind;
 
 pub(crate) static RULE: &dyn Rule = &EnvConsistency;
 
 struct EnvConsistency;
 
-const ID: &str = "env-consistency";
+const ID: &str = crate::engine::registry::ids::ENV_CONSISTENCY;
 
 impl Rule for EnvConsistency {
     fn id(&self) -> &'static str {
@@ -80,7 +80,7 @@ impl Rule for EnvConsistency {
         } else if meta.is(KUSTOMIZE_GROUP, "Kustomization") {
             let Some(node) = spec.get("path") else { return };
             let Some(path) = node.as_str() else { return };
-            let Some(target) = join_rel("", path) else { return };
+            let Some(target) = crate::base::paths::normalize(path) else { return };
             if !(target.starts_with("environments/") || target.starts_with("clusters/")) {
                 return;
             }
@@ -105,15 +105,31 @@ impl Rule for EnvConsistency {
         }
     }
 
+    /// The cross-file half, from what the graph recorded while following
+    /// registrations.
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
-        report_issues(cx.workspace, ID, out);
+        for gap in &cx.graph().gaps {
+            let finding = |message: String| cx.finding_at(ID, gap.file, Some(gap.doc), gap.span, message);
+            match &gap.kind {
+                GapKind::OtherEnvironment { entry, env, other, target } => out.push(
+                    finding(format!("`{entry}` is reached from `clusters/{env}` but belongs to environment `{other}`; use `environments/{env}/…`"))
+                        .with_help("a system repository path reached from an environment must be that environment's")
+                        .with_related(cx.related_at(target, format!("environment `{other}`"))),
+                ),
+                GapKind::MixedValuesEnvironments { release, first, second } => out.push(
+                    finding(format!("HelmRelease '{release}' mixes values of environments `{first}` and `{second}` in `valuesFiles`"))
+                        .with_help("use one environment's values files only"),
+                ),
+                _ => {}
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     const REPO: &str = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-orders, namespace: flux-system}\nspec:\n  ref:\n    branch: dev\n";
 

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::check::{Rule, RunContext};
-use crate::finding::{Finding, Findings};
+use crate::engine::{Rule, RunContext};
+use crate::base::finding::{Finding, Findings};
 
 pub(crate) static RULE: &dyn Rule = &EnvParity;
 
@@ -22,7 +22,7 @@ impl Rule for EnvParity {
 
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let ws = cx.workspace;
-        let cross = ws.cross();
+        let cross = cx.graph();
         let promotion = &cx.config.promotion;
         let names_in = |env: &str| -> BTreeSet<&str> {
             cross
@@ -78,7 +78,7 @@ impl Rule for EnvParity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     fn ks(name: &str) -> String {
         format!("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  path: ./x\n  sourceRef: {{kind: GitRepository, name: k8s-{name}}}\n")

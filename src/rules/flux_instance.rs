@@ -3,10 +3,10 @@
 //! `variant: upstream-alpine`, the version is pinned, the components exist,
 //! and `spec.sync` tracks the environment the file lives in.
 
-use crate::check::{DocContext, Rule};
-use crate::finding::{Findings, Severity};
-use crate::objects::{ObjectMeta, OPERATOR_GROUP};
-use crate::urls::registry_matches;
+use crate::engine::{DocContext, Rule};
+use crate::base::finding::{Findings, Severity};
+use crate::model::objects::{ObjectMeta, OPERATOR_GROUP};
+use crate::model::urls::registry_matches;
 use crate::yaml::NodeRef;
 
 pub(crate) static RULE: &dyn Rule = &FluxInstance;
@@ -194,7 +194,7 @@ fn check_sync(cx: &DocContext<'_>, meta: &ObjectMeta, sync: NodeRef<'_>, out: &m
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     const PATH: &str = "clusters/dev/flux-instance.yaml";
     const CONFIG: &str = "registries:\n  allowed: [myacr.azurecr.io]\n";

@@ -4,9 +4,9 @@
 //! `reconcileStrategy: Revision` for charts from Git. Each convention can be
 //! turned off with a rule option.
 
-use crate::check::{DocContext, Rule};
-use crate::finding::Findings;
-use crate::objects::{ObjectMeta, HELM_GROUP};
+use crate::engine::{DocContext, Rule};
+use crate::base::finding::Findings;
+use crate::model::objects::{ObjectMeta, HELM_GROUP};
 use crate::yaml::scalar::{Typed, Typing};
 use crate::yaml::NodeRef;
 
@@ -174,7 +174,7 @@ fn bool_of(node: NodeRef<'_>) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     const PATH: &str = "environments/dev/flux/helmrelease.yaml";
 

@@ -1,11 +1,9 @@
 //! `image-tag-pinned`: an image without a tag, or tagged `latest`, runs
 //! whatever that tag points to at pull time. A digest always pins.
 
-use crate::check::{Rule, RunContext};
-use crate::finding::{Finding, Findings};
-use crate::images::has_placeholder;
-use crate::objects::ObjectMeta;
-use crate::values::workspace_images;
+use crate::engine::{Rule, RunContext};
+use crate::base::finding::Findings;
+use crate::model::images::has_placeholder;
 
 pub(crate) static RULE: &dyn Rule = &ImageTagPinned;
 
@@ -19,7 +17,7 @@ impl Rule for ImageTagPinned {
     }
 
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
-        for found in workspace_images(cx.workspace) {
+        for found in cx.images() {
             let image = &found.image;
             if image.digest.is_some() || image.tag_is_placeholder || found.tag_from_chart {
                 continue;
@@ -38,10 +36,7 @@ impl Rule for ImageTagPinned {
                 ),
             };
             let place = found.tag_at;
-            out.push(
-                Finding::new(ID, place.file.path(), place.span, message)
-                    .with_object(place.object.map(ObjectMeta::to_ref)),
-            );
+            out.push(cx.finding_at(ID, place.file, place.doc, place.span, message));
         }
     }
 }
@@ -49,7 +44,7 @@ impl Rule for ImageTagPinned {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     fn pod(images: &[&str]) -> String {
         let mut s = String::from("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  initContainers:\n");

@@ -4,10 +4,10 @@
 //! (an ImageUpdateAutomation pushes through its GitRepository and has no URL
 //! of its own).
 
-use crate::check::{DocContext, Rule};
-use crate::finding::{Findings, Fix};
-use crate::objects::{OPERATOR_GROUP, SOURCE_GROUP};
-use crate::urls::ScpUrl;
+use crate::engine::{DocContext, Rule};
+use crate::base::finding::{Findings, Fix};
+use crate::model::objects::{OPERATOR_GROUP, SOURCE_GROUP};
+use crate::model::urls::ScpUrl;
 use crate::yaml::{NodeRef, ScalarStyle};
 
 pub(crate) static RULE: &dyn Rule = &NoScpSshUrl;
@@ -77,7 +77,7 @@ fn requote(node: NodeRef<'_>, value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     fn git(url: &str) -> String {
         format!("apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {{name: k8s-payments}}\nspec:\n  url: {url}\n")

@@ -7,10 +7,11 @@
 //! chart's own `values.yaml` is not counted: its defaults are no team's
 //! choice.
 
-use crate::check::{Rule, RunContext};
-use crate::finding::{Finding, Findings};
-use crate::objects::ObjectMeta;
-use crate::values::{releases, top_level, Layer, Release};
+use crate::engine::{Rule, RunContext};
+use crate::base::finding::{Finding, Findings};
+use crate::model::flux::HelmReleaseView;
+use crate::model::objects::ObjectMeta;
+use crate::graph::values::{releases, top_level, Layer, Release};
 use crate::yaml::NodeRef;
 
 pub(crate) static RULE: &dyn Rule = &PatternBValues;
@@ -26,16 +27,14 @@ impl Rule for PatternBValues {
 
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let central = &cx.config.central_chart;
-        for release in releases(cx.workspace).list {
+        for release in releases(cx.workspace, cx.graph()).list {
             let root = release.doc.root();
-            let Some(chart) = root.path(&["spec", "chart", "spec"]) else {
+            let Some(chart) = HelmReleaseView::of(root).chart() else {
                 continue;
             };
-            let on_central = chart
-                .str_at(&["chart"])
-                .is_some_and(|c| same_chart(c, &central.chart))
-                && chart.str_at(&["sourceRef", "kind"]) == Some("GitRepository")
-                && chart.str_at(&["sourceRef", "name"]) == Some(central.source.as_str());
+            let source = chart.source_ref;
+            let on_central = chart.chart.is_some_and(|c| same_chart(c, &central.chart))
+                && source.is_some_and(|s| s.kind == Some("GitRepository") && s.name == Some(central.source.as_str()));
             if !on_central {
                 continue;
             }
@@ -106,7 +105,7 @@ fn is_text(v: NodeRef<'_>) -> bool {
 fn finding(
     release: &Release<'_>,
     layer: Option<Layer<'_>>,
-    span: crate::source::Span,
+    span: crate::base::source::Span,
     message: String,
 ) -> Finding {
     let file = layer.map_or(release.file, |l| l.file);
@@ -118,7 +117,7 @@ fn finding(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     fn hr(values: &str) -> String {
         format!("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: orders, namespace: flux-system}}\nspec:\n  chart:\n    spec:\n      chart: ./platform-app-chart\n      sourceRef: {{kind: GitRepository, name: k8s-platform-charts}}\n      valuesFiles: [./environments/dev/values.yaml]\n{values}")

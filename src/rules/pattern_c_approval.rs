@@ -5,10 +5,10 @@
 //! `patternC.approvalAnnotation`. Reported at the Kustomization's
 //! `spec.path`.
 
-use crate::check::{Rule, RunContext};
-use crate::config::Config;
-use crate::finding::{Finding, Findings};
-use crate::resolve::{Pattern, Registration};
+use crate::engine::{Rule, RunContext};
+use crate::workspace::config::Config;
+use crate::base::finding::{Finding, Findings};
+use crate::graph::{Pattern, Registration};
 use crate::yaml::NodeRef;
 
 pub(crate) static RULE: &dyn Rule = &PatternCApproval;
@@ -24,7 +24,7 @@ impl Rule for PatternCApproval {
 
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let ws = cx.workspace;
-        for reg in &ws.cross().registrations {
+        for reg in &cx.graph().registrations {
             if reg.pattern != Some(Pattern::C) {
                 continue;
             }
@@ -79,7 +79,7 @@ pub(crate) fn is_approved(config: &Config, reg: &Registration, root: NodeRef<'_>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     const REG: &str = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-legacy, namespace: flux-system}\nspec: {ref: {branch: dev}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: legacy\n  namespace: flux-system\nspec:\n  path: ./environments/dev/flux\n  sourceRef: {kind: GitRepository, name: k8s-legacy}\n";
     const ROLE: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\n";

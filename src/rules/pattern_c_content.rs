@@ -4,10 +4,10 @@
 //! is for what a chart cannot hold; a workload there means the central chart
 //! is missing something. Reported at the workload's `kind`.
 
-use crate::check::{Rule, RunContext};
-use crate::finding::{Finding, Findings};
-use crate::objects::is_workload;
-use crate::resolve::Pattern;
+use crate::engine::{Rule, RunContext};
+use crate::base::finding::{Finding, Findings};
+use crate::model::objects::is_workload;
+use crate::graph::Pattern;
 
 pub(crate) static RULE: &dyn Rule = &PatternCContent;
 
@@ -22,7 +22,7 @@ impl Rule for PatternCContent {
 
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let ws = cx.workspace;
-        let cross = ws.cross();
+        let cross = cx.graph();
         for reg in &cross.registrations {
             if reg.pattern.is_none() {
                 continue;
@@ -67,7 +67,7 @@ impl Rule for PatternCContent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     const REG: &str = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-legacy, namespace: flux-system}\nspec: {ref: {branch: dev}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: legacy, namespace: flux-system}\nspec:\n  path: ./environments/dev/flux\n  sourceRef: {kind: GitRepository, name: k8s-legacy}\n";
 

@@ -3,9 +3,9 @@
 //! Secret and key, at the key. The finding redacts every value, so no
 //! reporter prints one in a snippet, and no message or fix repeats a value.
 
-use crate::check::{DocContext, Rule};
-use crate::discover::FileKind;
-use crate::finding::{Findings, ObjectRef};
+use crate::engine::{DocContext, Rule};
+use crate::workspace::discover::FileKind;
+use crate::base::finding::{Findings, ObjectRef};
 use crate::yaml::NodeRef;
 
 pub(crate) static RULE: &dyn Rule = &PlaintextSecret;
@@ -110,8 +110,8 @@ fn is_substitution(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule, workspace};
-    use crate::finding::Finding;
+    use crate::engine::testing::{positions, run_rule, workspace};
+    use crate::base::finding::Finding;
     use crate::report::{self, Report};
     use std::collections::HashMap;
     use std::time::Duration;
@@ -144,7 +144,7 @@ mod tests {
         let sources = ws
             .files
             .iter()
-            .map(|p| (p.file.display.clone(), crate::redact::shown_source(p, &findings)))
+            .map(|p| (p.file.display.clone(), crate::workspace::redact::shown_source(p, &findings)))
             .collect::<HashMap<_, _>>();
         let report = Report {
             findings,

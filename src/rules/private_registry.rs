@@ -1,15 +1,14 @@
 //! `private-registry`: every image a cluster would run comes from an allowed
 //! (private, mirrored, scanned) registry. Images are found by
-//! [`crate::values::workspace_images`]: workload containers, the effective
+//! [`crate::graph::images::workspace_images`]: workload containers, the effective
 //! values of every HelmRelease, and Helm values files no release uses.
 
-use crate::check::{Rule, RunContext};
-use crate::discover;
-use crate::finding::{Finding, Findings, Severity};
-use crate::images::DOCKER_HUB;
-use crate::objects::ObjectMeta;
-use crate::source::{Pos, Span};
-use crate::values::{workspace_images, FoundImage};
+use crate::engine::{Rule, RunContext};
+use crate::workspace::{discover, Workspace};
+use crate::base::finding::{Finding, Findings, Severity};
+use crate::model::images::DOCKER_HUB;
+use crate::base::source::{Pos, Span};
+use crate::graph::images::FoundImage;
 
 pub(crate) static RULE: &dyn Rule = &PrivateRegistry;
 
@@ -23,17 +22,17 @@ impl Rule for PrivateRegistry {
     }
 
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
-        let images = workspace_images(cx.workspace);
-        let mut unchecked: Option<&FoundImage<'_>> = None;
-        for found in &images {
+        let images = cx.images();
+        let mut unchecked: Option<&FoundImage> = None;
+        for found in images {
             // `${REGISTRY}/app`: the registry is only known after Flux's
             // post-build substitution.
             if found.image.host_is_placeholder {
                 continue;
             }
-            let allowed = cx.config.allowed_registries(found.env);
+            let allowed = cx.config.allowed_registries(found.env.as_deref());
             if allowed.is_empty() {
-                let earlier = unchecked.is_some_and(|u| position(u) <= position(found));
+                let earlier = unchecked.is_some_and(|u| position(cx.workspace, u) <= position(cx.workspace, found));
                 if !earlier {
                     unchecked = Some(found);
                 }
@@ -58,8 +57,7 @@ impl Rule for PrivateRegistry {
             };
             let place = found.name_at;
             out.push(
-                Finding::new(ID, place.file.path(), place.span, message)
-                    .with_object(place.object.map(ObjectMeta::to_ref))
+                cx.finding_at(ID, place.file, place.doc, place.span, message)
                     .with_help("allowed registries are `registries.allowed` (or `registries.environments.<env>`) in .gitops-lint.yaml; see `gitops-lint explain private-registry`"),
             );
         }
@@ -69,22 +67,22 @@ impl Rule for PrivateRegistry {
     }
 }
 
-fn position<'a>(f: &'a FoundImage<'_>) -> (&'a str, u32, u32) {
+fn position<'w>(ws: &'w Workspace, f: &FoundImage) -> (&'w str, u32, u32) {
     let p = &f.name_at;
-    (p.file.path(), p.span.start.line, p.span.start.col)
+    (ws.file(p.file).path(), p.span.start.line, p.span.start.col)
 }
 
 /// The one warning of a run whose images have no registry list to be
 /// checked against: at the config file if there is one, else at the first
 /// such image.
-fn not_configured(cx: &RunContext<'_>, first: &FoundImage<'_>) -> Finding {
+fn not_configured(cx: &RunContext<'_>, first: &FoundImage) -> Finding {
     let registries = &cx.config.registries;
     let message = if registries.allowed.is_empty() && registries.environments.is_empty() {
         "no allowed registries are configured, so images are not checked; list them in `registries.allowed` in .gitops-lint.yaml (e.g. [myacr.azurecr.io])".to_string()
     } else {
         format!(
             "`registries.allowed` is empty and environment `{}` has no list in `registries.environments`, so images there are not checked; add its registries",
-            first.env.unwrap_or("(none)")
+            first.env.as_deref().unwrap_or("(none)")
         )
     };
     let config_file = cx.config.source.as_deref().and_then(|src| {
@@ -92,15 +90,11 @@ fn not_configured(cx: &RunContext<'_>, first: &FoundImage<'_>) -> Finding {
         discover::relative(root, src)
     });
     let finding = match config_file {
-        Some(path) => {
-            let start = Pos {
-                line: 1,
-                col: 1,
-                offset: 0,
-            };
-            Finding::new(ID, &path, Span::point(start), message)
+        Some(path) => Finding::new(ID, &path, Span::point(Pos::START), message),
+        None => {
+            let at = first.name_at;
+            Finding::new(ID, cx.workspace.file(at.file).path(), at.span, message)
         }
-        None => Finding::new(ID, first.name_at.file.path(), first.name_at.span, message),
     };
     finding.with_severity(Severity::Warning)
 }
@@ -108,7 +102,7 @@ fn not_configured(cx: &RunContext<'_>, first: &FoundImage<'_>) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     const ALLOWED: &str = "registries:\n  allowed: [myacr.azurecr.io, partner.azurecr.io/team]\n";
 

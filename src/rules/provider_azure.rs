@@ -1,10 +1,10 @@
 //! `provider-azure`: a source on Azure DevOps (HTTPS) or ACR, and a
 //! FluxInstance sync on them, authenticates with workload identity:
-//! `provider: azure`. Which objects count is [`crate::azure::azure_source`].
+//! `provider: azure`. Which objects count is [`crate::model::azure::azure_source`].
 
-use crate::azure::azure_source;
-use crate::check::{DocContext, Rule};
-use crate::finding::{Findings, Fix};
+use crate::model::azure::azure_source;
+use crate::engine::{DocContext, Rule};
+use crate::base::finding::{Findings, Fix};
 
 pub(crate) static RULE: &dyn Rule = &ProviderAzure;
 
@@ -65,7 +65,7 @@ impl Rule for ProviderAzure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     fn git(url: &str, extra: &str) -> String {
         format!("apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {{name: k8s-payments, namespace: flux-system}}\nspec:\n  interval: 1m\n  url: {url}\n{extra}")

@@ -6,10 +6,10 @@
 //! off is a `spec.kustomize.patches` entry that patches the Kustomization,
 //! and that is what is checked there.
 
-use crate::check::{DocContext, Rule};
-use crate::finding::{Findings, Fix};
-use crate::objects::{KUSTOMIZE_GROUP, OPERATOR_GROUP};
-use crate::source::LineIndex;
+use crate::engine::{DocContext, Rule};
+use crate::base::finding::{Findings, Fix};
+use crate::model::objects::{KUSTOMIZE_GROUP, OPERATOR_GROUP};
+use crate::base::source::LineIndex;
 use crate::yaml::scalar::{Typed, Typing};
 use crate::yaml::{self, NodeRef};
 
@@ -141,7 +141,7 @@ fn patch_disables_prune(text: &str, targets_kustomization: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     const KS: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: payments, namespace: flux-system}\n";
 

@@ -3,9 +3,9 @@
 //! failed CEL rule. Kubernetes built-ins, Flux kinds, imported schemas and
 //! CRDs found in the workspace all count (see `crate::schema`).
 
-use crate::check::{DocContext, Rule};
-use crate::finding::{Finding, Findings};
-use crate::objects::ObjectMeta;
+use crate::engine::{DocContext, Rule};
+use crate::base::finding::{Finding, Findings};
+use crate::model::objects::ObjectMeta;
 use crate::schema::postbuild::{self, Variables};
 use crate::schema::validate::{self, CheckOptions, Problem};
 
@@ -29,7 +29,7 @@ impl Rule for Schema {
         if meta.is("apiextensions.k8s.io", "CustomResourceDefinition") {
             too_complex_cel_rules(cx, cx.root(), out, 0);
         }
-        let store = cx.file.run.workspace.schemas();
+        let store = cx.file.run.schemas();
         let Some(resolved) = validate::resolve(store, meta) else {
             return;
         };
@@ -91,11 +91,8 @@ fn finding(
 
 /// The post-build variable sets the document is checked with.
 fn variable_sets(cx: &DocContext<'_>) -> Vec<Variables> {
-    let ws = cx.file.run.workspace;
-    match ws.file_index(cx.file.file) {
-        Some(file) => postbuild::variable_sets(ws, file, cx.doc),
-        None => Vec::new(),
-    }
+    let run = cx.file.run;
+    postbuild::variable_sets(run.workspace, run.graph(), cx.file.file.id, cx.doc)
 }
 
 /// A CRD's `x-kubernetes-validations` rule too large or too deeply nested
@@ -122,7 +119,7 @@ fn too_complex_cel_rules(
                             format!("this CEL validation rule is too complex to evaluate ({why}); gitops-lint does not check it"),
                         )
                         .with_help("split the rule into smaller ones; the API server's cost limit rejects rules this large too")
-                        .with_severity(crate::finding::Severity::Warning),
+                        .with_severity(crate::base::finding::Severity::Warning),
                     );
                 }
             }
@@ -138,8 +135,8 @@ fn too_complex_cel_rules(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
-    use crate::finding::Finding;
+    use crate::engine::testing::{positions, run_rule};
+    use crate::base::finding::Finding;
 
     fn run(files: &[(&str, &str)]) -> Vec<Finding> {
         run_rule(RULE, files, "")

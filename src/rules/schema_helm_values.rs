@@ -3,16 +3,19 @@
 //! `values.schema.json` as Helm checks them at install time. Shares the id
 //! `schema` with the manifest schema check: both are "a document its JSON
 //! Schema rejects". The layering and span mapping live in
-//! [`crate::values_schema`].
+//! [`crate::schema::helm_values`]; this file says what was found.
 
-use crate::check::{Rule, RunContext};
-use crate::finding::Findings;
+use crate::base::finding::Findings;
+use crate::engine::registry::ids;
+use crate::engine::{Rule, RunContext};
+use crate::schema::helm_values::{self, ValuesViolation};
+use crate::schema::postbuild;
 
 pub(crate) static RULE: &dyn Rule = &SchemaHelmValues;
 
 struct SchemaHelmValues;
 
-const ID: &str = "schema";
+const ID: &str = ids::SCHEMA;
 
 impl Rule for SchemaHelmValues {
     fn id(&self) -> &'static str {
@@ -20,8 +23,43 @@ impl Rule for SchemaHelmValues {
     }
 
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
-        for f in crate::values_schema::check(cx.workspace) {
+        let (ws, graph) = (cx.workspace, cx.graph());
+        let sets = helm_values::variable_sets(ws, graph);
+        for v in helm_values::violations(ws, graph, &sets) {
+            let (message, help) = words(&v);
+            let mut f = cx.finding_at(ID, v.file, Some(v.doc), v.span, message);
+            match &v.substituted {
+                Some((vars, used)) => {
+                    let (told, places) = postbuild::explain(ws, vars, used);
+                    f = f.with_help(format!("{told}. {help}"));
+                    for place in places {
+                        f = f.with_related(place);
+                    }
+                }
+                None => f = f.with_help(help),
+            }
             out.push(f);
         }
     }
+}
+
+/// The message and help of a violation.
+fn words(v: &ValuesViolation<'_>) -> (String, String) {
+    let field = if v.pointer.is_empty() {
+        "values".to_string()
+    } else {
+        format!("`{}`", v.pointer.trim_start_matches('/').replace('/', "."))
+    };
+    let mut message = format!(
+        "HelmRelease '{}' values {field}: {}; chart `{}` rejects it (values.schema.json)",
+        v.release, v.error, v.chart
+    );
+    if let Some((vars, _)) = &v.substituted {
+        message.push_str(&postbuild::after(vars));
+    }
+    let help = format!(
+        "Helm validates the merged values (chart values.yaml, valuesFiles, spec.values) against {}/values.schema.json at install time",
+        v.chart_dir
+    );
+    (message, help)
 }

@@ -4,11 +4,11 @@
 //! Messages name a URL only with its credentials masked, and the finding
 //! redacts the URL, so no reporter prints it in a snippet.
 
-use crate::azure::azure_source;
-use crate::check::{DocContext, Rule};
-use crate::finding::Findings;
-use crate::objects::{is_flux_source, OPERATOR_GROUP};
-use crate::urls::{mask_credentials, Url};
+use crate::model::azure::azure_source;
+use crate::engine::{DocContext, Rule};
+use crate::base::finding::Findings;
+use crate::model::objects::{is_flux_source, OPERATOR_GROUP};
+use crate::model::urls::{mask_credentials, Url};
 
 pub(crate) static RULE: &dyn Rule = &StaticCredentials;
 
@@ -70,7 +70,7 @@ impl Rule for StaticCredentials {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
     use crate::report::{self, Report};
     use std::collections::HashMap;
     use std::time::Duration;
@@ -104,11 +104,11 @@ mod tests {
         assert!(f.iter().all(|f| f.redact == [f.span]));
         assert!(f[0].message.contains("https://***@dev.azure.com/org/proj/_git/r"));
 
-        let ws = crate::check::testing::workspace(&files, "");
+        let ws = crate::engine::testing::workspace(&files, "");
         let sources = ws
             .files
             .iter()
-            .map(|p| (p.file.display.clone(), crate::redact::shown_source(p, &f)))
+            .map(|p| (p.file.display.clone(), crate::workspace::redact::shown_source(p, &f)))
             .collect::<HashMap<_, _>>();
         let report = Report {
             findings: f,

@@ -2,8 +2,8 @@
 //! Kubernetes built-in of the configured version, not a Flux kind, not in an
 //! imported schema or a CRD of the workspace — so its fields go unchecked.
 
-use crate::check::{DocContext, Rule};
-use crate::finding::Findings;
+use crate::engine::{DocContext, Rule};
+use crate::base::finding::Findings;
 use crate::schema::{apis, kubernetes, validate};
 
 pub(crate) static RULE: &dyn Rule = &UnknownKind;
@@ -22,7 +22,7 @@ impl Rule for UnknownKind {
         if !cx.file.file.file.kind.holds_manifests() {
             return;
         }
-        let store = cx.file.run.workspace.schemas();
+        let store = cx.file.run.schemas();
         if validate::resolve(store, meta).is_some() {
             return;
         }
@@ -56,7 +56,7 @@ impl Rule for UnknownKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     #[test]
     fn reports_kinds_without_a_schema() {

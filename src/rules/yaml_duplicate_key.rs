@@ -3,9 +3,9 @@
 //! YAML spec forbids it), so the manifest means different things to different
 //! tools. Reported at the second occurrence.
 
-use crate::check::{DocContext, Rule};
-use crate::finding::{Finding, Findings, Related};
-use crate::source::Span;
+use crate::engine::{DocContext, Rule};
+use crate::base::finding::{Finding, Findings, Related};
+use crate::base::source::Span;
 use crate::yaml::{NodeKind, NodeRef};
 
 pub(crate) static RULE: &dyn Rule = &YamlDuplicateKey;
@@ -81,7 +81,7 @@ fn duplicate(cx: &DocContext<'_>, name: &str, key: NodeRef<'_>, first: Span) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     #[test]
     fn reports_the_second_key() {

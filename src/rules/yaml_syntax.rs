@@ -2,8 +2,8 @@
 //! at the parser's position; files that are not YAML text at all (binary,
 //! invalid UTF-8, unreadable, too large) at the first offending byte.
 
-use crate::check::{FileContext, Rule};
-use crate::finding::Findings;
+use crate::engine::{FileContext, Rule};
+use crate::base::finding::Findings;
 
 pub(crate) static RULE: &dyn Rule = &YamlSyntax;
 
@@ -38,7 +38,7 @@ impl Rule for YamlSyntax {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     #[test]
     fn one_finding_per_broken_document_at_the_parser_position() {

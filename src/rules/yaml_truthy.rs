@@ -3,8 +3,8 @@
 //! `yaml.v2` way, where these are booleans; YAML 1.2 tools (and people) read
 //! strings. Write `true`/`false`, or quote the word if a string is meant.
 
-use crate::check::{DocContext, Rule};
-use crate::finding::{Findings, Fix};
+use crate::engine::{DocContext, Rule};
+use crate::base::finding::{Findings, Fix};
 use crate::yaml::scalar::yaml11_bool;
 use crate::yaml::{NodeId, NodeKind, NodeRef};
 
@@ -64,7 +64,7 @@ fn value_ids<'a>(cx: &'a DocContext<'_>) -> impl Iterator<Item = NodeId> + 'a {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::{positions, run_rule};
+    use crate::engine::testing::{positions, run_rule};
 
     #[test]
     fn flags_yaml11_booleans_in_values_and_items() {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::source::LineIndex;
+use crate::base::source::LineIndex;
 use crate::yaml::scalar::Typing;
 use crate::yaml::to_json::to_json;
 

@@ -6,6 +6,7 @@ pub mod apis;
 pub mod cel;
 pub mod crd;
 pub mod flux;
+pub mod helm_values;
 pub mod kubernetes;
 pub mod notation;
 pub mod postbuild;

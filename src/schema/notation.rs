@@ -25,7 +25,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::source::LineIndex;
+use crate::base::source::LineIndex;
 use crate::yaml::scalar::Typing;
 use crate::yaml::to_json::to_json;
 

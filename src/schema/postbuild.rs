@@ -4,7 +4,7 @@
 //! of every object it builds, after kustomize and before the API server
 //! sees it. The schema check must see what the API server sees, so for a
 //! document with placeholders we ask which Kustomizations apply its file
-//! ([`crate::resolve::CrossIndex::appliers`]), collect their variables, and
+//! ([`crate::graph::Graph::appliers`]), collect their variables, and
 //! validate the document as each of them would render it.
 //!
 //! What kustomize-controller does, and so what this module does:
@@ -29,10 +29,12 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::finding::Related;
-use crate::index::Workspace;
-use crate::objects::KUSTOMIZE_GROUP;
-use crate::source::Span;
+use crate::base::finding::Related;
+use crate::base::ids::{FileId, OccurrenceId};
+use crate::base::source::Span;
+use crate::graph::Graph;
+use crate::model::objects::KUSTOMIZE_GROUP;
+use crate::workspace::Workspace;
 use crate::yaml::node::{Scalar, ScalarStyle};
 use crate::yaml::scalar::Typing;
 use crate::yaml::to_json::scalar_to_json;
@@ -45,7 +47,7 @@ pub const DISABLE_KEY: &str = "kustomize.toolkit.fluxcd.io/substitute";
 #[derive(Debug, Clone, PartialEq)]
 pub struct Origin {
     /// Index into `Workspace::files`.
-    pub file: usize,
+    pub file: FileId,
     /// The value (or, for a whole ConfigMap, the key) that sets it.
     pub span: Span,
     /// `spec.postBuild.substitute of Kustomization 'apps'`.
@@ -75,9 +77,8 @@ pub struct Variables {
 /// The variables of the Flux Kustomization at occurrence `applier`, or
 /// `None` when it substitutes nothing (no `spec.postBuild`, or no variable
 /// at all).
-pub fn variables(ws: &Workspace, applier: usize) -> Option<Variables> {
-    let cross = ws.cross();
-    let occ = cross.occurrences.get(applier)?;
+pub fn variables(ws: &Workspace, graph: &Graph, applier: OccurrenceId) -> Option<Variables> {
+    let occ = graph.occurrences.get(applier)?;
     if occ.kind != "Kustomization" || occ.group != KUSTOMIZE_GROUP {
         return None;
     }
@@ -100,7 +101,7 @@ pub fn variables(ws: &Workspace, applier: usize) -> Option<Variables> {
             complete = false;
             continue;
         };
-        let found: Vec<_> = cross
+        let found: Vec<_> = graph
             .find(occ.env.as_deref(), "", kind, ref_name, ns)
             .filter(|o| !o.generated)
             .collect();
@@ -167,7 +168,12 @@ pub fn variables(ws: &Workspace, applier: usize) -> Option<Variables> {
 /// document has no placeholder, opts out of substitution, or no applier
 /// substitutes. Two Kustomizations that give the document's placeholders
 /// the same values render it the same, so they count once.
-pub fn variable_sets(ws: &Workspace, file: usize, doc: &Document) -> Vec<Variables> {
+pub fn variable_sets(
+    ws: &Workspace,
+    graph: &Graph,
+    file: FileId,
+    doc: &Document,
+) -> Vec<Variables> {
     let Some(parsed) = ws.files.get(file) else {
         return Vec::new();
     };
@@ -182,8 +188,8 @@ pub fn variable_sets(ws: &Workspace, file: usize, doc: &Document) -> Vec<Variabl
     let names = placeholders(text);
     let mut sets: Vec<Variables> = Vec::new();
     let mut keys = Vec::new();
-    for &applier in ws.cross().appliers.get(file).map_or(&[][..], Vec::as_slice) {
-        let Some(vars) = variables(ws, applier) else {
+    for &applier in graph.appliers.get(file).map_or(&[][..], Vec::as_slice) {
+        let Some(vars) = variables(ws, graph, applier) else {
             continue;
         };
         let values: Vec<Option<String>> = names
@@ -457,16 +463,12 @@ pub fn placeholders(text: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Pos;
+    use crate::base::source::Pos;
 
     fn vars(pairs: &[(&str, Option<&str>)], complete: bool) -> Variables {
         let origin = Origin {
-            file: 0,
-            span: Span::point(Pos {
-                line: 1,
-                col: 1,
-                offset: 0,
-            }),
+            file: FileId::new(0),
+            span: Span::point(Pos::START),
             what: "test".into(),
         };
         Variables {

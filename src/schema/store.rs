@@ -19,7 +19,7 @@ use super::crd::{self, CrdVersion};
 use super::flux;
 use super::kubernetes::{self, KubeSchemas};
 use super::structural::{self, CelRuleSpec};
-use crate::index::Workspace;
+use crate::workspace::Workspace;
 use crate::yaml::scalar::Typing;
 use crate::yaml::to_json::{to_json, FreeForm};
 
@@ -109,7 +109,7 @@ impl SchemaEntry {
     }
 
     pub fn group(&self) -> &str {
-        crate::objects::group_of(&self.api_version)
+        crate::model::objects::group_of(&self.api_version)
     }
 
     /// The compiled schema; `None` when it cannot be compiled (then the kind

@@ -17,8 +17,8 @@ use super::kubernetes;
 use super::postbuild::{Substitution, Variables};
 use super::store::{Compiled, SchemaEntry, SchemaStore};
 use super::structural::{self, Step};
-use crate::objects::ObjectMeta;
-use crate::source::Span;
+use crate::base::source::Span;
+use crate::model::objects::ObjectMeta;
 use crate::yaml::scalar::Typing;
 use crate::yaml::to_json::{resolve_pointer, to_json_with};
 use crate::yaml::{Document, NodeRef};
@@ -274,7 +274,7 @@ fn is_prefix(prefix: &[String], path: &[String]) -> bool {
 fn reported_elsewhere(meta: &ObjectMeta, r: &Raw) -> bool {
     matches!(&r.kind, RawKind::Required(p) if p == "prune")
         && r.path == ["spec"]
-        && meta.is(crate::objects::KUSTOMIZE_GROUP, "Kustomization")
+        && meta.is(crate::model::objects::KUSTOMIZE_GROUP, "Kustomization")
 }
 
 /// One problem per cause.

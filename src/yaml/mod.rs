@@ -16,7 +16,7 @@ use saphyr_parser::{Event, Marker, Parser, ScanError};
 
 pub use node::{Document, Entry, Node, NodeId, NodeKind, NodeRef, Scalar, ScalarStyle};
 
-use crate::source::{LineIndex, Pos, Span};
+use crate::base::source::{LineIndex, Pos, Span};
 
 /// Deeper nesting than this is rejected, in block and flow style alike; no
 /// Kubernetes object comes close. (`saphyr-parser` refuses a 256th flow

@@ -5,7 +5,7 @@
 //! alias can then point at its anchor's node instead of copying it, so an
 //! alias bomb costs nothing to hold.
 
-use crate::source::{Pos, Span};
+use crate::base::source::{Pos, Span};
 
 pub type NodeId = u32;
 

@@ -182,7 +182,7 @@ pub fn resolve_pointer<'d>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::LineIndex;
+    use crate::base::source::LineIndex;
     use crate::yaml::parse;
 
     #[test]

@@ -27,9 +27,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::finding::Finding;
-use crate::load::ParsedFile;
-use crate::source::{SourceText, Span};
+use crate::base::finding::Finding;
+use crate::base::source::{SourceText, Span};
+use crate::workspace::load::ParsedFile;
 use crate::yaml::{Document, NodeKind, NodeRef, ScalarStyle};
 
 /// Key names whose values are secret, compared case-insensitively with `-`,
@@ -664,11 +664,12 @@ fn mask_ranges(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::testing::workspace;
+    use crate::base::ids::FileId;
+    use crate::engine::testing::workspace;
 
     fn masked(text: &str) -> String {
         let ws = workspace(&[("f.yaml", text)], "");
-        let file = &ws.files[0];
+        let file = &ws.files[FileId::new(0)];
         let s = sensitive(file, &SecretKeys::default());
         mask_ranges(&file.source, &s.ranges, &[]).text.clone()
     }
@@ -753,7 +754,7 @@ mod tests {
             )],
             "",
         );
-        let file = &ws.files[0];
+        let file = &ws.files[FileId::new(0)];
         let flag = file.stream.docs[0]
             .root()
             .path(&["stringData", "flag"])
@@ -765,7 +766,7 @@ mod tests {
             flag,
             "`yes` is a boolean; `longvalue` too, but not longvalues, https://a:b@c.example.com",
         )
-        .with_fix(crate::finding::Fix {
+        .with_fix(crate::base::finding::Fix {
             description: "replace `yes`".into(),
             span: flag,
             replacement: "true".into(),
@@ -822,7 +823,7 @@ mod tests {
         s.add(200..210, "c");
         s.index();
         let at = |start: usize, end: usize| {
-            let p = |offset| crate::source::Pos {
+            let p = |offset| crate::base::source::Pos {
                 line: 1,
                 col: 1,
                 offset,

@@ -519,7 +519,7 @@ fn resolve<'a>(site: &Site<'a>, global_registry: Option<Part<'a>>) -> Option<Val
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::LineIndex;
+    use crate::base::source::LineIndex;
     use crate::yaml::Document;
 
     fn parse(s: &str) -> ImageRef {

@@ -1,13 +1,9 @@
 //! Running rules over in-memory repositories, for tests (unit tests in rule
 //! files, and the test that runs every rule doc's examples).
 
-use std::path::PathBuf;
-
-use crate::config::{self, Config};
-use crate::discover::{classify, SourceFile};
-use crate::finding::Finding;
-use crate::index::{Repo, Workspace};
-use crate::load::parse_text;
+use crate::base::finding::Finding;
+use crate::workspace::config::{self, Config};
+use crate::workspace::Workspace;
 
 use super::{docs::Catalog, run, Rule, RunContext, Selection};
 
@@ -25,28 +21,7 @@ pub fn workspace(files: &[(&str, &str)], config_yaml: &str) -> Workspace {
         )
         .unwrap_or_else(|e| panic!("test config: {e}"))
     };
-    let mut files: Vec<_> = files
-        .iter()
-        .map(|(path, text)| {
-            let file = SourceFile {
-                repo: 0,
-                abs: PathBuf::from("/repo").join(path),
-                rel: path.to_string(),
-                display: path.to_string(),
-                kind: classify(path),
-            };
-            parse_text(file, text.to_string())
-        })
-        .collect();
-    files.sort_by(|a, b| a.file.rel.cmp(&b.file.rel));
-    Workspace::new(
-        vec![Repo {
-            name: ".".into(),
-            root: PathBuf::from("/repo"),
-        }],
-        files,
-        config,
-    )
+    Workspace::in_memory(files, config)
 }
 
 /// Runs one rule over in-memory files; returns its findings (suppressed
@@ -58,10 +33,7 @@ pub fn run_rule(rule: &dyn Rule, files: &[(&str, &str)], config_yaml: &str) -> V
 
 /// Runs rules over a workspace; returns unsuppressed findings of those rules.
 pub fn run_rules(rules: &[&dyn Rule], ws: &Workspace) -> Vec<Finding> {
-    let cx = RunContext {
-        config: &ws.config,
-        workspace: ws,
-    };
+    let cx = RunContext::new(ws);
     let ids: Vec<&str> = rules.iter().map(|r| r.id()).collect();
     run(&cx, rules, &Selection::default())
         .into_iter()

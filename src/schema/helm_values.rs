@@ -14,11 +14,14 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::finding::Finding;
-use crate::index::Workspace;
-use crate::resolve::HelmUse;
+use jsonschema::error::ValidationErrorKind;
+
+use crate::base::ids::{FileId, RepoId};
+use crate::base::source::Span;
+use crate::graph::{Graph, HelmUse, Occurrence};
+use crate::model::flux::HelmReleaseView;
 use crate::schema::postbuild::{self, Substitution, Variables};
-use crate::source::Span;
+use crate::workspace::Workspace;
 use crate::yaml::scalar::Typing;
 use crate::yaml::to_json::{is_merge_key, key_string, to_json, to_json_with};
 use crate::yaml::NodeRef;
@@ -26,7 +29,7 @@ use crate::yaml::NodeRef;
 /// Where a value of the effective values was written.
 #[derive(Clone, Copy)]
 struct Origin<'w> {
-    file: usize,
+    file: FileId,
     doc: usize,
     /// The key node, when the value is a mapping entry.
     key: Option<NodeRef<'w>>,
@@ -272,41 +275,90 @@ fn resolve<'w>(layer: Origin<'w>, segments: &[String]) -> Option<Origin<'w>> {
     (!at.value.is_null()).then_some(at)
 }
 
-/// `schema` findings for every HelmRelease whose local chart ships a
-/// `values.schema.json`. Each chart's schema is read and compiled once;
-/// releases are checked in parallel.
-pub fn check(ws: &Workspace) -> Vec<Finding> {
-    let cross = ws.cross();
-    let mut charts: Vec<(usize, &str)> = cross
+/// A value of a HelmRelease's effective values that its chart's
+/// `values.schema.json` rejects, at the place that set it.
+#[derive(Debug, Clone)]
+pub struct ValuesViolation<'v> {
+    pub file: FileId,
+    pub doc: usize,
+    pub span: Span,
+    /// The HelmRelease's name.
+    pub release: String,
+    /// `spec.chart.spec.chart` as written (the chart directory if unset).
+    pub chart: String,
+    /// The chart directory, repository-relative.
+    pub chart_dir: String,
+    /// The JSON pointer of the rejected value (`""`: the values as a whole).
+    pub pointer: String,
+    /// What the schema says is wrong.
+    pub error: String,
+    /// The post-build variables substituted into the rejected value, and
+    /// which Kustomization's set it was.
+    pub substituted: Option<(&'v Variables, Vec<String>)>,
+}
+
+/// Every HelmRelease whose local chart ships a `values.schema.json`,
+/// checked. Each chart's schema is read and compiled once; releases are
+/// checked in parallel. The variable sets each release is rendered with
+/// are in `sets` (one entry per release of `graph.helm`).
+pub fn violations<'v>(
+    ws: &Workspace,
+    graph: &Graph,
+    sets: &'v [Vec<Variables>],
+) -> Vec<ValuesViolation<'v>> {
+    let mut charts: Vec<(RepoId, &str)> = graph
         .helm
         .iter()
         .filter_map(|h| Some((h.chart_repo, h.chart_dir.as_deref()?)))
         .collect();
     charts.sort_unstable();
     charts.dedup();
-    let validators: HashMap<(usize, &str), (jsonschema::Validator, Shape)> = charts
+    let validators: HashMap<(RepoId, &str), (jsonschema::Validator, Shape)> = charts
         .into_par_iter()
         .filter_map(|(repo, dir)| Some(((repo, dir), load_schema(ws, repo, dir)?)))
         .collect();
     if validators.is_empty() {
         return Vec::new();
     }
-    cross
+    graph
         .helm
         .par_iter()
-        .flat_map_iter(|h| {
-            let mut out = Vec::new();
-            if let Some(dir) = &h.chart_dir {
-                if let Some((v, shape)) = validators.get(&(h.chart_repo, dir.as_str())) {
-                    check_release(ws, h, dir, v, shape, &mut out);
-                }
+        .zip(sets)
+        .flat_map_iter(|(h, sets)| {
+            let schema = h
+                .chart_dir
+                .as_deref()
+                .and_then(|dir| Some((dir, validators.get(&(h.chart_repo, dir))?)));
+            match schema {
+                Some((dir, (v, shape))) => check_release(ws, graph, h, dir, v, shape, sets),
+                None => Vec::new(),
             }
-            out
         })
         .collect()
 }
 
-fn load_schema(ws: &Workspace, repo: usize, dir: &str) -> Option<(jsonschema::Validator, Shape)> {
+/// The variable sets each release of `graph.helm` is rendered with: as
+/// written, or as each Flux Kustomization applying it substitutes it (a
+/// HelmRelease's own values only: kustomize-controller substitutes the
+/// HelmRelease, helm-controller reads the chart's values files as they
+/// are).
+pub fn variable_sets(ws: &Workspace, graph: &Graph) -> Vec<Vec<Variables>> {
+    graph
+        .helm
+        .par_iter()
+        .map(|h| {
+            let occ = &graph.occurrences[h.occurrence];
+            match ws.file(occ.file).stream.docs.get(occ.doc) {
+                Some(doc) if h.chart_dir.is_some() => {
+                    postbuild::variable_sets(ws, graph, occ.file, doc)
+                }
+                _ => Vec::new(),
+            }
+        })
+        .collect()
+}
+
+fn load_schema(ws: &Workspace, repo: RepoId, dir: &str) -> Option<(jsonschema::Validator, Shape)> {
     let path = ws
         .repos
         .get(repo)?
@@ -319,150 +371,153 @@ fn load_schema(ws: &Workspace, repo: usize, dir: &str) -> Option<(jsonschema::Va
     Some((validator, Shape::of(&schema, 0)))
 }
 
-fn check_release(
+fn check_release<'v>(
     ws: &Workspace,
+    graph: &Graph,
     h: &HelmUse,
     dir: &str,
     validator: &jsonschema::Validator,
     shape: &Shape,
-    out: &mut Vec<Finding>,
-) {
-    let cross = ws.cross();
-    let occ = &cross.occurrences[h.occurrence];
-    let Some(hr_doc) = ws.files[occ.file].stream.docs.get(occ.doc) else {
-        return;
+    sets: &'v [Variables],
+) -> Vec<ValuesViolation<'v>> {
+    let occ = &graph.occurrences[h.occurrence];
+    let Some(hr_doc) = ws.file(occ.file).stream.docs.get(occ.doc) else {
+        return Vec::new();
     };
-    // The release as written, or as each Flux Kustomization applying it
-    // substitutes it (a HelmRelease's own values only: kustomize-controller
-    // substitutes the HelmRelease, helm-controller reads the chart's values
-    // files as they are).
-    let sets = postbuild::variable_sets(ws, occ.file, hr_doc);
+    let release = Release {
+        ws,
+        h,
+        occ,
+        dir,
+        root: hr_doc.root(),
+    };
     let found = postbuild::check_each(
-        &sets,
-        |vars| release_findings(ws, h, dir, validator, shape, hr_doc, vars),
-        |f| (f.span, f.message.as_str()),
+        sets,
+        |vars| release.violations(validator, shape, vars),
+        |v| (v.span, v.key.as_str()),
     );
-    out.extend(found.into_iter().map(|(f, _)| f));
+    found.into_iter().map(|(v, _)| v.violation).collect()
 }
 
-/// The findings of one release, with one set of post-build variables.
-#[allow(clippy::too_many_arguments)]
-fn release_findings(
-    ws: &Workspace,
-    h: &HelmUse,
-    dir: &str,
-    validator: &jsonschema::Validator,
-    shape: &Shape,
-    hr_doc: &crate::yaml::Document,
-    vars: Option<&Variables>,
-) -> Vec<Finding> {
-    let occ = &ws.cross().occurrences[h.occurrence];
-    let hr_root = hr_doc.root();
-    let hr_name = occ.name.as_str();
-    let mut layered = Layered::new(shape);
-    let chart_values = format!("{dir}/values.yaml");
-    let chart_values_file = ws.file_at(h.chart_repo, &chart_values);
-    for file in chart_values_file
-        .into_iter()
-        .chain(h.values_files.iter().copied())
-    {
-        if let Some(doc) = ws.files[file].stream.docs.first() {
-            let origin = Origin {
-                file,
-                doc: 0,
-                key: None,
-                value: doc.root(),
-            };
-            layered.layer(origin, &mut None);
-        }
-    }
-    let mut sub = vars.map(Substitution::new);
-    if let Some((key, values)) = hr_root.get("spec").and_then(|s| s.get_entry("values")) {
-        let origin = Origin {
-            file: occ.file,
-            doc: occ.doc,
-            key: Some(key),
-            value: values,
-        };
-        layered.layer(origin, &mut sub);
-    }
-    let chart = hr_root
-        .str_at(&["spec", "chart", "spec", "chart"])
-        .unwrap_or(dir);
-    let mut out = Vec::new();
-    for error in validator.iter_errors(&layered.values) {
-        // A placeholder no Kustomization gives a value (or one set by the
-        // pipeline): the value Helm sees is not this text.
-        if matches!(error.instance().as_ref(), Value::String(s) if s.contains("${")) {
-            continue;
-        }
-        let pointer = error.instance_path().as_str().to_string();
-        let (target, at_key) = match error.kind() {
-            jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
-                match unexpected.first() {
-                    Some(u) => (format!("{pointer}/{}", escape(u)), true),
-                    None => (pointer.clone(), false),
-                }
+/// One release being checked.
+struct Release<'w> {
+    ws: &'w Workspace,
+    h: &'w HelmUse,
+    occ: &'w Occurrence,
+    dir: &'w str,
+    root: NodeRef<'w>,
+}
+
+/// A violation, and what makes it the same as another's (its place and
+/// what is said about it).
+struct Keyed<'v> {
+    span: Span,
+    key: String,
+    violation: ValuesViolation<'v>,
+}
+
+impl<'w> Release<'w> {
+    /// The release's values layered as Helm layers them, `spec.values`
+    /// substituted with `sub`.
+    fn layered<'s>(&self, shape: &'s Shape, sub: &mut Option<Substitution<'_>>) -> Layered<'w, 's> {
+        let mut layered = Layered::new(shape);
+        let chart_values = format!("{}/values.yaml", self.dir);
+        let chart_values_file = self.ws.file_at(self.h.chart_repo, &chart_values);
+        for file in chart_values_file
+            .into_iter()
+            .chain(self.h.values_files.iter().copied())
+        {
+            if let Some(doc) = self.ws.file(file).stream.docs.first() {
+                let origin = Origin {
+                    file,
+                    doc: 0,
+                    key: None,
+                    value: doc.root(),
+                };
+                layered.layer(origin, &mut None);
             }
-            jsonschema::error::ValidationErrorKind::Required { .. } => (pointer.clone(), true),
-            _ => (pointer.clone(), false),
-        };
-        let Some(origin) = layered.origin_of(&target) else {
-            continue;
-        };
-        // Missing and unexpected properties point at keys; wrong values
-        // at the value itself.
-        let span: Span = match (at_key, origin.key) {
-            (true, Some(k)) => k.span(),
-            _ => origin.value.span(),
-        };
-        let span = if span.start.line == 0 {
-            origin.value.span()
-        } else {
-            span
-        };
-        let field = if pointer.is_empty() {
-            "values".to_string()
-        } else {
-            format!("`{}`", pointer.trim_start_matches('/').replace('/', "."))
-        };
-        let mut message = format!(
-            "HelmRelease '{hr_name}' values {field}: {error}; chart `{chart}` rejects it (values.schema.json)"
-        );
-        let mut help = format!(
-            "Helm validates the merged values (chart values.yaml, valuesFiles, spec.values) against {dir}/values.schema.json at install time"
-        );
-        let mut related = Vec::new();
-        let substituted = sub
-            .as_ref()
-            .and_then(|s| Some((s.vars(), s.used_at(span)?)));
-        if let Some((vars, used)) = substituted {
-            message.push_str(&postbuild::after(vars));
-            let (told, places) = postbuild::explain(ws, vars, used);
-            help = format!("{told}. {help}");
-            related = places;
         }
-        let file = &ws.files[origin.file];
-        let object = file
-            .objects
-            .get(origin.doc)
-            .and_then(|o| o.as_ref())
-            .map(|m| m.to_ref());
-        let mut f = Finding::new("schema", file.path(), span, message)
-            .with_object(object)
-            .with_help(help);
-        for r in related {
-            f = f.with_related(r);
+        if let Some((key, values)) = self.root.get("spec").and_then(|s| s.get_entry("values")) {
+            let origin = Origin {
+                file: self.occ.file,
+                doc: self.occ.doc,
+                key: Some(key),
+                value: values,
+            };
+            layered.layer(origin, sub);
         }
-        out.push(f);
+        layered
     }
-    out
+
+    /// The violations of the release with one set of post-build variables.
+    fn violations<'v>(
+        &self,
+        validator: &jsonschema::Validator,
+        shape: &Shape,
+        vars: Option<&'v Variables>,
+    ) -> Vec<Keyed<'v>> {
+        let mut sub = vars.map(Substitution::new);
+        let layered = self.layered(shape, &mut sub);
+        let chart = HelmReleaseView::of(self.root)
+            .chart()
+            .and_then(|c| c.chart)
+            .unwrap_or(self.dir);
+        let mut out = Vec::new();
+        for error in validator.iter_errors(&layered.values) {
+            // A placeholder no Kustomization gives a value (or one set by
+            // the pipeline): the value Helm sees is not this text.
+            if matches!(error.instance().as_ref(), Value::String(s) if s.contains("${")) {
+                continue;
+            }
+            let pointer = error.instance_path().as_str().to_string();
+            let (target, at_key) = match error.kind() {
+                ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    match unexpected.first() {
+                        Some(u) => (format!("{pointer}/{}", escape(u)), true),
+                        None => (pointer.clone(), false),
+                    }
+                }
+                ValidationErrorKind::Required { .. } => (pointer.clone(), true),
+                _ => (pointer.clone(), false),
+            };
+            let Some(origin) = layered.origin_of(&target) else {
+                continue;
+            };
+            // Missing and unexpected properties point at keys; wrong
+            // values at the value itself.
+            let span = match (at_key, origin.key) {
+                (true, Some(k)) if k.span().start.line != 0 => k.span(),
+                _ => origin.value.span(),
+            };
+            let substituted = sub
+                .as_ref()
+                .and_then(|s| Some((s.vars(), s.used_at(span)?.to_vec())));
+            let error = error.to_string();
+            let applier = substituted.as_ref().map_or("", |(v, _)| v.applier.as_str());
+            out.push(Keyed {
+                span,
+                key: format!("{pointer}\0{error}\0{applier}"),
+                violation: ValuesViolation {
+                    file: origin.file,
+                    doc: origin.doc,
+                    span,
+                    release: self.occ.name.clone(),
+                    chart: chart.to_string(),
+                    chart_dir: self.dir.to_string(),
+                    pointer,
+                    error,
+                    substituted,
+                },
+            });
+        }
+        out
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::LineIndex;
+    use crate::base::source::LineIndex;
     use crate::yaml::parse;
     use serde_json::json;
 

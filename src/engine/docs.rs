@@ -8,8 +8,8 @@
 
 use std::sync::OnceLock;
 
-use crate::finding::Severity;
-use crate::source::LineIndex;
+use crate::base::finding::Severity;
+use crate::base::source::LineIndex;
 use crate::yaml;
 
 #[derive(Debug, Clone)]
@@ -93,7 +93,7 @@ fn code_blocks(section: &str) -> Vec<CodeBlock> {
 pub fn all() -> &'static [RuleDoc] {
     static DOCS: OnceLock<Vec<RuleDoc>> = OnceLock::new();
     DOCS.get_or_init(|| {
-        crate::rules::DOCS
+        super::registry::DOCS
             .iter()
             .filter_map(|(stem, text)| parse(stem, text).ok())
             .collect()
@@ -175,7 +175,7 @@ pub fn markdown_table() -> String {
 /// The rule catalogue the config loader checks `rules:` keys against.
 pub struct Catalog;
 
-impl crate::config::RuleCatalog for Catalog {
+impl crate::workspace::config::RuleCatalog for Catalog {
     fn has_rule(&self, id: &str) -> bool {
         doc(id).is_some()
     }

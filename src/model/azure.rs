@@ -2,8 +2,8 @@
 //! Container Registry) and so can authenticate with workload identity
 //! (`provider: azure`) instead of a stored credential.
 
-use crate::objects::{ObjectMeta, IMAGE_GROUP, OPERATOR_GROUP, SOURCE_GROUP};
-use crate::urls::{is_acr_host, is_azure_devops_https, registry_host};
+use crate::model::objects::{ObjectMeta, IMAGE_GROUP, OPERATOR_GROUP, SOURCE_GROUP};
+use crate::model::urls::{is_acr_host, is_azure_devops_https, registry_host};
 use crate::yaml::NodeRef;
 
 /// An object (or FluxInstance sync) that pulls from an Azure service.
@@ -80,7 +80,7 @@ pub fn azure_source<'d>(meta: &ObjectMeta, root: NodeRef<'d>) -> Option<AzureSou
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::LineIndex;
+    use crate::base::source::LineIndex;
 
     fn source_of(text: &str) -> Option<(&'static str, String)> {
         let stream = crate::yaml::parse(text, &LineIndex::new(text));

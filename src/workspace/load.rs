@@ -6,9 +6,10 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use crate::discover::SourceFile;
-use crate::objects::ObjectMeta;
-use crate::source::{Pos, SourceText};
+use crate::base::ids::FileId;
+use crate::base::source::{Pos, SourceText};
+use crate::model::objects::ObjectMeta;
+use crate::workspace::discover::SourceFile;
 use crate::yaml::{self, Stream};
 
 /// Files above this size are reported, not parsed.
@@ -24,6 +25,8 @@ pub struct FileProblem {
 /// A file with its text, its documents and what each document is.
 #[derive(Debug)]
 pub struct ParsedFile {
+    /// Its place in the workspace (set when the workspace is built).
+    pub id: FileId,
     pub file: SourceFile,
     pub source: Arc<SourceText>,
     pub stream: Stream,
@@ -48,31 +51,24 @@ impl ParsedFile {
 pub fn load(file: SourceFile) -> ParsedFile {
     match read_text(&file) {
         Ok(text) => parse_text(file, text),
-        Err(problem) => ParsedFile {
-            file,
-            source: SourceText::new(String::new()),
-            stream: Stream::default(),
-            objects: Vec::new(),
-            problem: Some(problem),
-        },
+        Err(problem) => without_text(file, problem),
     }
 }
 
 /// A file or directory the walk could not read: no text, one problem.
 pub fn unreadable(file: SourceFile, message: String) -> ParsedFile {
+    let pos = Pos::START;
+    without_text(file, FileProblem { message, pos })
+}
+
+fn without_text(file: SourceFile, problem: FileProblem) -> ParsedFile {
     ParsedFile {
+        id: FileId::default(),
         file,
         source: SourceText::new(String::new()),
         stream: Stream::default(),
         objects: Vec::new(),
-        problem: Some(FileProblem {
-            message,
-            pos: Pos {
-                line: 1,
-                col: 1,
-                offset: 0,
-            },
-        }),
+        problem: Some(problem),
     }
 }
 
@@ -82,6 +78,7 @@ pub fn parse_text(file: SourceFile, text: String) -> ParsedFile {
     let stream = yaml::parse(&source.text, &source.lines);
     let objects = stream.docs.iter().map(ObjectMeta::of).collect();
     ParsedFile {
+        id: FileId::default(),
         file,
         source,
         stream,
@@ -93,11 +90,7 @@ pub fn parse_text(file: SourceFile, text: String) -> ParsedFile {
 fn read_text(file: &SourceFile) -> Result<String, FileProblem> {
     let at_start = |message: String| FileProblem {
         message,
-        pos: Pos {
-            line: 1,
-            col: 1,
-            offset: 0,
-        },
+        pos: Pos::START,
     };
     let mut f =
         std::fs::File::open(&file.abs).map_err(|e| at_start(format!("cannot read file: {e}")))?;

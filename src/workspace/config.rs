@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::finding::Severity;
-use crate::source::{LineIndex, Pos};
+use crate::base::finding::Severity;
+use crate::base::source::{LineIndex, Pos};
 use crate::yaml::scalar::Typing;
 use crate::yaml::to_json::to_json;
 use crate::yaml::{self, NodeRef};
@@ -89,7 +89,7 @@ pub struct Config {
     pub kubernetes_version: String,
     pub exclude: Vec<String>,
     /// Key names whose values are secret, besides
-    /// [`crate::redact::DEFAULT_SECRET_KEYS`]: never shown in any output.
+    /// [`crate::workspace::redact::DEFAULT_SECRET_KEYS`]: never shown in any output.
     pub secret_keys: Vec<String>,
     /// A registration whose system repository has no local checkout is an
     /// error, not an `info` (`requireSystemRepos`, `--require-system-repos`).

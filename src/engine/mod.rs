@@ -6,6 +6,7 @@
 //! choice < configuration), suppressions, and the run's filters.
 
 pub mod docs;
+pub mod registry;
 pub mod suppress;
 #[doc(hidden)]
 pub mod testing;
@@ -14,12 +15,16 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
-use crate::config::Config;
-use crate::finding::{Finding, Findings, Severity};
-use crate::index::Workspace;
-use crate::load::ParsedFile;
-use crate::objects::ObjectMeta;
-use crate::source::Span;
+use crate::base::finding::{Finding, Findings, Related, Severity};
+use crate::base::ids::FileId;
+use crate::base::source::{Pos, Span};
+use crate::graph::images::{workspace_images, FoundImage};
+use crate::graph::{Graph, Target};
+use crate::model::objects::ObjectMeta;
+use crate::schema::SchemaStore;
+use crate::workspace::config::Config;
+use crate::workspace::load::ParsedFile;
+use crate::workspace::Workspace;
 use crate::yaml::{Document, NodeRef};
 
 /// A lint rule. Implement the hooks the rule needs; the others do nothing.
@@ -37,10 +42,89 @@ pub trait Rule: Send + Sync {
     fn check_workspace(&self, _cx: &RunContext<'_>, _out: &mut Findings) {}
 }
 
-/// What every check can see.
+/// What every check can see: the workspace, and what later stages build
+/// from it — each built once, on first use, shared by every rule.
 pub struct RunContext<'a> {
     pub config: &'a Config,
     pub workspace: &'a Workspace,
+    graph: OnceLock<Graph>,
+    schemas: OnceLock<SchemaStore>,
+    images: OnceLock<Vec<FoundImage>>,
+}
+
+impl<'a> RunContext<'a> {
+    pub fn new(workspace: &'a Workspace) -> Self {
+        RunContext {
+            config: &workspace.config,
+            workspace,
+            graph: OnceLock::new(),
+            schemas: OnceLock::new(),
+            images: OnceLock::new(),
+        }
+    }
+
+    /// What the run built, to be dropped elsewhere (freeing a large graph
+    /// takes time a run need not wait for).
+    pub fn into_built(self) -> (Option<Graph>, Option<SchemaStore>) {
+        (self.graph.into_inner(), self.schemas.into_inner())
+    }
+
+    /// The cross-repository graph.
+    pub fn graph(&self) -> &Graph {
+        self.graph.get_or_init(|| Graph::build(self.workspace))
+    }
+
+    /// The schemas documents are validated against: built-ins for the
+    /// configured Kubernetes version, Flux, imported schemas and the CRDs in
+    /// the workspace.
+    pub fn schemas(&self) -> &SchemaStore {
+        self.schemas
+            .get_or_init(|| SchemaStore::for_workspace(self.workspace))
+    }
+
+    /// Every image the workspace would run (see
+    /// [`crate::graph::images::workspace_images`]).
+    pub fn images(&self) -> &[FoundImage] {
+        self.images
+            .get_or_init(|| workspace_images(self.workspace, self.graph()))
+    }
+
+    /// A finding at `span` of `file`, naming the object of document `doc`
+    /// (if any).
+    pub fn finding_at(
+        &self,
+        rule: &'static str,
+        file: FileId,
+        doc: Option<usize>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Finding {
+        let file = self.workspace.file(file);
+        let object = doc.and_then(|d| file.objects.get(d)?.as_ref());
+        Finding::new(rule, file.path(), span, message).with_object(object.map(ObjectMeta::to_ref))
+    }
+
+    /// A place of another file a finding points at: the start of
+    /// `target` (which may not exist), as reports show its path.
+    pub fn related_at(&self, target: &Target, message: impl Into<String>) -> Related {
+        Related {
+            path: format!("{}{}", self.graph().display_prefix[target.repo], target.rel),
+            span: Span::point(Pos::START),
+            message: message.into(),
+        }
+    }
+
+    /// The environment a file belongs to: the first (in promotion order) of
+    /// [`RunContext::envs_of`].
+    pub fn env_of(&self, file: &ParsedFile) -> Option<&str> {
+        self.graph().env_of(file.id)
+    }
+
+    /// Every environment a file is deployed to, in promotion order (see
+    /// [`Graph::file_envs`]).
+    pub fn envs_of(&self, file: &ParsedFile) -> &[String] {
+        self.graph().envs_of(file.id)
+    }
 }
 
 pub struct FileContext<'a> {
@@ -70,9 +154,7 @@ impl<'a> FileContext<'a> {
 
     /// The environment this file belongs to, when known.
     pub fn env(&self) -> Option<&'a str> {
-        *self
-            .env
-            .get_or_init(|| self.run.workspace.env_of(self.file))
+        *self.env.get_or_init(|| self.run.env_of(self.file))
     }
 
     pub fn config(&self) -> &'a Config {
@@ -161,7 +243,7 @@ pub fn run(cx: &RunContext<'_>, rules: &[&dyn Rule], selection: &Selection) -> V
         },
         || -> Vec<Vec<Finding>> {
             // Every run needs the index (report scopes, environments).
-            cx.workspace.cross();
+            cx.graph();
             rules
                 .iter()
                 .map(|rule| {

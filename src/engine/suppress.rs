@@ -8,15 +8,15 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::finding::{Finding, Severity, Suppression};
-use crate::load::ParsedFile;
-use crate::source::Span;
+use crate::base::finding::{Finding, Severity, Suppression};
+use crate::base::source::Span;
+use crate::workspace::load::ParsedFile;
 
 use super::RunContext;
 
 pub const ANNOTATION: &str = "gitops-lint.io/ignore";
 pub const COMMENT: &str = "gitops-lint-ignore";
-pub const RULE_ID: &str = "invalid-suppression";
+pub const RULE_ID: &str = super::registry::ids::INVALID_SUPPRESSION;
 
 #[derive(Debug)]
 struct Directive {

@@ -17,6 +17,15 @@ pub struct Pos {
     pub offset: usize,
 }
 
+impl Pos {
+    /// The start of a file: line 1, column 1.
+    pub const START: Pos = Pos {
+        line: 1,
+        col: 1,
+        offset: 0,
+    };
+}
+
 /// A half-open range `[start, end)` in a source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Span {

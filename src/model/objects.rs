@@ -5,7 +5,7 @@
 //! treat alike, so no rule lists Deployment, StatefulSet, … by hand; their
 //! accessors return nodes, which carry spans.
 
-use crate::finding::ObjectRef;
+use crate::base::finding::ObjectRef;
 use crate::yaml::{Document, NodeRef};
 
 /// The identity of a Kubernetes object document.
@@ -76,6 +76,10 @@ pub fn group_of(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(g, _)| g)
 }
 
+/// The source every Flux installation creates for its own repository
+/// (`flux bootstrap`, or a FluxInstance `spec.sync`).
+pub const SELF_SOURCE: &str = "flux-system";
+
 pub const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
 pub const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
 pub const HELM_GROUP: &str = "helm.toolkit.fluxcd.io";
@@ -128,7 +132,7 @@ pub fn is_flux_applier(meta: &ObjectMeta) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::LineIndex;
+    use crate::base::source::LineIndex;
 
     fn doc(text: &str) -> Document {
         let mut s = crate::yaml::parse(text, &LineIndex::new(text));

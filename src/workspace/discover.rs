@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use crate::base::ids::RepoId;
+
 /// What a YAML file is, from its place in the repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FileKind {
@@ -34,8 +36,7 @@ impl FileKind {
 /// A file to lint, in the repository it belongs to.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    /// Index into the run's repositories.
-    pub repo: usize,
+    pub repo: RepoId,
     pub abs: PathBuf,
     /// Path relative to its repository's root, `/`-separated.
     pub rel: String,
@@ -67,7 +68,7 @@ pub fn exclude_set(patterns: &[String]) -> Result<GlobSet, String> {
 
 /// Walks `root` and returns its YAML files, sorted by relative path, and the
 /// entries that could not be read.
-pub fn walk(root: &Path, repo: usize, exclude: &GlobSet) -> (Vec<SourceFile>, Vec<WalkError>) {
+pub fn walk(root: &Path, repo: RepoId, exclude: &GlobSet) -> (Vec<SourceFile>, Vec<WalkError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let walker = ignore::WalkBuilder::new(root)
@@ -113,7 +114,7 @@ pub fn walk(root: &Path, repo: usize, exclude: &GlobSet) -> (Vec<SourceFile>, Ve
         let Some(rel) = relative(root, path) else {
             continue;
         };
-        if rel == crate::config::FILE_NAME || exclude.is_match(&rel) {
+        if rel == crate::workspace::config::FILE_NAME || exclude.is_match(&rel) {
             continue;
         }
         files.push(SourceFile {
@@ -225,7 +226,7 @@ pub fn find_root(path: &Path) -> Option<PathBuf> {
     let start = if path.is_dir() { path } else { path.parent()? };
     start
         .ancestors()
-        .find(|d| d.join(".git").exists() || d.join(crate::config::FILE_NAME).is_file())
+        .find(|d| d.join(".git").exists() || d.join(crate::workspace::config::FILE_NAME).is_file())
         .map(Path::to_path_buf)
 }
 

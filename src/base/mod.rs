@@ -1,0 +1,7 @@
+//! Stage 0, shared by every stage: source text and positions, findings,
+//! typed ids, repository paths, suggestions.
+
+pub mod finding;
+pub mod ids;
+pub mod paths;
+pub mod source;

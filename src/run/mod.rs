@@ -1,0 +1,195 @@
+//! The last stage: `lint(options) -> Report` runs the whole pipeline —
+//! find the repositories ([`repos`]), load the workspace, run the rules,
+//! keep what is in scope ([`scope`]), mask and report ([`masked`]) —
+//! usable without the CLI.
+
+mod masked;
+mod repos;
+mod scope;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::engine::{self, RunContext, Selection};
+use crate::report::Report;
+use crate::workspace::config::{Config, ConfigError};
+use crate::workspace::discover;
+use crate::workspace::load::{self, ParsedFile};
+use crate::workspace::Workspace;
+
+use masked::masked_report;
+use repos::{load_config, repo_root, repositories, resolve_targets, walk};
+use scope::{changed_paths, Scope};
+
+/// Worker threads get a large stack: YAML and schema trees are walked
+/// recursively (bounded by the loader's depth limit).
+pub const WORKER_STACK: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Directories or files; empty means the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Explicit config file (else discovered).
+    pub config: Option<PathBuf>,
+    /// `--system-repo NAME=DIR`, winning over the config's `systemRepos`.
+    pub system_repos: Vec<(String, PathBuf)>,
+    /// `--platform-repo DIR`: the platform repository as context when the
+    /// checked repository is a system repository (wins over `platformRepo`).
+    pub platform_repo: Option<PathBuf>,
+    /// `--changed-since REV`: report only findings in files changed since
+    /// the Git revision REV, and findings elsewhere that they cause.
+    pub changed_since: Option<String>,
+    pub kubernetes_version: Option<String>,
+    pub selection: Selection,
+    /// Worker threads (`None`: all cores).
+    pub jobs: Option<usize>,
+    /// `--require-system-repos`: a registration whose system repository
+    /// has no local checkout is an error (also `requireSystemRepos`).
+    pub require_system_repos: bool,
+    /// Counters a caller may watch while the run goes on (the CLI's progress
+    /// line).
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// How far a run has got: files found, files and documents loaded. Updated
+/// from the worker threads; read at any time.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub files_total: AtomicUsize,
+    pub files: AtomicUsize,
+    pub documents: AtomicUsize,
+}
+
+impl Progress {
+    /// (files loaded, files found, documents loaded).
+    pub fn snapshot(&self) -> (usize, usize, usize) {
+        (
+            self.files.load(Ordering::Relaxed),
+            self.files_total.load(Ordering::Relaxed),
+            self.documents.load(Ordering::Relaxed),
+        )
+    }
+}
+
+#[derive(Debug)]
+pub enum LintError {
+    Config(ConfigError),
+    Usage(String),
+    Io(String),
+}
+
+impl fmt::Display for LintError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LintError::Config(e) => write!(f, "{e}"),
+            LintError::Usage(m) | LintError::Io(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for LintError {}
+
+/// Runs the linter.
+pub fn lint(opts: &Options) -> Result<Report, LintError> {
+    let started = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.unwrap_or(0))
+        .stack_size(WORKER_STACK)
+        .build()
+        .map_err(|e| LintError::Io(format!("cannot start worker threads: {e}")))?;
+    pool.install(|| lint_in_pool(opts, started))
+}
+
+fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
+    let targets = resolve_targets(&opts.paths)?;
+    let root = repo_root(&opts.paths, &targets)?;
+    let mut config = load_config(opts, &root)?;
+    if let Some(v) = &opts.kubernetes_version {
+        config.kubernetes_version = v.clone();
+    }
+    // Without built-in schemas every Deployment would be an `unknown-kind`:
+    // an unsupported version is a usage error, not a quiet run.
+    if crate::schema::kubernetes::resolve_version(&config.kubernetes_version).is_none() {
+        return Err(LintError::Usage(format!(
+            "unsupported Kubernetes version `{}`; gitops-lint embeds schemas for {}",
+            config.kubernetes_version,
+            crate::schema::kubernetes::VERSIONS.join(", ")
+        )));
+    }
+    for (name, dir) in &opts.system_repos {
+        config.system_repos.insert(name.clone(), dir.clone());
+        config.system_repos_from_cli.insert(name.clone());
+    }
+    config.require_system_repos |= opts.require_system_repos;
+    if let Some(dir) = &opts.platform_repo {
+        config.platform_repo = Some(dir.clone());
+    }
+    let exclude = discover::exclude_set(&config.exclude).map_err(LintError::Usage)?;
+
+    let repos = repositories(&root, &config)?;
+    // The walk is one thread's work; the embedded schemas are expanded and
+    // compiled meanwhile, on another.
+    let kubernetes_version = config.kubernetes_version.clone();
+    let (sources, ()) = rayon::join(
+        || walk(&root, &repos, &exclude),
+        || crate::schema::store::warm(&kubernetes_version),
+    );
+    let (sources, unreadable) = sources?;
+    let progress = opts.progress.as_deref();
+    if let Some(p) = progress {
+        p.files_total.store(sources.len(), Ordering::Relaxed);
+    }
+    let mut files: Vec<ParsedFile> = sources
+        .into_par_iter()
+        .map(|source| {
+            let file = load::load(source);
+            if let Some(p) = progress {
+                p.files.fetch_add(1, Ordering::Relaxed);
+                p.documents
+                    .fetch_add(file.stream.docs.len(), Ordering::Relaxed);
+            }
+            file
+        })
+        .collect();
+    files.extend(unreadable);
+    let workspace = Workspace::new(repos, files, config);
+
+    let cx = RunContext::new(&workspace);
+    let rules = engine::enabled_rules(crate::rules::RULES, &workspace.config, &opts.selection);
+    let mut findings = engine::run(&cx, &rules, &opts.selection);
+
+    let in_scope = Scope::new(&root, &targets, &workspace, cx.graph());
+    findings.retain(|f| in_scope.contains(&f.path));
+    if let Some(rev) = &opts.changed_since {
+        let changed = changed_paths(&workspace, cx.graph(), rev)?;
+        findings.retain(|f| changed.caused(f));
+    }
+
+    let report = masked_report(&cx, findings, started, |f| {
+        in_scope.contains(&f.file.display)
+    });
+    // Freeing millions of small nodes takes a measurable share of a run;
+    // the report no longer needs them, so free them off the critical path
+    // (a CLI process exits before that thread is done).
+    let built = cx.into_built();
+    std::thread::spawn(move || drop((built, workspace)));
+    Ok(report)
+}
+
+/// Lints files held in memory as one repository (rooted at `/repo`, which
+/// need not exist): every selected rule, suppressions, and the report
+/// masked as [`lint`] masks it. For fuzzing and for embedding in tools that
+/// have the text already.
+pub fn lint_text(files: &[(&str, &str)], config: Config, selection: &Selection) -> Report {
+    let started = Instant::now();
+    let workspace = Workspace::in_memory(files, config);
+    let cx = RunContext::new(&workspace);
+    let rules = engine::enabled_rules(crate::rules::RULES, &workspace.config, selection);
+    let findings = engine::run(&cx, &rules, selection);
+    masked_report(&cx, findings, started, |_| true)
+}

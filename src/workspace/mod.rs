@@ -1,0 +1,184 @@
+//! Stage 3: the workspace — every repository of a run, its files found
+//! ([`discover`]), read and parsed ([`load`]), the run's [`config`], and
+//! what in each file must never be shown ([`redact`]).
+
+pub mod config;
+pub mod discover;
+pub mod load;
+pub mod redact;
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use crate::base::ids::{FileId, IdVec, RepoId};
+use crate::base::paths;
+use crate::model::kustomization;
+
+use config::Config;
+use discover::{classify, SourceFile};
+use load::ParsedFile;
+
+/// A repository taking part in a run.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    /// `.` for the repository being checked; the GitRepository name for a
+    /// system repository; the directory name for a platform repository
+    /// given as context (`--platform-repo`).
+    pub name: String,
+    pub root: PathBuf,
+}
+
+/// Every parsed file of every repository in the run.
+#[derive(Debug)]
+pub struct Workspace {
+    pub repos: IdVec<RepoId, Repo>,
+    /// Sorted by repository, then path; `files[id].id == id`.
+    pub files: IdVec<FileId, ParsedFile>,
+    pub config: Config,
+    /// Files kustomize applies as patches (see [`Workspace::is_patch`]).
+    patches: OnceLock<HashMap<RepoId, HashSet<String>>>,
+}
+
+impl Workspace {
+    /// A workspace of `files` (in any order): sorts them by repository and
+    /// path and gives each its [`FileId`].
+    pub fn new(repos: Vec<Repo>, mut files: Vec<ParsedFile>, config: Config) -> Self {
+        files.sort_by(|a, b| (a.file.repo, &a.file.rel).cmp(&(b.file.repo, &b.file.rel)));
+        for (i, f) in files.iter_mut().enumerate() {
+            f.id = FileId::new(i);
+        }
+        Workspace {
+            repos: repos.into(),
+            files: files.into(),
+            config,
+            patches: OnceLock::new(),
+        }
+    }
+
+    /// One repository rooted at `/repo` (which need not exist) holding
+    /// `(path, text)` files from memory: for tests, fuzzing and tools that
+    /// have the text already.
+    pub fn in_memory(files: &[(&str, &str)], config: Config) -> Self {
+        let root = PathBuf::from("/repo");
+        let parsed = files
+            .iter()
+            .map(|(path, text)| {
+                let file = SourceFile {
+                    repo: RepoId::new(0),
+                    abs: root.join(path),
+                    rel: path.to_string(),
+                    display: path.to_string(),
+                    kind: classify(path),
+                };
+                load::parse_text(file, text.to_string())
+            })
+            .collect();
+        let repos = vec![Repo {
+            name: ".".into(),
+            root,
+        }];
+        Workspace::new(repos, parsed, config)
+    }
+
+    pub fn file(&self, id: FileId) -> &ParsedFile {
+        &self.files[id]
+    }
+
+    /// Whether a kustomization file of the file's repository applies it as
+    /// a patch (a partial object: its missing fields come from the base).
+    /// The patch list is built once per run, on first use.
+    pub fn is_patch(&self, file: &ParsedFile) -> bool {
+        self.patches
+            .get_or_init(|| patch_files(&self.files))
+            .get(&file.file.repo)
+            .is_some_and(|paths| paths.contains(file.file.rel.as_str()))
+    }
+
+    /// The file of repository `repo` at `rel` (files are sorted by
+    /// repository, then path).
+    pub fn file_at(&self, repo: RepoId, rel: &str) -> Option<FileId> {
+        self.files
+            .binary_search_by(|f| (f.file.repo, f.file.rel.as_str()).cmp(&(repo, rel)))
+            .ok()
+            .map(FileId::new)
+    }
+
+    pub fn documents(&self) -> usize {
+        self.files.iter().map(|f| f.stream.docs.len()).sum()
+    }
+}
+
+/// Every file that a kustomization file of its repository lists as a patch
+/// (`patches` with a `path`, `patchesStrategicMerge`, `patchesJson6902`), as
+/// repository-relative paths by repository.
+fn patch_files(files: &[ParsedFile]) -> HashMap<RepoId, HashSet<String>> {
+    let mut out: HashMap<RepoId, HashSet<String>> = HashMap::new();
+    for k in files
+        .iter()
+        .filter(|f| kustomization::is_kustomization(&f.file.rel))
+    {
+        let dir = paths::parent(&k.file.rel);
+        for doc in &k.stream.docs {
+            for path in kustomization::patch_paths(doc.root()) {
+                if let Some(joined) = paths::join(dir, path) {
+                    out.entry(k.file.repo).or_default().insert(joined);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The environment a repository-relative path names: `clusters/<env>/…` or
+/// `environments/<env>/…`, for environments the config knows.
+pub fn env_of_path<'c>(config: &'c Config, rel: &str) -> Option<&'c str> {
+    let mut parts = rel.split('/');
+    let first = parts.next()?;
+    if first != "clusters" && first != "environments" {
+        return None;
+    }
+    let env = parts.next()?;
+    config
+        .environments
+        .iter()
+        .find(|(name, _)| name == env)
+        .map(|(name, _)| name.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_patches_of_every_form_once_per_run() {
+        let ws = Workspace::in_memory(
+            &[
+                ("apps/prod/kustomization.yaml", "resources: [../base]\npatches:\n  - path: values.yaml\n    target: {kind: HelmRelease}\npatchesStrategicMerge:\n  - ./sm.yaml\n  - ../shared/p.yaml\n"),
+                ("apps/prod/values.yaml", "kind: HelmRelease\n"),
+                ("apps/prod/sm.yaml", "kind: HelmRelease\n"),
+                ("apps/shared/p.yaml", "kind: HelmRelease\n"),
+                ("apps/base/release.yaml", "kind: HelmRelease\n"),
+            ],
+            Config::default(),
+        );
+        let patch = |rel: &str| ws.is_patch(ws.file(ws.file_at(RepoId::new(0), rel).unwrap()));
+        assert!(patch("apps/prod/values.yaml"));
+        assert!(patch("apps/prod/sm.yaml"));
+        assert!(patch("apps/shared/p.yaml"));
+        assert!(!patch("apps/base/release.yaml"));
+    }
+
+    #[test]
+    fn files_are_sorted_and_know_their_ids() {
+        let ws = Workspace::in_memory(
+            &[("b.yaml", "a: 1\n"), ("a.yaml", "b: 2\n")],
+            Config::default(),
+        );
+        assert_eq!(ws.files[FileId::new(0)].file.rel, "a.yaml");
+        for (i, f) in ws.files.iter().enumerate() {
+            assert_eq!(f.id, FileId::new(i));
+        }
+        assert_eq!(ws.file_at(RepoId::new(0), "b.yaml"), Some(FileId::new(1)));
+    }
+}
