@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use gitops_lint::workspace::discover;
-use gitops_lint::workspace::load;
+use gitops_lint::internals::workspace::discover;
+use gitops_lint::internals::workspace::load;
 
 /// The same allocator as `gitops-lint` (src/main.rs), so the floors compare.
 #[global_allocator]
@@ -27,7 +27,7 @@ fn main() {
     let root = std::fs::canonicalize(PathBuf::from(dir)).expect("DIR exists");
     let started = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(gitops_lint::run::WORKER_STACK)
+        .stack_size(gitops_lint::WORKER_STACK)
         .build()
         .expect("thread pool");
     let (files, bytes, docs) = pool.install(|| {
@@ -36,7 +36,14 @@ fn main() {
         // The checked repo and, like `check`, every sibling system repo the
         // generated config names (they live beside it under the bench dir).
         for (i, repo) in repos(&root).iter().enumerate() {
-            files.extend(discover::walk(repo, gitops_lint::base::ids::RepoId::new(i), &exclude).0);
+            files.extend(
+                discover::walk(
+                    repo,
+                    gitops_lint::internals::base::ids::RepoId::new(i),
+                    &exclude,
+                )
+                .0,
+            );
         }
         let n = files.len();
         let (bytes, docs) = match mode.as_str() {
@@ -68,11 +75,9 @@ fn main() {
 /// `root` plus the directories its `.gitops-lint.yaml` lists as system repos.
 fn repos(root: &std::path::Path) -> Vec<PathBuf> {
     let mut out = vec![root.to_path_buf()];
-    let config = root.join(gitops_lint::workspace::config::FILE_NAME);
+    let config = root.join(gitops_lint::config::FILE_NAME);
     if config.is_file() {
-        if let Ok(c) =
-            gitops_lint::workspace::config::load(&config, &gitops_lint::engine::docs::Catalog)
-        {
+        if let Ok(c) = gitops_lint::config::load(&config, &gitops_lint::docs::Catalog) {
             out.extend(
                 c.system_repos
                     .values()

@@ -1,21 +1,82 @@
 //! gitops-lint: a fast static policy linter for Flux CD GitOps repositories.
 //!
 //! The pipeline, one folder per stage, imports pointing one way (the
-//! README's architecture table; `tests/layering.rs` enforces it).
+//! README's architecture table; `tests/layering.rs` enforces it):
+//! [`base`] → [`yaml`] → [`model`] → [`workspace`] → [`graph`] →
+//! [`schema`] → [`engine`] → [`rules`] → [`report`] → [`run`].
+//!
+//! The public API is what the command line and embedders need: [`lint`]
+//! and its [`Options`], the [`Report`] and its [`Finding`]s, the
+//! [`Format`]s and [`render`], the rule [`docs`], the [`config`] file, and
+//! the embedded [`schemas`].
 
-pub mod base;
-pub mod engine;
+pub(crate) mod base;
+pub(crate) mod engine;
+pub(crate) mod graph;
+pub(crate) mod model;
+pub(crate) mod report;
+pub(crate) mod rules;
+pub(crate) mod run;
+pub(crate) mod schema;
+pub(crate) mod workspace;
+pub(crate) mod yaml;
+
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod graph;
-pub mod model;
-pub mod report;
-pub mod rules;
-pub mod run;
-pub mod schema;
-pub mod workspace;
-pub mod yaml;
 
-pub use base::finding::{Finding, Severity};
-pub use report::Report;
-pub use run::{lint, LintError, Options};
+pub use base::finding::{Finding, Fix, ObjectRef, Related, Severity, Suppression};
+pub use engine::Selection;
+pub use report::{render, Format, RenderOptions, Report};
+pub use run::{lint, lint_text, LintError, Options, Progress, WORKER_STACK};
+pub use workspace::discover::find_root;
+
+/// "Did you mean …?" suggestions.
+pub mod suggest {
+    pub use crate::base::suggest::{closest, related};
+}
+
+/// The rule documents (`rules/<id>.md`, embedded): `rules`, `explain`,
+/// SARIF rule metadata and the README's rule table come from here.
+pub mod docs {
+    pub use crate::engine::docs::{all, doc, markdown_table, parse, Catalog, CodeBlock, RuleDoc};
+}
+
+/// The `.gitops-lint.yaml` configuration.
+pub mod config {
+    pub use crate::workspace::config::{
+        discover, load, parse, Config, ConfigError, RuleCatalog, FILE_NAME, INIT_TEMPLATE,
+    };
+}
+
+/// The schemas documents are checked against: the list, and CRD import.
+pub mod schemas {
+    pub use crate::schema::crd;
+    pub use crate::schema::list;
+}
+
+/// The crate's own stages, for its integration tests, benchmarks and fuzz
+/// targets only: not a stable API.
+#[doc(hidden)]
+pub mod internals {
+    pub mod base {
+        pub use crate::base::{ids, source};
+    }
+    pub mod yaml {
+        pub use crate::yaml::*;
+    }
+    pub mod model {
+        pub use crate::model::objects;
+    }
+    pub mod workspace {
+        pub use crate::workspace::{discover, load};
+    }
+    pub mod schema {
+        pub use crate::schema::*;
+    }
+    pub mod engine {
+        pub use crate::engine::{testing, Rule};
+    }
+    pub mod rules {
+        pub use crate::rules::{DOCS, ENGINE_RULES, RULES};
+    }
+}

@@ -267,7 +267,7 @@ fn rules_and_explain() {
     let dir = repo(&[]);
     let out = run_in(dir.path(), &["rules"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    for doc in gitops_lint::engine::docs::all() {
+    for doc in gitops_lint::docs::all() {
         assert!(text.contains(&doc.id), "{} missing from `rules`", doc.id);
     }
     let out = run_in(dir.path(), &["explain", "yaml-truthy"]);

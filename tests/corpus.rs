@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use gitops_lint::engine::Selection;
+use gitops_lint::Selection;
 use gitops_lint::{lint, Finding, Options};
 
 fn corpus() -> Option<Vec<PathBuf>> {
@@ -109,7 +109,10 @@ fn corpus_unknown_kinds_and_removed_apis_are_the_expected_ones() {
 fn corpus_repositories_have_no_error_findings() {
     let Some(repos) = corpus() else { return };
     for repo in repos {
-        let all: Vec<&str> = gitops_lint::rules::RULES.iter().map(|r| r.id()).collect();
+        let all: Vec<&str> = gitops_lint::internals::rules::RULES
+            .iter()
+            .map(|r| r.id())
+            .collect();
         let errors: Vec<String> = run(&repo, &all)
             .iter()
             .filter(|f| f.severity == gitops_lint::Severity::Error)

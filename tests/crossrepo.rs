@@ -10,7 +10,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use gitops_lint::engine::{docs, testing};
+use gitops_lint::docs;
+use gitops_lint::internals::engine::testing;
 
 /// The rules this suite owns.
 const RULES: &[&str] = &[
@@ -490,7 +491,7 @@ fn changed_since_needs_a_git_repository() {
 fn rule_doc_examples() {
     for id in RULES.iter().filter(|id| **id != "schema") {
         let doc = docs::doc(id).unwrap_or_else(|| panic!("no doc for {id}"));
-        let rule = gitops_lint::rules::RULES
+        let rule = gitops_lint::internals::rules::RULES
             .iter()
             .copied()
             .find(|r| r.id() == *id)

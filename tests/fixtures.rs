@@ -97,11 +97,11 @@ fn findings(dir: &str, extra: &[&str]) -> (BTreeSet<Key>, Value) {
 }
 
 fn implemented() -> BTreeSet<String> {
-    gitops_lint::rules::RULES
+    gitops_lint::internals::rules::RULES
         .iter()
         .map(|r| r.id().to_string())
         .chain(
-            gitops_lint::rules::ENGINE_RULES
+            gitops_lint::internals::rules::ENGINE_RULES
                 .iter()
                 .map(|s| s.to_string()),
         )

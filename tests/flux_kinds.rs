@@ -4,10 +4,10 @@
 //! are reported with the rule, line and column (the key for an unknown field
 //! or a missing one's mapping, the value for a wrong type or enum).
 
-use gitops_lint::engine::testing::{positions, run_rules, workspace};
-use gitops_lint::engine::Rule;
-use gitops_lint::rules::RULES;
-use gitops_lint::schema::flux::KINDS;
+use gitops_lint::internals::engine::testing::{positions, run_rules, workspace};
+use gitops_lint::internals::engine::Rule;
+use gitops_lint::internals::rules::RULES;
+use gitops_lint::internals::schema::flux::KINDS;
 use gitops_lint::Finding;
 
 const RULE: &str = "schema";

@@ -15,10 +15,10 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use gitops_lint::base::source::LineIndex;
-use gitops_lint::schema::flux::{FluxKind, KINDS};
-use gitops_lint::yaml::scalar::Typing;
-use gitops_lint::yaml::to_json::to_json;
+use gitops_lint::internals::base::source::LineIndex;
+use gitops_lint::internals::schema::flux::{FluxKind, KINDS};
+use gitops_lint::internals::yaml::scalar::Typing;
+use gitops_lint::internals::yaml::to_json::to_json;
 use serde_json::Value;
 
 /// Keywords the notation leaves out on purpose (see the module docs).
@@ -38,7 +38,7 @@ fn upstream_schema(dir: &Path, k: &FluxKind) -> Value {
     let path = dir.join(k.group).join(format!("{}.yaml", k.plural));
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let stream = gitops_lint::yaml::parse(&text, &LineIndex::new(&text));
+    let stream = gitops_lint::internals::yaml::parse(&text, &LineIndex::new(&text));
     assert!(
         stream.errors.is_empty(),
         "{}: {:?}",

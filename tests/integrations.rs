@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use common::{run, small_repo};
-use gitops_lint::base::source::LineIndex;
-use gitops_lint::yaml::{self, scalar::Typing, to_json::to_json};
+use gitops_lint::internals::base::source::LineIndex;
+use gitops_lint::internals::yaml::{self, scalar::Typing, to_json::to_json};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

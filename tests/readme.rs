@@ -17,7 +17,7 @@ fn rule_table_matches_the_rule_docs() {
     let end = text.find("<!-- rules:end -->").expect("rules:end marker");
     assert_eq!(
         &text[start..end],
-        gitops_lint::engine::docs::markdown_table(),
+        gitops_lint::docs::markdown_table(),
         "README rule table is stale: paste `gitops-lint rules --markdown` between the markers"
     );
 }
@@ -28,11 +28,11 @@ fn example_configuration_is_accepted() {
     let section = &text[text.find("## Configuration").unwrap()..];
     let start = section.find("```yaml\n").unwrap() + 8;
     let end = start + section[start..].find("```").unwrap();
-    let config = gitops_lint::workspace::config::parse(
+    let config = gitops_lint::config::parse(
         &section[start..end],
         Path::new("/repo"),
         Path::new(".gitops-lint.yaml"),
-        &gitops_lint::engine::docs::Catalog,
+        &gitops_lint::docs::Catalog,
     )
     .unwrap_or_else(|e| panic!("README config rejected: {e}"));
     assert_eq!(config.registries.allowed, ["myacr.azurecr.io"]);

@@ -1,10 +1,10 @@
 //! Every rule doc is data a test can run: it parses, it belongs to a rule,
 //! its Example fires the rule and its Use instead does not.
 
-use gitops_lint::engine::docs::{self, CodeBlock};
-use gitops_lint::engine::testing::{run_rules, workspace};
-use gitops_lint::engine::Rule;
-use gitops_lint::rules::{DOCS, ENGINE_RULES, RULES};
+use gitops_lint::docs::{self, CodeBlock};
+use gitops_lint::internals::engine::testing::{run_rules, workspace};
+use gitops_lint::internals::engine::Rule;
+use gitops_lint::internals::rules::{DOCS, ENGINE_RULES, RULES};
 
 const CONFIG_PATH: &str = ".gitops-lint.yaml";
 

@@ -123,7 +123,7 @@ fn sarif_of_fixture_repos_validates_round_trips_and_is_stable() {
         for rule in rules {
             let id = rule["id"].as_str().expect("rule id");
             assert!(rule["defaultConfiguration"]["level"].is_string());
-            if gitops_lint::engine::docs::doc(id).is_none() {
+            if gitops_lint::docs::doc(id).is_none() {
                 eprintln!(
                     "note: rule `{id}` has no rules/{id}.md: its SARIF descriptor is minimal"
                 );

@@ -5,13 +5,13 @@
 
 mod common;
 
-use gitops_lint::base::source::LineIndex;
-use gitops_lint::schema::cel::Skip;
-use gitops_lint::schema::crd;
-use gitops_lint::schema::validate::{self, CheckOptions};
-use gitops_lint::schema::{SchemaSource, SchemaStore};
-use gitops_lint::yaml::scalar::Typing;
-use gitops_lint::yaml::to_json::to_json;
+use gitops_lint::internals::base::source::LineIndex;
+use gitops_lint::internals::schema::cel::Skip;
+use gitops_lint::internals::schema::crd;
+use gitops_lint::internals::schema::validate::{self, CheckOptions};
+use gitops_lint::internals::schema::{SchemaSource, SchemaStore};
+use gitops_lint::internals::yaml::scalar::Typing;
+use gitops_lint::internals::yaml::to_json::to_json;
 
 fn upstream() -> Option<Vec<(String, crd::CrdVersion)>> {
     let dir = common::shared("crds")?;
@@ -31,7 +31,7 @@ fn upstream() -> Option<Vec<(String, crd::CrdVersion)>> {
     files.sort();
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
-        let stream = gitops_lint::yaml::parse(&text, &LineIndex::new(&text));
+        let stream = gitops_lint::internals::yaml::parse(&text, &LineIndex::new(&text));
         for doc in &stream.docs {
             let obj = to_json(doc.root(), Typing::Kubernetes);
             if crd::is_crd(&obj) {
@@ -82,9 +82,9 @@ fn every_upstream_crd_version_compiles_and_unsupported_cel_is_counted() {
 fn upstream_and_embedded_schemas_agree_on_a_typo() {
     let Some(crds) = upstream() else { return };
     let text = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: payments\nspec:\n  interval: 5m\n  prune: true\n  sourceref:\n    kind: GitRepository\n    name: k8s-payments\n";
-    let stream = gitops_lint::yaml::parse(text, &LineIndex::new(text));
+    let stream = gitops_lint::internals::yaml::parse(text, &LineIndex::new(text));
     let doc = &stream.docs[0];
-    let meta = gitops_lint::model::objects::ObjectMeta::of(doc).unwrap();
+    let meta = gitops_lint::internals::model::objects::ObjectMeta::of(doc).unwrap();
     let embedded = SchemaStore::new("1.33", Vec::new(), Vec::new());
     let discovered = SchemaStore::new("1.33", crds, Vec::new());
     let mut results = Vec::new();

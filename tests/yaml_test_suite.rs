@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use gitops_lint::base::source::LineIndex;
-use gitops_lint::yaml::{self, scalar::Typing, to_json::to_json};
+use gitops_lint::internals::base::source::LineIndex;
+use gitops_lint::internals::yaml::{self, scalar::Typing, to_json::to_json};
 use serde_json::Value;
 
 /// Cases we knowingly differ on: (case id, reason). Add one only with its

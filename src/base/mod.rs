@@ -5,3 +5,4 @@ pub mod finding;
 pub mod ids;
 pub mod paths;
 pub mod source;
+pub mod suggest;

@@ -23,9 +23,8 @@ use crate::yaml::{Document, NodeRef};
 pub struct Layer<'a> {
     pub file: &'a ParsedFile,
     pub root: NodeRef<'a>,
-    /// The HelmRelease, when the layer is its `spec.values`.
-    pub object: Option<&'a ObjectMeta>,
-    /// That HelmRelease's position among its file's documents.
+    /// The HelmRelease's position among its file's documents, when the
+    /// layer is its `spec.values`.
     pub doc: Option<usize>,
     /// The chart's own `values.yaml` (defaults, not the team's choice).
     pub chart_defaults: bool,
@@ -88,7 +87,6 @@ fn layers_of<'a>(
     graph: &Graph,
     file: &'a ParsedFile,
     position: usize,
-    meta: &'a ObjectMeta,
     used: &mut HashSet<FileId>,
 ) -> Vec<Layer<'a>> {
     let release = HelmReleaseView::of(file.stream.docs[position].root());
@@ -108,7 +106,6 @@ fn layers_of<'a>(
                 layers.push(Layer {
                     file: values_file,
                     root,
-                    object: None,
                     doc: None,
                     chart_defaults,
                 });
@@ -119,7 +116,6 @@ fn layers_of<'a>(
         layers.push(Layer {
             file,
             root: values,
-            object: Some(meta),
             doc: Some(position),
             chart_defaults: false,
         });
@@ -136,7 +132,7 @@ pub fn releases<'w>(ws: &'w Workspace, graph: &Graph) -> Releases<'w> {
             let Some(meta) = meta.as_ref().filter(|m| is_helm_release(m)) else {
                 continue;
             };
-            let layers = layers_of(ws, graph, file, position, meta, &mut used);
+            let layers = layers_of(ws, graph, file, position, &mut used);
             list.push(Release {
                 file,
                 doc,

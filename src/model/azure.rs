@@ -19,8 +19,6 @@ pub struct AzureSource<'d> {
     pub credential_field: &'static str,
     /// The Azure service, as messages name it.
     pub service: &'static str,
-    /// The URL or image the object pulls from.
-    pub location: &'d str,
 }
 
 const DEVOPS: &str = "Azure DevOps";
@@ -32,30 +30,29 @@ pub fn azure_source<'d>(meta: &ObjectMeta, root: NodeRef<'d>) -> Option<AzureSou
     let (holder_key, holder) = root.get_entry("spec")?;
     let spec_str = |k: &str| holder.get(k).and_then(|v| v.as_str());
     let on_acr = |r: &&str| is_acr_host(registry_host(r));
-    let spec_source = |service, location| {
+    let spec_source = |service| {
         Some(AzureSource {
             holder_key,
             holder,
             holder_path: "spec",
             credential_field: "secretRef",
             service,
-            location,
         })
     };
     match (meta.group(), meta.kind.as_str()) {
         (SOURCE_GROUP, "GitRepository") => spec_str("url")
             .filter(|u| is_azure_devops_https(u))
-            .and_then(|u| spec_source(DEVOPS, u)),
+            .and_then(|_| spec_source(DEVOPS)),
         (SOURCE_GROUP, "OCIRepository") => spec_str("url")
             .filter(on_acr)
-            .and_then(|u| spec_source(ACR, u)),
+            .and_then(|_| spec_source(ACR)),
         (SOURCE_GROUP, "HelmRepository") => spec_str("url")
             .filter(|u| spec_str("type") == Some("oci") || u.starts_with("oci://"))
             .filter(on_acr)
-            .and_then(|u| spec_source(ACR, u)),
+            .and_then(|_| spec_source(ACR)),
         (IMAGE_GROUP, "ImageRepository") => spec_str("image")
             .filter(on_acr)
-            .and_then(|i| spec_source(ACR, i)),
+            .and_then(|_| spec_source(ACR)),
         (OPERATOR_GROUP, "FluxInstance") => {
             let (sync_key, sync) = holder.get_entry("sync")?;
             let url = sync.get("url")?.as_str()?;
@@ -70,7 +67,6 @@ pub fn azure_source<'d>(meta: &ObjectMeta, root: NodeRef<'d>) -> Option<AzureSou
                 holder_path: "spec.sync",
                 credential_field: "pullSecret",
                 service,
-                location: url,
             })
         }
         _ => None,
@@ -82,12 +78,12 @@ mod tests {
     use super::*;
     use crate::base::source::LineIndex;
 
-    fn source_of(text: &str) -> Option<(&'static str, String)> {
+    fn source_of(text: &str) -> Option<(&'static str,)> {
         let stream = crate::yaml::parse(text, &LineIndex::new(text));
         let doc = stream.docs.into_iter().next()?;
         let doc: &'static crate::yaml::Document = Box::leak(Box::new(doc));
         let meta = ObjectMeta::of(doc)?;
-        azure_source(&meta, doc.root()).map(|s| (s.service, s.location.to_string()))
+        azure_source(&meta, doc.root()).map(|s| (s.service,))
     }
 
     #[test]

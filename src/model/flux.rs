@@ -5,22 +5,23 @@
 
 use crate::yaml::NodeRef;
 
-/// A view of an object: its root and its `spec`, built by `of(root)`.
+/// A view of an object over its document's root, built by `of(root)`.
 macro_rules! view {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy)]
         pub struct $name<'d> {
             pub root: NodeRef<'d>,
-            pub spec: Option<NodeRef<'d>>,
         }
 
         impl<'d> $name<'d> {
             pub fn of(root: NodeRef<'d>) -> $name<'d> {
-                $name {
-                    root,
-                    spec: root.get("spec"),
-                }
+                $name { root }
+            }
+
+            /// `spec`, when there is one.
+            pub fn spec(&self) -> Option<NodeRef<'d>> {
+                self.root.get("spec")
             }
         }
     };
@@ -29,7 +30,6 @@ macro_rules! view {
 /// A `sourceRef` (or `chartRef`): what kind of source, which one.
 #[derive(Debug, Clone, Copy)]
 pub struct SourceRef<'d> {
-    pub node: NodeRef<'d>,
     pub kind: Option<&'d str>,
     pub name: Option<&'d str>,
     pub name_node: Option<NodeRef<'d>>,
@@ -39,7 +39,6 @@ pub struct SourceRef<'d> {
 impl<'d> SourceRef<'d> {
     pub fn of(node: NodeRef<'d>) -> SourceRef<'d> {
         SourceRef {
-            node,
             kind: node.str_at(&["kind"]),
             name: node.str_at(&["name"]),
             name_node: node.get("name"),
@@ -56,11 +55,9 @@ view! {
 /// A HelmRelease's `spec.chart.spec`.
 #[derive(Debug, Clone, Copy)]
 pub struct ChartSpec<'d> {
-    pub node: NodeRef<'d>,
     /// `chart`: a chart name, or a path in a Git source.
     pub chart: Option<&'d str>,
     pub chart_node: Option<NodeRef<'d>>,
-    pub version: Option<&'d str>,
     pub source_ref: Option<SourceRef<'d>>,
     /// `valuesFiles`, the list node.
     pub values_files: Option<NodeRef<'d>>,
@@ -70,12 +67,10 @@ pub struct ChartSpec<'d> {
 impl<'d> HelmReleaseView<'d> {
     /// `spec.chart.spec`, when the release names its chart that way.
     pub fn chart(&self) -> Option<ChartSpec<'d>> {
-        let node = self.spec?.path(&["chart", "spec"])?;
+        let node = self.spec()?.path(&["chart", "spec"])?;
         Some(ChartSpec {
-            node,
             chart: node.str_at(&["chart"]),
             chart_node: node.get("chart"),
-            version: node.str_at(&["version"]),
             source_ref: node.get("sourceRef").map(SourceRef::of),
             values_files: node.get("valuesFiles"),
             ignore_missing_values_files: node
@@ -86,17 +81,17 @@ impl<'d> HelmReleaseView<'d> {
 
     /// `spec.chartRef` (an OCIRepository or HelmChart holding the chart).
     pub fn chart_ref(&self) -> Option<SourceRef<'d>> {
-        self.spec?.get("chartRef").map(SourceRef::of)
+        self.spec()?.get("chartRef").map(SourceRef::of)
     }
 
     /// `spec.values`, when it is a mapping.
     pub fn values(&self) -> Option<NodeRef<'d>> {
-        self.spec?.get("values").filter(|v| v.is_map())
+        self.spec()?.get("values").filter(|v| v.is_map())
     }
 
     /// `spec.valuesFrom` entries.
     pub fn values_from(&self) -> impl Iterator<Item = NodeRef<'d>> {
-        self.spec
+        self.spec()
             .and_then(|s| s.get("valuesFrom"))
             .into_iter()
             .flat_map(|l| l.items())
@@ -120,16 +115,16 @@ view! {
 
 impl<'d> KustomizationView<'d> {
     pub fn source_ref(&self) -> Option<SourceRef<'d>> {
-        self.spec?.get("sourceRef").map(SourceRef::of)
+        self.spec()?.get("sourceRef").map(SourceRef::of)
     }
 
     /// `spec.path`, its node.
     pub fn path(&self) -> Option<NodeRef<'d>> {
-        self.spec?.get("path")
+        self.spec()?.get("path")
     }
 
     fn spec_str(&self, key: &str) -> Option<&'d str> {
-        self.spec?.str_at(&[key])
+        self.spec()?.str_at(&[key])
     }
 
     pub fn target_namespace(&self) -> Option<&'d str> {
@@ -154,17 +149,7 @@ view! {
 impl<'d> SourceView<'d> {
     /// `spec.url`, its node.
     pub fn url(&self) -> Option<NodeRef<'d>> {
-        self.spec?.get("url")
-    }
-
-    /// `spec.provider`, its node.
-    pub fn provider(&self) -> Option<NodeRef<'d>> {
-        self.spec?.get("provider")
-    }
-
-    /// `spec.secretRef.name`.
-    pub fn secret_name(&self) -> Option<&'d str> {
-        self.spec?.str_at(&["secretRef", "name"])
+        self.spec()?.get("url")
     }
 }
 
@@ -176,7 +161,13 @@ view! {
 impl<'d> FluxInstanceView<'d> {
     /// `spec.sync`, the source the operator creates for the cluster.
     pub fn sync(&self) -> Option<NodeRef<'d>> {
-        self.spec?.get("sync")
+        self.spec()?.get("sync")
+    }
+
+    /// `spec.sync.url` of a sync from a GitRepository, its node.
+    pub fn git_sync_url(&self) -> Option<NodeRef<'d>> {
+        let sync = self.sync()?;
+        (sync.str_at(&["kind"]) == Some("GitRepository")).then(|| sync.get("url"))?
     }
 
     /// The name of the source and Kustomization `spec.sync` creates
@@ -191,7 +182,7 @@ impl<'d> FluxInstanceView<'d> {
 
     /// `spec.kustomize.patches` entries.
     pub fn patches(&self) -> impl Iterator<Item = NodeRef<'d>> {
-        self.spec
+        self.spec()
             .and_then(|s| s.path(&["kustomize", "patches"]))
             .into_iter()
             .flat_map(|l| l.items())
@@ -213,7 +204,6 @@ mod tests {
         let hr = HelmReleaseView::of(s.docs[0].root());
         let chart = hr.chart().unwrap();
         assert_eq!(chart.chart, Some("./charts/web"));
-        assert_eq!(chart.version, Some("1.2"));
         let source = chart.source_ref.unwrap();
         assert_eq!(
             (source.kind, source.name, source.namespace),

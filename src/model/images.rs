@@ -322,6 +322,7 @@ pub struct ValuesImage<'a> {
 }
 
 /// The images of one values tree.
+#[cfg(test)]
 pub fn values_images(root: NodeRef<'_>) -> Vec<ValuesImage<'_>> {
     effective_images(&[root])
 }

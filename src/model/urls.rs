@@ -101,7 +101,7 @@ impl<'a> ScpUrl<'a> {
     }
 
     /// The `ssh://` form Flux accepts: `ssh://user@host/path`.
-    pub fn to_ssh_url(&self) -> String {
+    pub fn to_ssh_url(self) -> String {
         let user = self.user.map(|u| format!("{u}@")).unwrap_or_default();
         let path = self.path.strip_prefix('/').unwrap_or(self.path);
         format!("ssh://{user}{}/{path}", self.host)

@@ -6,13 +6,16 @@
 //! know about, and only where the environment was followed completely (a
 //! system repository without a checkout could define anything).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use crate::model::flux::{HelmReleaseView, KustomizationView, SourceRef};
+use crate::engine::registry::ids;
 use crate::engine::{Rule, RunContext};
 use crate::base::finding::{Finding, Findings};
 use crate::workspace::Workspace;
 use crate::model::objects::{HELM_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, SOURCE_GROUP};
 use crate::base::ids::FileId;
+use crate::base::suggest;
 use crate::graph::{Graph, Occurrence};
 use crate::model::objects::SELF_SOURCE;
 use crate::base::source::Span;
@@ -22,7 +25,7 @@ pub(crate) static RULE: &dyn Rule = &DanglingRef;
 
 struct DanglingRef;
 
-const ID: &str = "dangling-ref";
+const ID: &str = ids::DANGLING_REF;
 
 impl Rule for DanglingRef {
     fn id(&self) -> &'static str {
@@ -34,6 +37,7 @@ impl Rule for DanglingRef {
         let cross = cx.graph();
         // One finding per reference, naming every environment it dangles in.
         let mut dangling: BTreeMap<(FileId, usize, Span), (Finding, Vec<String>)> = BTreeMap::new();
+        let known = Known::of(ws, cross);
         for occ in cross.occurrences.iter().filter(|o| !o.generated) {
             let Some(root) = ws.files[occ.file].stream.docs.get(occ.doc).map(|d| d.root()) else {
                 continue;
@@ -45,13 +49,13 @@ impl Rule for DanglingRef {
                 if !in_platform && !cross.is_complete(occ.env.as_deref()) {
                     continue;
                 }
-                if defined(ws, cross, occ.env.as_deref(), &r) {
+                if defined(&known, cross, occ.env.as_deref(), &r) {
                     continue;
                 }
                 let key = (occ.file, occ.doc, r.node.span());
                 let env = occ.env.clone();
                 let entry = dangling.entry(key).or_insert_with(|| {
-                    (finding(ws, cross, occ, &r), Vec::new())
+                    (finding(ws, &known, occ, &r), Vec::new())
                 });
                 if let Some(e) = env {
                     if !entry.1.contains(&e) {
@@ -81,52 +85,58 @@ struct Reference<'d> {
 
 fn references<'d>(occ: &Occurrence, root: NodeRef<'d>) -> Vec<Reference<'d>> {
     let mut refs = Vec::new();
-    let Some(spec) = root.get("spec") else {
-        return refs;
-    };
     let own_ns = occ.namespace.clone();
-    let mut push = |field: &'static str, group: &'static str, kind: &str, r: NodeRef<'d>| {
-        let Some(node) = r.get("name") else { return };
-        let Some(name) = node.as_str() else { return };
+    let mut push = |field: &'static str, group: &'static str, kind: &str, r: SourceRef<'d>| {
+        let (Some(node), Some(name)) = (r.name_node, r.name) else {
+            return;
+        };
         refs.push(Reference {
             field,
             group,
             kind: kind.to_string(),
             name: name.to_string(),
-            namespace: r.str_at(&["namespace"]).map(String::from).or_else(|| own_ns.clone()),
+            namespace: r.namespace.map(String::from).or_else(|| own_ns.clone()),
             node,
         });
     };
-    let source_kind = |r: NodeRef<'_>| r.str_at(&["kind"]).map(String::from);
     let readable_source = |k: &str| matches!(k, "GitRepository" | "OCIRepository" | "Bucket" | "HelmRepository");
+    let depends_on = |spec: Option<NodeRef<'d>>| {
+        spec.and_then(|s| s.get("dependsOn"))
+            .into_iter()
+            .flat_map(|l| l.items())
+            .map(SourceRef::of)
+    };
     if occ.group == KUSTOMIZE_GROUP && occ.kind == "Kustomization" {
-        if let Some(r) = spec.get("sourceRef") {
-            if let Some(k) = source_kind(r).filter(|k| readable_source(k) && k != "HelmRepository") {
-                push("spec.sourceRef", SOURCE_GROUP, &k, r);
+        let ks = KustomizationView::of(root);
+        if let Some(r) = ks.source_ref() {
+            if let Some(k) = r.kind.filter(|k| readable_source(k) && *k != "HelmRepository") {
+                push("spec.sourceRef", SOURCE_GROUP, k, r);
             }
         }
-        for d in spec.get("dependsOn").into_iter().flat_map(|l| l.items()) {
+        for d in depends_on(ks.spec()) {
             push("spec.dependsOn", KUSTOMIZE_GROUP, "Kustomization", d);
         }
     } else if occ.group == HELM_GROUP && occ.kind == "HelmRelease" {
-        if let Some(r) = spec.path(&["chart", "spec", "sourceRef"]) {
-            if let Some(k) = source_kind(r).filter(|k| readable_source(k)) {
-                push("spec.chart.spec.sourceRef", SOURCE_GROUP, &k, r);
+        let hr = HelmReleaseView::of(root);
+        if let Some(r) = hr.chart().and_then(|c| c.source_ref) {
+            if let Some(k) = r.kind.filter(|k| readable_source(k)) {
+                push("spec.chart.spec.sourceRef", SOURCE_GROUP, k, r);
             }
         }
-        if let Some(r) = spec.get("chartRef") {
-            if let Some(k) = source_kind(r).filter(|k| k == "OCIRepository") {
-                push("spec.chartRef", SOURCE_GROUP, &k, r);
+        if let Some(r) = hr.chart_ref() {
+            if let Some(k) = r.kind.filter(|k| *k == "OCIRepository") {
+                push("spec.chartRef", SOURCE_GROUP, k, r);
             }
         }
-        for d in spec.get("dependsOn").into_iter().flat_map(|l| l.items()) {
+        for d in depends_on(hr.spec()) {
             push("spec.dependsOn", HELM_GROUP, "HelmRelease", d);
         }
-        for v in spec.get("valuesFrom").into_iter().flat_map(|l| l.items()) {
+        for v in hr.values_from() {
             let optional = v.str_at(&["optional"]).is_some_and(|o| o == "true");
-            if let Some(k) = source_kind(v).filter(|k| matches!(k.as_str(), "ConfigMap" | "Secret")) {
+            let r = SourceRef::of(v);
+            if let Some(k) = r.kind.filter(|k| matches!(*k, "ConfigMap" | "Secret")) {
                 if !optional {
-                    push("spec.valuesFrom", "", &k, v);
+                    push("spec.valuesFrom", "", k, r);
                 }
             }
         }
@@ -134,7 +144,7 @@ fn references<'d>(occ: &Occurrence, root: NodeRef<'d>) -> Vec<Reference<'d>> {
     refs
 }
 
-fn defined(ws: &Workspace, cross: &Graph, env: Option<&str>, r: &Reference<'_>) -> bool {
+fn defined(known: &Known<'_>, cross: &Graph, env: Option<&str>, r: &Reference<'_>) -> bool {
     if r.group == SOURCE_GROUP && r.name == SELF_SOURCE {
         return true;
     }
@@ -146,23 +156,10 @@ fn defined(ws: &Workspace, cross: &Graph, env: Option<&str>, r: &Reference<'_>) 
         return true;
     }
     // A FluxInstance's `spec.sync` creates a source named `spec.sync.name`.
-    r.group == SOURCE_GROUP
-        && cross
-            .occurrences
-            .iter()
-            .filter(|o| o.group == OPERATOR_GROUP && o.kind == "FluxInstance")
-            .filter(|o| env.is_none() || o.env.is_none() || o.env.as_deref() == env)
-            .any(|o| {
-                ws.files[o.file]
-                    .stream
-                    .docs
-                    .get(o.doc)
-                    .and_then(|d| d.root().str_at(&["spec", "sync", "name"]))
-                    == Some(r.name.as_str())
-            })
+    r.group == SOURCE_GROUP && known.synced(env, &r.name)
 }
 
-fn finding(ws: &Workspace, cross: &Graph, occ: &Occurrence, r: &Reference<'_>) -> Finding {
+fn finding(ws: &Workspace, known: &Known<'_>, occ: &Occurrence, r: &Reference<'_>) -> Finding {
     let file = &ws.files[occ.file];
     let object = file.objects.get(occ.doc).and_then(|o| o.as_ref()).map(|m| m.to_ref());
     let target = match &r.namespace {
@@ -173,8 +170,7 @@ fn finding(ws: &Workspace, cross: &Graph, occ: &Occurrence, r: &Reference<'_>) -
         "{} '{}' `{}` names {target}, which is not defined",
         occ.kind, occ.name, r.field
     );
-    let similar = similar_names(cross, occ.env.as_deref(), r);
-    let help = if let Some(s) = similar.first() {
+    let help = if let Some(s) = known.similar(occ.env.as_deref(), r) {
         message.push_str(&format!("; did you mean '{s}'?"));
         format!("rename the reference to '{s}', or define {target}")
     } else {
@@ -185,20 +181,54 @@ fn finding(ws: &Workspace, cross: &Graph, occ: &Occurrence, r: &Reference<'_>) -
         .with_help(help)
 }
 
-/// Names of the same kind in scope that contain, or are contained in, the
-/// missing one.
-fn similar_names(cross: &Graph, env: Option<&str>, r: &Reference<'_>) -> Vec<String> {
-    let mut names: Vec<String> = cross
-        .occurrences
-        .iter()
-        .filter(|o| o.group == r.group && o.kind == r.kind)
-        .filter(|o| env.is_none() || o.env.is_none() || o.env.as_deref() == env)
-        .filter(|o| o.name != r.name && (o.name.contains(&r.name) || r.name.contains(&o.name)) && !o.name.is_empty())
-        .map(|o| o.name.clone())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
+/// What the graph's objects name, gathered once per run: the names of
+/// each group and kind with their environments (for suggestions), and the
+/// sources FluxInstances' `spec.sync` create.
+struct Known<'g> {
+    by_kind: HashMap<(&'g str, &'g str), Vec<Named<'g>>>,
+    synced: Vec<Named<'g>>,
+}
+
+/// A name, and the environment it is deployed in.
+type Named<'g> = (&'g str, Option<&'g str>);
+
+impl<'g> Known<'g> {
+    fn of(ws: &'g Workspace, graph: &'g Graph) -> Known<'g> {
+        let mut by_kind: HashMap<_, Vec<_>> = HashMap::new();
+        let mut synced = Vec::new();
+        for o in graph.occurrences.iter() {
+            by_kind
+                .entry((o.group.as_str(), o.kind.as_str()))
+                .or_default()
+                .push((o.name.as_str(), o.env.as_deref()));
+            if o.group == OPERATOR_GROUP && o.kind == "FluxInstance" {
+                let doc = ws.file(o.file).stream.docs.get(o.doc);
+                let sync = doc.and_then(|d| d.root().str_at(&["spec", "sync", "name"]));
+                if let Some(name) = sync {
+                    synced.push((name, o.env.as_deref()));
+                }
+            }
+        }
+        Known { by_kind, synced }
+    }
+
+    /// Whether a FluxInstance in scope syncs from a source called `name`.
+    fn synced(&self, env: Option<&str>, name: &str) -> bool {
+        self.synced
+            .iter()
+            .any(|(n, e)| *n == name && (env.is_none() || e.is_none() || *e == env))
+    }
+
+    /// A name of the same kind in scope that contains, or is contained in,
+    /// the missing one.
+    fn similar(&self, env: Option<&str>, r: &Reference<'_>) -> Option<&'g str> {
+        let same_kind = self.by_kind.get(&(r.group, r.kind.as_str()))?;
+        let in_scope = same_kind
+            .iter()
+            .filter(|(_, e)| env.is_none() || e.is_none() || *e == env)
+            .map(|(name, _)| *name);
+        suggest::related(&r.name, in_scope)
+    }
 }
 
 #[cfg(test)]

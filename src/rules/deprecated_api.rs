@@ -3,6 +3,7 @@
 //! removed it and which apiVersion to use. The object is still checked by
 //! `schema`, against the replacement version's schema.
 
+use crate::engine::registry::ids;
 use crate::engine::{DocContext, Rule};
 use crate::base::finding::Findings;
 use crate::schema::{apis, kubernetes};
@@ -11,7 +12,7 @@ pub(crate) static RULE: &dyn Rule = &DeprecatedApi;
 
 struct DeprecatedApi;
 
-const ID: &str = "deprecated-api";
+const ID: &str = ids::DEPRECATED_API;
 
 impl Rule for DeprecatedApi {
     fn id(&self) -> &'static str {

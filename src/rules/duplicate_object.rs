@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::engine::registry::ids;
 use crate::engine::{Rule, RunContext};
 use crate::base::ids::FileId;
 use crate::base::finding::{Finding, Findings, Related};
@@ -15,7 +16,7 @@ pub(crate) static RULE: &dyn Rule = &DuplicateObject;
 
 struct DuplicateObject;
 
-const ID: &str = "duplicate-object";
+const ID: &str = ids::DUPLICATE_OBJECT;
 
 impl Rule for DuplicateObject {
     fn id(&self) -> &'static str {

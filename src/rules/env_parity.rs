@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::engine::registry::ids;
 use crate::engine::{Rule, RunContext};
 use crate::base::finding::{Finding, Findings};
 
@@ -13,7 +14,7 @@ pub(crate) static RULE: &dyn Rule = &EnvParity;
 
 struct EnvParity;
 
-const ID: &str = "env-parity";
+const ID: &str = ids::ENV_PARITY;
 
 impl Rule for EnvParity {
     fn id(&self) -> &'static str {

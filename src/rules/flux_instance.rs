@@ -3,6 +3,7 @@
 //! `variant: upstream-alpine`, the version is pinned, the components exist,
 //! and `spec.sync` tracks the environment the file lives in.
 
+use crate::engine::registry::ids;
 use crate::engine::{DocContext, Rule};
 use crate::base::finding::{Findings, Severity};
 use crate::model::objects::{ObjectMeta, OPERATOR_GROUP};
@@ -13,7 +14,7 @@ pub(crate) static RULE: &dyn Rule = &FluxInstance;
 
 struct FluxInstance;
 
-const ID: &str = "flux-instance";
+const ID: &str = ids::FLUX_INSTANCE;
 
 /// Where the Flux project publishes its images: anything else is a mirror.
 const PUBLIC_REGISTRIES: &[&str] = &[

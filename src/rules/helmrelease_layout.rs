@@ -4,6 +4,8 @@
 //! `reconcileStrategy: Revision` for charts from Git. Each convention can be
 //! turned off with a rule option.
 
+use crate::model::flux::HelmReleaseView;
+use crate::engine::registry::ids;
 use crate::engine::{DocContext, Rule};
 use crate::base::finding::Findings;
 use crate::model::objects::{ObjectMeta, HELM_GROUP};
@@ -14,7 +16,7 @@ pub(crate) static RULE: &dyn Rule = &HelmReleaseLayout;
 
 struct HelmReleaseLayout;
 
-const ID: &str = "helmrelease-layout";
+const ID: &str = ids::HELMRELEASE_LAYOUT;
 const NAMESPACE: &str = "flux-system";
 
 impl Rule for HelmReleaseLayout {
@@ -70,7 +72,7 @@ impl HelmReleaseLayout {
         }
         // The conventions are Pattern A's (a system's own chart); a Pattern
         // B release on the central chart follows the central chart's rules.
-        if on_central_chart(cx, spec) {
+        if on_central_chart(cx, root) {
             return;
         }
         let cx = Conventions { cx, meta, spec_key, spec };
@@ -155,11 +157,11 @@ impl Conventions<'_, '_> {
     }
 }
 
-fn on_central_chart(cx: &DocContext<'_>, spec: NodeRef<'_>) -> bool {
+fn on_central_chart(cx: &DocContext<'_>, root: NodeRef<'_>) -> bool {
     let central = &cx.config().central_chart;
-    let chart_spec = spec.path(&["chart", "spec"]);
-    let chart = chart_spec.and_then(|c| c.str_at(&["chart"]));
-    let source = chart_spec.and_then(|c| c.str_at(&["sourceRef", "name"]));
+    let chart_spec = HelmReleaseView::of(root).chart();
+    let chart = chart_spec.and_then(|c| c.chart);
+    let source = chart_spec.and_then(|c| c.source_ref?.name);
     let same_path = |a: &str, b: &str| a.trim_start_matches("./") == b.trim_start_matches("./");
     chart.is_some_and(|c| same_path(c, &central.chart)) && source == Some(central.source.as_str())
 }

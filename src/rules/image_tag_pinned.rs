@@ -1,6 +1,7 @@
 //! `image-tag-pinned`: an image without a tag, or tagged `latest`, runs
 //! whatever that tag points to at pull time. A digest always pins.
 
+use crate::engine::registry::ids;
 use crate::engine::{Rule, RunContext};
 use crate::base::finding::Findings;
 use crate::model::images::has_placeholder;
@@ -9,7 +10,7 @@ pub(crate) static RULE: &dyn Rule = &ImageTagPinned;
 
 struct ImageTagPinned;
 
-const ID: &str = "image-tag-pinned";
+const ID: &str = ids::IMAGE_TAG_PINNED;
 
 impl Rule for ImageTagPinned {
     fn id(&self) -> &'static str {

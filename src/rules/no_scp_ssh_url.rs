@@ -4,6 +4,8 @@
 //! (an ImageUpdateAutomation pushes through its GitRepository and has no URL
 //! of its own).
 
+use crate::model::flux::{FluxInstanceView, SourceView};
+use crate::engine::registry::ids;
 use crate::engine::{DocContext, Rule};
 use crate::base::finding::{Findings, Fix};
 use crate::model::objects::{OPERATOR_GROUP, SOURCE_GROUP};
@@ -14,7 +16,7 @@ pub(crate) static RULE: &dyn Rule = &NoScpSshUrl;
 
 struct NoScpSshUrl;
 
-const ID: &str = "no-scp-ssh-url";
+const ID: &str = ids::NO_SCP_SSH_URL;
 
 impl Rule for NoScpSshUrl {
     fn id(&self) -> &'static str {
@@ -25,11 +27,9 @@ impl Rule for NoScpSshUrl {
         let Some(meta) = cx.object else { return };
         let root = cx.root();
         let (url, field) = if meta.is(SOURCE_GROUP, "GitRepository") {
-            (root.path(&["spec", "url"]), "spec.url")
-        } else if meta.is(OPERATOR_GROUP, "FluxInstance")
-            && root.str_at(&["spec", "sync", "kind"]) == Some("GitRepository")
-        {
-            (root.path(&["spec", "sync", "url"]), "spec.sync.url")
+            (SourceView::of(root).url(), "spec.url")
+        } else if meta.is(OPERATOR_GROUP, "FluxInstance") {
+            (FluxInstanceView::of(root).git_sync_url(), "spec.sync.url")
         } else {
             return;
         };

@@ -7,6 +7,7 @@
 //! chart's own `values.yaml` is not counted: its defaults are no team's
 //! choice.
 
+use crate::engine::registry::ids;
 use crate::engine::{Rule, RunContext};
 use crate::base::finding::{Finding, Findings};
 use crate::model::flux::HelmReleaseView;
@@ -18,7 +19,7 @@ pub(crate) static RULE: &dyn Rule = &PatternBValues;
 
 struct PatternBValues;
 
-const ID: &str = "pattern-b-values";
+const ID: &str = ids::PATTERN_B_VALUES;
 
 impl Rule for PatternBValues {
     fn id(&self) -> &'static str {

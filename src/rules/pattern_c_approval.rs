@@ -5,6 +5,7 @@
 //! `patternC.approvalAnnotation`. Reported at the Kustomization's
 //! `spec.path`.
 
+use crate::engine::registry::ids;
 use crate::engine::{Rule, RunContext};
 use crate::workspace::config::Config;
 use crate::base::finding::{Finding, Findings};
@@ -15,7 +16,7 @@ pub(crate) static RULE: &dyn Rule = &PatternCApproval;
 
 struct PatternCApproval;
 
-const ID: &str = "pattern-c-approval";
+const ID: &str = ids::PATTERN_C_APPROVAL;
 
 impl Rule for PatternCApproval {
     fn id(&self) -> &'static str {

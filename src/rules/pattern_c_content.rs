@@ -4,6 +4,7 @@
 //! is for what a chart cannot hold; a workload there means the central chart
 //! is missing something. Reported at the workload's `kind`.
 
+use crate::engine::registry::ids;
 use crate::engine::{Rule, RunContext};
 use crate::base::finding::{Finding, Findings};
 use crate::model::objects::is_workload;
@@ -13,7 +14,7 @@ pub(crate) static RULE: &dyn Rule = &PatternCContent;
 
 struct PatternCContent;
 
-const ID: &str = "pattern-c-content";
+const ID: &str = ids::PATTERN_C_CONTENT;
 
 impl Rule for PatternCContent {
     fn id(&self) -> &'static str {

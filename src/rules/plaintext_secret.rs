@@ -3,6 +3,7 @@
 //! Secret and key, at the key. The finding redacts every value, so no
 //! reporter prints one in a snippet, and no message or fix repeats a value.
 
+use crate::engine::registry::ids;
 use crate::engine::{DocContext, Rule};
 use crate::workspace::discover::FileKind;
 use crate::base::finding::{Findings, ObjectRef};
@@ -12,7 +13,7 @@ pub(crate) static RULE: &dyn Rule = &PlaintextSecret;
 
 struct PlaintextSecret;
 
-const ID: &str = "plaintext-secret";
+const ID: &str = ids::PLAINTEXT_SECRET;
 
 impl Rule for PlaintextSecret {
     fn id(&self) -> &'static str {

@@ -3,6 +3,7 @@
 //! [`crate::graph::images::workspace_images`]: workload containers, the effective
 //! values of every HelmRelease, and Helm values files no release uses.
 
+use crate::engine::registry::ids;
 use crate::engine::{Rule, RunContext};
 use crate::workspace::{discover, Workspace};
 use crate::base::finding::{Finding, Findings, Severity};
@@ -14,7 +15,7 @@ pub(crate) static RULE: &dyn Rule = &PrivateRegistry;
 
 struct PrivateRegistry;
 
-const ID: &str = "private-registry";
+const ID: &str = ids::PRIVATE_REGISTRY;
 
 impl Rule for PrivateRegistry {
     fn id(&self) -> &'static str {

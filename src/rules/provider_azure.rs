@@ -2,6 +2,7 @@
 //! FluxInstance sync on them, authenticates with workload identity:
 //! `provider: azure`. Which objects count is [`crate::model::azure::azure_source`].
 
+use crate::engine::registry::ids;
 use crate::model::azure::azure_source;
 use crate::engine::{DocContext, Rule};
 use crate::base::finding::{Findings, Fix};
@@ -10,7 +11,7 @@ pub(crate) static RULE: &dyn Rule = &ProviderAzure;
 
 struct ProviderAzure;
 
-const ID: &str = "provider-azure";
+const ID: &str = ids::PROVIDER_AZURE;
 
 impl Rule for ProviderAzure {
     fn id(&self) -> &'static str {

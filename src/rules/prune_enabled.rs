@@ -6,6 +6,8 @@
 //! off is a `spec.kustomize.patches` entry that patches the Kustomization,
 //! and that is what is checked there.
 
+use crate::model::flux::FluxInstanceView;
+use crate::engine::registry::ids;
 use crate::engine::{DocContext, Rule};
 use crate::base::finding::{Findings, Fix};
 use crate::model::objects::{KUSTOMIZE_GROUP, OPERATOR_GROUP};
@@ -17,7 +19,7 @@ pub(crate) static RULE: &dyn Rule = &PruneEnabled;
 
 struct PruneEnabled;
 
-const ID: &str = "prune-enabled";
+const ID: &str = ids::PRUNE_ENABLED;
 
 impl Rule for PruneEnabled {
     fn id(&self) -> &'static str {
@@ -88,10 +90,7 @@ fn bool_of(node: NodeRef<'_>) -> Option<bool> {
 /// operation list.
 fn check_instance_patches(cx: &DocContext<'_>, out: &mut Findings) {
     let Some(meta) = cx.object else { return };
-    let Some(patches) = cx.root().path(&["spec", "kustomize", "patches"]) else {
-        return;
-    };
-    for entry in patches.items() {
+    for entry in FluxInstanceView::of(cx.root()).patches() {
         let Some((patch_key, patch)) = entry.get_entry("patch") else {
             continue;
         };

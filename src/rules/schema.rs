@@ -3,6 +3,7 @@
 //! failed CEL rule. Kubernetes built-ins, Flux kinds, imported schemas and
 //! CRDs found in the workspace all count (see `crate::schema`).
 
+use crate::engine::registry::ids;
 use crate::engine::{DocContext, Rule};
 use crate::base::finding::{Finding, Findings};
 use crate::model::objects::ObjectMeta;
@@ -13,7 +14,7 @@ pub(crate) static RULE: &dyn Rule = &Schema;
 
 struct Schema;
 
-const ID: &str = "schema";
+const ID: &str = ids::SCHEMA;
 
 impl Rule for Schema {
     fn id(&self) -> &'static str {

@@ -4,6 +4,8 @@
 //! Messages name a URL only with its credentials masked, and the finding
 //! redacts the URL, so no reporter prints it in a snippet.
 
+use crate::model::flux::{FluxInstanceView, SourceView};
+use crate::engine::registry::ids;
 use crate::model::azure::azure_source;
 use crate::engine::{DocContext, Rule};
 use crate::base::finding::Findings;
@@ -14,7 +16,7 @@ pub(crate) static RULE: &dyn Rule = &StaticCredentials;
 
 struct StaticCredentials;
 
-const ID: &str = "static-credentials";
+const ID: &str = ids::STATIC_CREDENTIALS;
 
 impl Rule for StaticCredentials {
     fn id(&self) -> &'static str {
@@ -41,10 +43,9 @@ impl Rule for StaticCredentials {
             }
         }
         let url = if is_flux_source(meta) {
-            root.path(&["spec", "url"]).map(|u| (u, "spec.url"))
+            SourceView::of(root).url().map(|u| (u, "spec.url"))
         } else if meta.is(OPERATOR_GROUP, "FluxInstance") {
-            root.path(&["spec", "sync", "url"])
-                .map(|u| (u, "spec.sync.url"))
+            FluxInstanceView::of(root).sync().and_then(|s| s.get("url")).map(|u| (u, "spec.sync.url"))
         } else {
             None
         };

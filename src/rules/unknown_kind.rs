@@ -2,6 +2,8 @@
 //! Kubernetes built-in of the configured version, not a Flux kind, not in an
 //! imported schema or a CRD of the workspace — so its fields go unchecked.
 
+use crate::engine::registry::ids;
+use crate::base::suggest;
 use crate::engine::{DocContext, Rule};
 use crate::base::finding::Findings;
 use crate::schema::{apis, kubernetes, validate};
@@ -10,7 +12,7 @@ pub(crate) static RULE: &dyn Rule = &UnknownKind;
 
 struct UnknownKind;
 
-const ID: &str = "unknown-kind";
+const ID: &str = ids::UNKNOWN_KIND;
 
 impl Rule for UnknownKind {
     fn id(&self) -> &'static str {
@@ -44,7 +46,7 @@ impl Rule for UnknownKind {
             "no schema for {} `{}`: its fields are not checked",
             meta.kind, meta.api_version
         );
-        if let Some(s) = validate::suggest(&meta.kind, &same_version) {
+        if let Some(s) = suggest::closest(&meta.kind, same_version.iter().copied()) {
             message.push_str(&format!(" — did you mean kind `{s}`?"));
         }
         out.push(cx.finding(ID, span, message).with_help(

@@ -3,6 +3,7 @@
 //! YAML spec forbids it), so the manifest means different things to different
 //! tools. Reported at the second occurrence.
 
+use crate::engine::registry::ids;
 use crate::engine::{DocContext, Rule};
 use crate::base::finding::{Finding, Findings, Related};
 use crate::base::source::Span;
@@ -12,7 +13,7 @@ pub(crate) static RULE: &dyn Rule = &YamlDuplicateKey;
 
 struct YamlDuplicateKey;
 
-const ID: &str = "yaml-duplicate-key";
+const ID: &str = ids::YAML_DUPLICATE_KEY;
 
 impl Rule for YamlDuplicateKey {
     fn id(&self) -> &'static str {

@@ -2,6 +2,7 @@
 //! at the parser's position; files that are not YAML text at all (binary,
 //! invalid UTF-8, unreadable, too large) at the first offending byte.
 
+use crate::engine::registry::ids;
 use crate::engine::{FileContext, Rule};
 use crate::base::finding::Findings;
 
@@ -9,7 +10,7 @@ pub(crate) static RULE: &dyn Rule = &YamlSyntax;
 
 struct YamlSyntax;
 
-const ID: &str = "yaml-syntax";
+const ID: &str = ids::YAML_SYNTAX;
 
 impl Rule for YamlSyntax {
     fn id(&self) -> &'static str {

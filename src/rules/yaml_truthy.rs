@@ -3,6 +3,7 @@
 //! `yaml.v2` way, where these are booleans; YAML 1.2 tools (and people) read
 //! strings. Write `true`/`false`, or quote the word if a string is meant.
 
+use crate::engine::registry::ids;
 use crate::engine::{DocContext, Rule};
 use crate::base::finding::{Findings, Fix};
 use crate::yaml::scalar::yaml11_bool;
@@ -12,7 +13,7 @@ pub(crate) static RULE: &dyn Rule = &YamlTruthy;
 
 struct YamlTruthy;
 
-const ID: &str = "yaml-truthy";
+const ID: &str = ids::YAML_TRUTHY;
 
 impl Rule for YamlTruthy {
     fn id(&self) -> &'static str {

@@ -18,6 +18,7 @@ use super::postbuild::{Substitution, Variables};
 use super::store::{Compiled, SchemaEntry, SchemaStore};
 use super::structural::{self, Step};
 use crate::base::source::Span;
+use crate::base::suggest;
 use crate::model::objects::ObjectMeta;
 use crate::yaml::scalar::Typing;
 use crate::yaml::to_json::{resolve_pointer, to_json_with};
@@ -362,28 +363,6 @@ fn or_list(items: &[String]) -> String {
     }
 }
 
-/// The closest candidate within a small edit distance (case differences
-/// count little, so `sourceref` finds `sourceRef`).
-pub fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
-    let lower = word.to_lowercase();
-    candidates
-        .iter()
-        .filter(|c| **c != word)
-        .map(|c| {
-            let d = if c.to_lowercase() == lower {
-                0
-            } else {
-                // Optimal string alignment: swapping two neighbouring
-                // letters is one edit, so `nmae` is next to `name`.
-                strsim::osa_distance(&lower, &c.to_lowercase())
-            };
-            (d, *c)
-        })
-        .filter(|(d, c)| *d <= (c.chars().count().max(word.chars().count()) / 3).max(1))
-        .min_by_key(|(d, c)| (*d, *c))
-        .map(|(_, c)| c)
-}
-
 impl Cx<'_> {
     /// `Kustomization.spec` (the object's kind, then the field).
     fn field(&self, path: &[String]) -> String {
@@ -443,7 +422,7 @@ impl Cx<'_> {
                         p.push(k.clone());
                         let mut message = format!("unknown field `{k}` in {field}");
                         let mut help = None;
-                        if let Some(s) = suggest(k, &accepted) {
+                        if let Some(s) = suggest::closest(k, accepted.iter().copied()) {
                             message.push_str(&format!(" — did you mean `{s}`?"));
                         } else if !accepted.is_empty() && accepted.len() <= 12 {
                             let mut names: Vec<&str> = accepted.clone();
@@ -635,15 +614,6 @@ fn expand<'v>(v: &'v Value, steps: &[Step]) -> Vec<(Vec<String>, &'v Value)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn suggestions_prefer_case_fixes_and_small_edits() {
-        let c = ["sourceRef", "interval", "path", "prune"];
-        assert_eq!(suggest("sourceref", &c), Some("sourceRef"));
-        assert_eq!(suggest("intervall", &c), Some("interval"));
-        assert_eq!(suggest("prnue", &c), Some("prune"));
-        assert_eq!(suggest("completelyelse", &c), None);
-    }
 
     #[test]
     fn scp_urls_and_opaque_values() {

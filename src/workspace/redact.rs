@@ -170,6 +170,7 @@ impl Sensitive {
 
 /// A file's text as reporters may show it: its sensitive text masked, plus
 /// any span a finding in it asked to hide.
+#[cfg(test)]
 pub fn shown_source(file: &ParsedFile, findings: &[Finding]) -> Arc<SourceText> {
     let asked: Vec<Span> = findings
         .iter()
@@ -630,6 +631,7 @@ fn decode_base64(s: &str) -> Option<String> {
 }
 
 /// `source` with `spans` overwritten by `*` (line breaks kept).
+#[cfg(test)]
 pub fn mask(source: &Arc<SourceText>, spans: &[Span]) -> Arc<SourceText> {
     mask_ranges(source, &[], spans)
 }

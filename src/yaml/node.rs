@@ -7,32 +7,10 @@
 
 use crate::base::source::{Pos, Span};
 
+pub use super::scalar::{Scalar, ScalarStyle};
+use super::scalar::{Typed, Typing};
+
 pub type NodeId = u32;
-
-/// How a scalar was written; it decides how it is typed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScalarStyle {
-    Plain,
-    SingleQuoted,
-    DoubleQuoted,
-    Literal,
-    Folded,
-}
-
-impl ScalarStyle {
-    pub fn is_plain(self) -> bool {
-        self == ScalarStyle::Plain
-    }
-}
-
-/// A scalar's text and style. Its explicit tag, if any, is kept by the
-/// document ([`NodeRef::tag`]): tags are rare, and every byte of a node
-/// counts (a run keeps millions).
-#[derive(Debug, Clone)]
-pub struct Scalar {
-    pub value: compact_str::CompactString,
-    pub style: ScalarStyle,
-}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
@@ -192,7 +170,7 @@ impl<'d> NodeRef<'d> {
     }
 
     /// A scalar's value, typed as `typing` reads it (its tag included).
-    pub fn typed(&self, typing: crate::yaml::scalar::Typing) -> Option<crate::yaml::scalar::Typed> {
+    pub fn typed(&self, typing: Typing) -> Option<Typed> {
         Some(self.as_scalar()?.typed(self.tag(), typing))
     }
 
@@ -210,7 +188,7 @@ impl<'d> NodeRef<'d> {
     /// The scalar's text, for any scalar that is not null.
     pub fn as_str(&self) -> Option<&'d str> {
         let s = self.as_scalar()?;
-        if s.style.is_plain() && crate::yaml::scalar::is_null(&s.value) {
+        if s.style.is_plain() && super::scalar::is_null(&s.value) {
             return None;
         }
         Some(&s.value)
@@ -225,7 +203,7 @@ impl<'d> NodeRef<'d> {
     }
 
     pub fn is_null(&self) -> bool {
-        matches!(self.as_scalar(), Some(s) if s.style.is_plain() && crate::yaml::scalar::is_null(&s.value) && self.tag().is_none())
+        matches!(self.as_scalar(), Some(s) if s.style.is_plain() && super::scalar::is_null(&s.value) && self.tag().is_none())
     }
 
     /// Entries of a mapping as (key, value) pairs, in order. `<<` merge keys

@@ -7,7 +7,30 @@
 //! sees, so [`Typing::Kubernetes`] is the default everywhere except the YAML
 //! conformance tests.
 
-use super::node::{Scalar, ScalarStyle};
+/// How a scalar was written; it decides how it is typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+impl ScalarStyle {
+    pub fn is_plain(self) -> bool {
+        self == ScalarStyle::Plain
+    }
+}
+
+/// A scalar's text and style. Its explicit tag, if any, is kept by the
+/// document ([`super::NodeRef::tag`]): tags are rare, and every byte of a node
+/// counts (a run keeps millions).
+#[derive(Debug, Clone)]
+pub struct Scalar {
+    pub value: compact_str::CompactString,
+    pub style: ScalarStyle,
+}
 
 /// A scalar's value once typed.
 #[derive(Debug, Clone, PartialEq)]

@@ -33,7 +33,7 @@ impl Builder<'_> {
             return;
         };
         if !self.dir_exists(repo, &path) {
-            let span = path_node.or(ks.spec).unwrap_or(ks.root).span();
+            let span = path_node.or(ks.spec()).unwrap_or(ks.root).span();
             let kind = GapKind::KustomizationPath {
                 kind: occ.kind.clone(),
                 name: occ.name.clone(),

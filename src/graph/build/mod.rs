@@ -12,6 +12,7 @@ use std::path::Path;
 use crate::base::ids::{FileId, IdVec, OccurrenceId, RegistrationId, RepoId};
 use crate::base::paths;
 use crate::base::source::Span;
+use crate::model::flux::FluxInstanceView;
 use crate::model::kustomization::KUSTOMIZATION_FILES;
 use crate::model::objects::{
     ObjectMeta, HELM_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, SELF_SOURCE, SOURCE_GROUP,
@@ -427,14 +428,7 @@ impl<'w> Builder<'w> {
                 self.index
                     .find(env, OPERATOR_GROUP, "FluxInstance", name, None),
             )
-            .any(|o| {
-                let root = self.doc(o.file, o.doc);
-                root.path(&["spec", "sync"]).is_some()
-                    && root
-                        .str_at(&["spec", "sync", "name"])
-                        .unwrap_or(SELF_SOURCE)
-                        == name
-            })
+            .any(|o| FluxInstanceView::of(self.doc(o.file, o.doc)).sync_name() == Some(name))
     }
 
     fn note_incomplete(&mut self, env: Option<&str>) {

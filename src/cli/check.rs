@@ -1,0 +1,174 @@
+//! `gitops-lint check`: run the linter, write the report, decide the exit
+//! code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+
+use gitops_lint::docs;
+use gitops_lint::{lint, Format, LintError, Options, Progress, RenderOptions, Selection, Severity};
+
+use super::fail;
+use super::progress::ProgressLine;
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Directories or files to check (default: the current directory). With
+    /// files, the whole repository is loaded as context but only findings in
+    /// those files are reported.
+    paths: Vec<PathBuf>,
+    /// human, json, sarif (SARIF 2.1.0), github (Actions annotations), azure
+    /// (Azure DevOps logging commands) or junit (one test case per file).
+    #[arg(long, value_parser = parse_format, default_value = "human")]
+    format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Config file (default: the nearest .gitops-lint.yaml at or above the repository root).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Local checkout of a system repository: NAME is its GitRepository name.
+    #[arg(long = "system-repo", value_name = "NAME=DIR", value_parser = parse_system_repo)]
+    system_repos: Vec<(String, PathBuf)>,
+    /// The platform repository, as context when checking a system repository.
+    #[arg(long = "platform-repo", value_name = "DIR")]
+    platform_repo: Option<PathBuf>,
+    /// Report only findings in files changed since this Git revision (and
+    /// findings they cause elsewhere); the whole repository is still read.
+    #[arg(long = "changed-since", value_name = "REV")]
+    changed_since: Option<String>,
+    /// Kubernetes version whose schemas are used, e.g. 1.33.
+    #[arg(long, value_name = "X.Y")]
+    kubernetes_version: Option<String>,
+    /// Run only these rules.
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
+    select: Vec<String>,
+    /// Do not run these rules.
+    #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
+    ignore: Vec<String>,
+    /// Lowest severity reported.
+    #[arg(long, value_parser = parse_severity, value_name = "error|warning|info")]
+    severity: Option<Severity>,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Worker threads, 1 to 256 (default: all cores).
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_jobs)]
+    jobs: Option<usize>,
+    /// A registration whose system repository has no local checkout is an
+    /// error (for a pull-request gate); also `requireSystemRepos: true`.
+    #[arg(long)]
+    require_system_repos: bool,
+}
+
+/// More threads than this only costs memory (each worker has a 16 MiB
+/// stack) and start-up time; thousands would exhaust the machine.
+const MAX_JOBS: usize = 256;
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a number of worker threads from 1 to {MAX_JOBS}"
+        )),
+    }
+}
+
+/// The library knows its formats; the command line only names them (the
+/// library does not depend on clap).
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::ALL
+        .into_iter()
+        .find(|f| f.name() == s)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+            format!("expected one of {}", names.join(", "))
+        })
+}
+
+fn parse_system_repo(s: &str) -> Result<(String, PathBuf), String> {
+    match s.split_once('=') {
+        Some((name, dir)) if !name.is_empty() && !dir.is_empty() => {
+            Ok((name.to_string(), PathBuf::from(dir)))
+        }
+        _ => Err(format!("expected NAME=DIR, got `{s}`")),
+    }
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("expected error, warning or info, got `{s}`"))
+}
+
+pub fn check(args: CheckArgs) -> ExitCode {
+    for id in args.select.iter().chain(&args.ignore) {
+        if docs::doc(id).is_none() {
+            return fail(&format!("unknown rule `{id}` (see `gitops-lint rules`)"));
+        }
+    }
+    // Progress is for people watching a terminal: never in machine formats,
+    // never when stderr is a file or a pipe.
+    let show_progress = !args.format.is_machine() && std::io::stderr().is_terminal();
+    let progress = show_progress.then(|| Arc::new(Progress::default()));
+    let opts = Options {
+        paths: args.paths,
+        config: args.config,
+        system_repos: args.system_repos,
+        platform_repo: args.platform_repo,
+        changed_since: args.changed_since,
+        kubernetes_version: args.kubernetes_version,
+        selection: Selection {
+            select: args.select,
+            ignore: args.ignore,
+            min_severity: args.severity,
+        },
+        jobs: args.jobs,
+        require_system_repos: args.require_system_repos,
+        progress: progress.clone(),
+    };
+    let line = progress.map(ProgressLine::start);
+    let result = lint(&opts);
+    if let Some(line) = line {
+        line.finish();
+    }
+    let report = match result {
+        Ok(r) => r,
+        Err(LintError::Config(e)) => return fail(&format!("invalid config: {e}")),
+        Err(e) => return fail(&e.to_string()),
+    };
+    // Whatever the format, what was not checked is said where people and
+    // CI logs see it.
+    for notice in &report.notices {
+        eprintln!("gitops-lint: warning: {notice}");
+    }
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let width = terminal_width();
+    let text = gitops_lint::render(&report, args.format, RenderOptions { color, width });
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| e.to_string()),
+    };
+    if let Err(e) = written {
+        return fail(&e);
+    }
+    let warnings_fail = args.deny_warnings && report.count(Severity::Warning) > 0;
+    if report.has_errors() || warnings_fail {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}

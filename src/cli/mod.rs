@@ -1,0 +1,110 @@
+//! The command line: arguments, then one file per command (`check`,
+//! `rules` and `explain`, `schemas`, `init`).
+
+mod check;
+mod init;
+mod progress;
+mod rules;
+mod schemas;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "gitops-lint",
+    version,
+    about = "A fast static policy linter for Flux CD GitOps repositories on Azure",
+    after_help = "Run `gitops-lint check --help` for the check options; `gitops-lint PATH…` is `gitops-lint check PATH…`."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check repositories (the default command).
+    Check(Box<check::CheckArgs>),
+    /// List every rule: id, default severity, category, fixable, summary.
+    Rules {
+        /// Print a Markdown table (the README's rule table is this output).
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Show a rule's documentation.
+    Explain {
+        /// The rule id, e.g. prune-enabled.
+        rule: String,
+    },
+    /// List the schemas documents are checked against, or import CRDs.
+    Schemas {
+        #[command(subcommand)]
+        command: SchemasCommand,
+    },
+    /// Write a commented default .gitops-lint.yaml in the current directory.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SchemasCommand {
+    /// List the embedded and imported schemas: apiVersion, kind, source.
+    List {
+        /// Also list the Kubernetes built-in kinds.
+        #[arg(long)]
+        kubernetes: bool,
+        /// Kubernetes version whose built-ins are listed, e.g. 1.33.
+        #[arg(long, value_name = "X.Y")]
+        kubernetes_version: Option<String>,
+    },
+    /// Convert CustomResourceDefinition YAML into JSON Schemas in
+    /// .gitops-lint/schemas/ of the repository ("-" reads stdin, e.g.
+    /// `flux install --export | gitops-lint schemas import -`).
+    Import {
+        /// CRD YAML files (several documents each is fine); `-` for stdin.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Write here instead of <repository root>/.gitops-lint/schemas.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+const SUBCOMMANDS: &[&str] = &["check", "rules", "explain", "schemas", "init", "help"];
+
+/// Parses the arguments and runs the command; the exit code is the
+/// contract's (0 clean, 1 findings, 2 usage or run error).
+pub fn run(mut args: Vec<String>) -> ExitCode {
+    // `gitops-lint [PATH…]` means `gitops-lint check [PATH…]`.
+    let first = args.get(1).map(String::as_str);
+    let is_global_flag = matches!(first, Some("-h" | "--help" | "-V" | "--version"));
+    if !is_global_flag && !first.is_some_and(|a| SUBCOMMANDS.contains(&a)) {
+        args.insert(1, "check".into());
+    }
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::check(*args),
+        Command::Rules { markdown } => rules::rules(markdown),
+        Command::Explain { rule } => rules::explain(&rule),
+        Command::Schemas { command } => schemas::schemas(command),
+        Command::Init { force } => init::init(force),
+    }
+}
+
+/// A usage or run error: said on stderr, exit code 2.
+pub(crate) fn fail(message: &str) -> ExitCode {
+    eprintln!("gitops-lint: error: {message}");
+    ExitCode::from(2)
+}

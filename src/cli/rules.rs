@@ -1,0 +1,53 @@
+//! `gitops-lint rules` and `gitops-lint explain RULE`: the rule docs.
+
+use std::process::ExitCode;
+
+use gitops_lint::{docs, suggest};
+
+use super::fail;
+
+pub fn rules(markdown: bool) -> ExitCode {
+    if markdown {
+        print!("{}", docs::markdown_table());
+        return ExitCode::SUCCESS;
+    }
+    let all = docs::all();
+    let width = all.iter().map(|d| d.id.len()).max().unwrap_or(10);
+    let mut out = format!(
+        "{:<width$}  {:<8}  {:<11}  {:<7}  summary\n",
+        "id", "severity", "category", "fixable"
+    );
+    for d in all {
+        out.push_str(&format!(
+            "{:<width$}  {:<8}  {:<11}  {:<7}  {}\n",
+            d.id,
+            d.severity.as_str(),
+            d.category,
+            if d.fixable { "yes" } else { "no" },
+            d.summary
+        ));
+    }
+    print!("{out}");
+    ExitCode::SUCCESS
+}
+
+pub fn explain(rule: &str) -> ExitCode {
+    let Some(d) = docs::doc(rule) else {
+        let ids = || docs::all().iter().map(|d| d.id.as_str());
+        let hint = match suggest::closest(rule, ids()).or_else(|| suggest::related(rule, ids())) {
+            Some(id) => format!("did you mean {id}?"),
+            None => "see `gitops-lint rules`".to_string(),
+        };
+        return fail(&format!("unknown rule `{rule}`; {hint}"));
+    };
+    println!(
+        "{} ({}, {}, {})\n\n{}\n",
+        d.id,
+        d.severity,
+        d.category,
+        if d.fixable { "fixable" } else { "not fixable" },
+        d.summary
+    );
+    print!("{}", d.body.trim_start_matches('\n'));
+    ExitCode::SUCCESS
+}
