@@ -217,3 +217,32 @@ fn platform_run_snapshot() {
         .collect();
     insta::assert_snapshot!(lines.join("\n"));
 }
+
+/// The JSON format is described by `docs/report.schema.json`: real runs
+/// (one with notices, fixes and objects, one of broken files, one of a
+/// system repository) validate against it, and a document that breaks the
+/// contract does not.
+#[test]
+fn json_output_matches_its_schema() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    for dir in ["platform", "bad-input", "systems/k8s-orders"] {
+        let (_, json) = findings(dir, &[]);
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{dir}: {errors:#?}");
+    }
+    let (_, mut json) = findings("platform", &[]);
+    assert!(
+        json["summary"]["notices"].is_array(),
+        "the platform run says what it skipped"
+    );
+    json["findings"][0]["line"] = Value::from(0);
+    assert!(
+        !validator.is_valid(&json),
+        "a line 0 is outside the contract"
+    );
+}

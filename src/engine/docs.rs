@@ -82,7 +82,9 @@ fn code_blocks(section: &str) -> Vec<CodeBlock> {
             .split_whitespace()
             .find_map(|w| w.strip_prefix("path="))
             .map(String::from);
-        if info.trim_start().starts_with("yaml") {
+        // YAML, and JSON (a chart's `values.schema.json`).
+        let lang = info.split_whitespace().next().unwrap_or("");
+        if lang == "yaml" || lang == "json" {
             blocks.push(CodeBlock { path, code });
         }
     }

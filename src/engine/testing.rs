@@ -2,6 +2,8 @@
 //! files, and the test that runs every rule doc's examples).
 
 use crate::base::finding::Finding;
+use std::path::Path;
+
 use crate::workspace::config::{self, Config};
 use crate::workspace::Workspace;
 
@@ -10,18 +12,19 @@ use super::{docs::Catalog, run, Rule, RunContext, Selection};
 /// Builds a one-repository workspace from `(path, text)` pairs and a config
 /// (YAML text, may be empty).
 pub fn workspace(files: &[(&str, &str)], config_yaml: &str) -> Workspace {
+    workspace_at(Path::new("/repo"), files, config_yaml)
+}
+
+/// [`workspace`] rooted at `root`: files that are not YAML may be there on
+/// disk.
+pub fn workspace_at(root: &Path, files: &[(&str, &str)], config_yaml: &str) -> Workspace {
     let config = if config_yaml.trim().is_empty() {
         Config::default()
     } else {
-        config::parse(
-            config_yaml,
-            std::path::Path::new("/repo"),
-            std::path::Path::new(config::FILE_NAME),
-            &Catalog,
-        )
-        .unwrap_or_else(|e| panic!("test config: {e}"))
+        config::parse(config_yaml, root, Path::new(config::FILE_NAME), &Catalog)
+            .unwrap_or_else(|e| panic!("test config: {e}"))
     };
-    Workspace::in_memory(files, config)
+    Workspace::in_memory_at(root.to_path_buf(), files, config)
 }
 
 /// Runs one rule over in-memory files; returns its findings (suppressed

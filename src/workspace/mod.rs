@@ -60,7 +60,12 @@ impl Workspace {
     /// `(path, text)` files from memory: for tests, fuzzing and tools that
     /// have the text already.
     pub fn in_memory(files: &[(&str, &str)], config: Config) -> Self {
-        let root = PathBuf::from("/repo");
+        Self::in_memory_at(PathBuf::from("/repo"), files, config)
+    }
+
+    /// [`Workspace::in_memory`] rooted at `root`, where files that are not
+    /// YAML (a chart's `values.schema.json`) may be found on disk.
+    pub fn in_memory_at(root: PathBuf, files: &[(&str, &str)], config: Config) -> Self {
         let parsed = files
             .iter()
             .map(|(path, text)| {

@@ -110,16 +110,24 @@ fn plain(value: &str, typing: Typing) -> Typed {
     }
 }
 
-/// YAML 1.2.2 core schema, section 10.3.2.
-fn core(s: &str) -> Typed {
+/// The literals both readers agree on: null, the `true`/`false` spellings,
+/// and `.nan`.
+fn common_literal(s: &str) -> Option<Typed> {
     if is_null(s) {
-        return Typed::Null;
+        return Some(Typed::Null);
     }
     match s {
-        "true" | "True" | "TRUE" => return Typed::Bool(true),
-        "false" | "False" | "FALSE" => return Typed::Bool(false),
-        ".nan" | ".NaN" | ".NAN" => return Typed::Float(f64::NAN),
-        _ => {}
+        "true" | "True" | "TRUE" => Some(Typed::Bool(true)),
+        "false" | "False" | "FALSE" => Some(Typed::Bool(false)),
+        ".nan" | ".NaN" | ".NAN" => Some(Typed::Float(f64::NAN)),
+        _ => None,
+    }
+}
+
+/// YAML 1.2.2 core schema, section 10.3.2.
+fn core(s: &str) -> Typed {
+    if let Some(t) = common_literal(s) {
+        return t;
     }
     if let Some(inf) = parse_inf(s) {
         return Typed::Float(inf);
@@ -191,14 +199,8 @@ fn is_float_syntax(s: &str) -> bool {
 
 /// Go `yaml.v2` `resolve()` for an untagged plain scalar.
 fn go_yaml_v2(s: &str) -> Typed {
-    if is_null(s) {
-        return Typed::Null;
-    }
-    match s {
-        "true" | "True" | "TRUE" => return Typed::Bool(true),
-        "false" | "False" | "FALSE" => return Typed::Bool(false),
-        ".nan" | ".NaN" | ".NAN" => return Typed::Float(f64::NAN),
-        _ => {}
+    if let Some(t) = common_literal(s) {
+        return t;
     }
     if let Some(b) = yaml11_bool(s) {
         return Typed::Bool(b);
