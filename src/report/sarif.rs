@@ -297,13 +297,20 @@ fn context_region(src: &SourceText, span: Span) -> Option<((u32, u32), &str)> {
     src.text.get(start..end).map(|t| ((first, last), t))
 }
 
+/// The object a result is about. An object without a name (a document
+/// that lacks `metadata.name`) has no `name`, as the JSON format says
+/// `null`.
 fn logical_location(o: &ObjectRef) -> Value {
-    let name = o.name.as_deref().unwrap_or("");
-    let fqn = match &o.namespace {
-        Some(ns) => format!("{}/{}/{ns}/{name}", o.api_version, o.kind),
-        None => format!("{}/{}/{name}", o.api_version, o.kind),
-    };
-    json!({"name": name, "fullyQualifiedName": fqn, "kind": "resource"})
+    let mut fqn = format!("{}/{}", o.api_version, o.kind);
+    for part in [&o.namespace, &o.name].into_iter().flatten() {
+        fqn.push('/');
+        fqn.push_str(part);
+    }
+    let mut location = json!({"fullyQualifiedName": fqn, "kind": "resource"});
+    if let Some(name) = &o.name {
+        location["name"] = json!(name);
+    }
+    location
 }
 
 /// Percent-encodes a relative `/`-separated path for a URI reference: every
