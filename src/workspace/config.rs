@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use serde::de;
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::base::finding::Severity;
@@ -259,6 +261,79 @@ pub fn load(path: &Path, rules: &dyn RuleCatalog) -> Result<Config, ConfigError>
     Ok(config)
 }
 
+/// The config file as written: every key optional, unknown keys refused
+/// (with their line, column and the keys that are accepted).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawConfig {
+    registries: Option<RawRegistries>,
+    environments: Option<Ordered<RawEnvironment>>,
+    promotion: Option<Vec<String>>,
+    system_repos: Option<Ordered<String>>,
+    platform_repo: Option<String>,
+    central_chart: Option<RawCentralChart>,
+    #[serde(rename = "patternC")]
+    pattern_c: Option<RawPatternC>,
+    /// Read with the rule catalog, which knows each rule's options.
+    #[serde(rename = "rules")]
+    _rules: Option<de::IgnoredAny>,
+    kubernetes_version: Option<String>,
+    exclude: Option<Vec<String>>,
+    secret_keys: Option<Vec<String>>,
+    require_system_repos: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegistries {
+    allowed: Option<Vec<String>>,
+    environments: Option<BTreeMap<String, Vec<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvironment {
+    branch: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCentralChart {
+    source: Option<String>,
+    chart: Option<String>,
+    skus: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawPatternC {
+    approved: Option<Vec<String>>,
+    approval_annotation: Option<String>,
+}
+
+/// A mapping read in the order it is written (environments keep theirs).
+struct Ordered<T>(Vec<(String, T)>);
+
+impl<'d, T: Deserialize<'d>> Deserialize<'d> for Ordered<T> {
+    fn deserialize<D: de::Deserializer<'d>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries<T>(std::marker::PhantomData<T>);
+        impl<'d, T: Deserialize<'d>> de::Visitor<'d> for Entries<T> {
+            type Value = Ordered<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_map<A: de::MapAccess<'d>>(self, mut map: A) -> Result<Ordered<T>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Ordered(entries))
+            }
+        }
+        deserializer.deserialize_map(Entries(std::marker::PhantomData))
+    }
+}
+
 /// Parses config text; relative paths are resolved against `base`.
 pub fn parse(
     text: &str,
@@ -276,111 +351,29 @@ pub fn parse(
     if let Some(e) = stream.errors.first() {
         return Err(err(Some(e.pos), format!("invalid YAML: {}", e.message)));
     }
-    let mut config = Config::default();
-    let Some(doc) = stream.docs.first() else {
-        return Ok(config);
+    let Some(root) = stream
+        .docs
+        .first()
+        .map(|d| d.root())
+        .filter(|r| !r.is_null())
+    else {
+        return Ok(Config::default());
     };
-    let root = doc.root();
-    if root.is_null() {
-        return Ok(config);
-    }
-    let reader = Reader { path };
-    reader.map(root, "the config")?;
-    for (k, v) in root.entries() {
-        let key = k.as_str().unwrap_or_default();
-        match key {
-            "registries" => {
-                reader.keys(v, key, &["allowed", "environments"])?;
-                if let Some(a) = v.get("allowed") {
-                    config.registries.allowed = reader.strings(a, "registries.allowed")?;
-                }
-                if let Some(envs) = v.get("environments") {
-                    reader.map(envs, "registries.environments")?;
-                    for (ek, ev) in envs.entries() {
-                        let name = reader.string(ek, "environment name")?;
-                        let list = reader.strings(ev, "registries.environments.*")?;
-                        config.registries.environments.insert(name, list);
-                    }
-                }
-            }
-            "environments" => {
-                reader.map(v, key)?;
-                config.environments.clear();
-                for (ek, ev) in v.entries() {
-                    let name = reader.string(ek, "environment name")?;
-                    reader.keys(ev, "environments.*", &["branch"])?;
-                    let branch = match ev.get("branch") {
-                        Some(b) => reader.string(b, "branch")?,
-                        None => name.clone(),
-                    };
-                    config.environments.push((name, Environment { branch }));
-                }
-            }
-            "promotion" => config.promotion = reader.strings(v, key)?,
-            "systemRepos" => {
-                reader.map(v, key)?;
-                for (rk, rv) in v.entries() {
-                    let name = reader.string(rk, "repository name")?;
-                    let dir = reader.string(rv, "repository path")?;
-                    config.system_repo_positions.insert(name.clone(), rv.span().start);
-                    config.system_repos.insert(name, base.join(dir));
-                }
-            }
-            "platformRepo" => config.platform_repo = Some(base.join(reader.string(v, key)?)),
-            "centralChart" => {
-                reader.keys(v, key, &["source", "chart", "skus"])?;
-                if let Some(s) = v.get("source") {
-                    config.central_chart.source = reader.string(s, "centralChart.source")?;
-                }
-                if let Some(c) = v.get("chart") {
-                    config.central_chart.chart = reader.string(c, "centralChart.chart")?;
-                }
-                if let Some(s) = v.get("skus") {
-                    config.central_chart.skus = reader.strings(s, "centralChart.skus")?;
-                }
-            }
-            "patternC" => {
-                reader.keys(v, key, &["approved", "approvalAnnotation"])?;
-                if let Some(a) = v.get("approved") {
-                    config.pattern_c.approved = reader.strings(a, "patternC.approved")?;
-                }
-                if let Some(a) = v.get("approvalAnnotation") {
-                    config.pattern_c.approval_annotation =
-                        reader.string(a, "patternC.approvalAnnotation")?;
-                }
-            }
-            "rules" => {
-                reader.map(v, key)?;
-                for (rk, rv) in v.entries() {
-                    let id = reader.string(rk, "rule id")?;
-                    if !rules.has_rule(&id) {
-                        return Err(err(
-                            Some(rk.span().start),
-                            format!("unknown rule `{id}` (see `gitops-lint rules`)"),
-                        ));
-                    }
-                    let setting = reader.rule_setting(rv, &id, rules.rule_options(&id))?;
-                    config.rules.insert(id, setting);
-                }
-            }
-            "kubernetesVersion" => {
-                config.kubernetes_version = match v.as_scalar() {
-                    Some(s) => s.value.to_string(),
-                    None => return Err(err(Some(v.span().start), "expected a version such as \"1.33\"".into())),
-                }
-            }
-            "exclude" => config.exclude = reader.strings(v, key)?,
-            "secretKeys" => config.secret_keys = reader.strings(v, key)?,
-            "requireSystemRepos" => config.require_system_repos = reader.bool(v, key)?,
-            other => {
-                return Err(err(
-                    Some(k.span().start),
-                    format!(
-                        "unknown key `{other}`; expected one of: registries, environments, promotion, systemRepos, platformRepo, centralChart, patternC, rules, kubernetesVersion, exclude, secretKeys, requireSystemRepos"
-                    ),
-                ))
+    let raw: RawConfig = yaml::de::from_node(root).map_err(|e| err(e.pos, e.message))?;
+    let mut config = Config::default();
+    raw.apply(&mut config, base);
+    if let Some(node) = root.get("systemRepos") {
+        for (k, v) in node.entries() {
+            if let Some(name) = k.as_str() {
+                config
+                    .system_repo_positions
+                    .insert(name.to_string(), v.span().start);
             }
         }
+    }
+    if let Some(node) = root.get("rules") {
+        let reader = Reader { path };
+        config.rules = reader.rules(node, rules)?;
     }
     for env in &config.promotion {
         if config.environment(env).is_none() {
@@ -393,11 +386,81 @@ pub fn parse(
     Ok(config)
 }
 
+impl RawConfig {
+    /// Sets what the file sets; the rest keeps its default.
+    fn apply(self, config: &mut Config, base: &Path) {
+        if let Some(r) = self.registries {
+            set(&mut config.registries.allowed, r.allowed);
+            set(&mut config.registries.environments, r.environments);
+        }
+        if let Some(envs) = self.environments {
+            config.environments = envs
+                .0
+                .into_iter()
+                .map(|(name, e)| {
+                    let branch = e.branch.unwrap_or_else(|| name.clone());
+                    (name, Environment { branch })
+                })
+                .collect();
+        }
+        set(&mut config.promotion, self.promotion);
+        for (name, dir) in self.system_repos.map(|o| o.0).unwrap_or_default() {
+            config.system_repos.insert(name, base.join(dir));
+        }
+        config.platform_repo = self.platform_repo.map(|p| base.join(p));
+        if let Some(c) = self.central_chart {
+            set(&mut config.central_chart.source, c.source);
+            set(&mut config.central_chart.chart, c.chart);
+            set(&mut config.central_chart.skus, c.skus);
+        }
+        if let Some(p) = self.pattern_c {
+            set(&mut config.pattern_c.approved, p.approved);
+            set(
+                &mut config.pattern_c.approval_annotation,
+                p.approval_annotation,
+            );
+        }
+        set(&mut config.kubernetes_version, self.kubernetes_version);
+        set(&mut config.exclude, self.exclude);
+        set(&mut config.secret_keys, self.secret_keys);
+        set(&mut config.require_system_repos, self.require_system_repos);
+    }
+}
+
+/// `field = value` when the file gives a value.
+fn set<T>(field: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *field = v;
+    }
+}
+
 struct Reader<'p> {
     path: &'p Path,
 }
 
 impl Reader<'_> {
+    /// `rules:`: each id must be a rule of the catalog, each option one
+    /// the rule takes.
+    fn rules(
+        &self,
+        node: NodeRef<'_>,
+        catalog: &dyn RuleCatalog,
+    ) -> Result<BTreeMap<String, RuleSetting>, ConfigError> {
+        let mut out = BTreeMap::new();
+        if !node.is_map() && !node.is_null() {
+            return Err(self.error(node, "rules must be a mapping".into()));
+        }
+        for (k, v) in node.entries() {
+            let id = self.string(k, "rule id")?;
+            if !catalog.has_rule(&id) {
+                return Err(self.error(k, format!("unknown rule `{id}` (see `gitops-lint rules`)")));
+            }
+            let setting = self.rule_setting(v, &id, catalog.rule_options(&id))?;
+            out.insert(id, setting);
+        }
+        Ok(out)
+    }
+
     fn error(&self, node: NodeRef<'_>, message: String) -> ConfigError {
         ConfigError {
             path: self.path.to_path_buf(),
@@ -406,50 +469,11 @@ impl Reader<'_> {
         }
     }
 
-    fn map(&self, node: NodeRef<'_>, what: &str) -> Result<(), ConfigError> {
-        if node.is_map() {
-            Ok(())
-        } else {
-            Err(self.error(node, format!("{what} must be a mapping")))
-        }
-    }
-
-    fn keys(&self, node: NodeRef<'_>, what: &str, allowed: &[&str]) -> Result<(), ConfigError> {
-        self.map(node, what)?;
-        for (k, _) in node.entries() {
-            let key = k.as_str().unwrap_or_default();
-            if !allowed.contains(&key) {
-                return Err(self.error(
-                    k,
-                    format!(
-                        "unknown key `{key}` in {what}; expected one of: {}",
-                        allowed.join(", ")
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-
     fn string(&self, node: NodeRef<'_>, what: &str) -> Result<String, ConfigError> {
         match node.as_scalar() {
             Some(s) if !node.is_null() => Ok(s.value.to_string()),
             _ => Err(self.error(node, format!("{what} must be a string"))),
         }
-    }
-
-    fn bool(&self, node: NodeRef<'_>, what: &str) -> Result<bool, ConfigError> {
-        match node.typed(Typing::Core) {
-            Some(crate::yaml::scalar::Typed::Bool(b)) => Ok(b),
-            _ => Err(self.error(node, format!("{what} must be true or false"))),
-        }
-    }
-
-    fn strings(&self, node: NodeRef<'_>, what: &str) -> Result<Vec<String>, ConfigError> {
-        if !node.is_seq() {
-            return Err(self.error(node, format!("{what} must be a list of strings")));
-        }
-        node.items().map(|i| self.string(i, what)).collect()
     }
 
     fn severity(&self, node: NodeRef<'_>) -> Result<Option<Severity>, ConfigError> {
@@ -559,6 +583,55 @@ mod tests {
     #[test]
     fn init_template_is_the_defaults() {
         assert_eq!(parse_str(INIT_TEMPLATE).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn wrong_types_are_errors_at_the_value() {
+        let e = parse_str("registries:\n  allowed: myacr.azurecr.io\n").unwrap_err();
+        assert_eq!(e.pos.map(|p| (p.line, p.col)), Some((2, 12)));
+        assert!(e.message.contains("expected a sequence"), "{}", e.message);
+        let e = parse_str("environments:\n  dev: {branch: [a]}\n").unwrap_err();
+        assert_eq!(e.pos.map(|p| (p.line, p.col)), Some((2, 17)));
+        let e = parse_str("requireSystemRepos: maybe\n").unwrap_err();
+        assert_eq!(e.pos.map(|p| (p.line, p.col)), Some((1, 21)));
+        let e = parse_str("rules: [image-tag-pinned]\n").unwrap_err();
+        assert_eq!(e.pos.map(|p| p.line), Some(1));
+    }
+
+    #[test]
+    fn unknown_keys_name_the_accepted_ones() {
+        let e = parse_str("centralChart:\n  charts: x\n").unwrap_err();
+        assert_eq!(e.pos.map(|p| (p.line, p.col)), Some((2, 3)));
+        assert!(
+            e.message.contains("`charts`") && e.message.contains("`skus`"),
+            "{}",
+            e.message
+        );
+        let e = parse_str("patternc: {}\n").unwrap_err();
+        assert!(e.message.contains("`patternC`"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_version_is_read_as_written() {
+        assert_eq!(
+            parse_str("kubernetesVersion: 1.30\n")
+                .unwrap()
+                .kubernetes_version,
+            "1.30"
+        );
+    }
+
+    #[test]
+    fn environments_keep_their_order_and_default_their_branch() {
+        let c =
+            parse_str("environments:\n  prod: {branch: main}\n  dev: {}\npromotion: [dev, prod]\n")
+                .unwrap();
+        let names: Vec<_> = c
+            .environments
+            .iter()
+            .map(|(n, e)| (n.as_str(), e.branch.as_str()))
+            .collect();
+        assert_eq!(names, [("prod", "main"), ("dev", "dev")]);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! error ends its document only: loading resumes at the next document marker,
 //! so the other documents of a file are still checked.
 
+pub mod de;
 pub mod flow;
 pub mod node;
 pub mod scalar;
