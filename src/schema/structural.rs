@@ -113,174 +113,225 @@ fn node(s: &Value, path: &mut Vec<Step>, rules: &mut Vec<CelRuleSpec>, depth: us
     if depth > MAX_DEPTH {
         return Value::Bool(true);
     }
-    let mut out = Map::new();
-    let preserve = s
-        .get("x-kubernetes-preserve-unknown-fields")
-        .and_then(Value::as_bool)
-        == Some(true);
-    let int_or_string = s.get("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true);
-    let nullable = s.get("nullable").and_then(Value::as_bool) == Some(true);
+    let flag = |key: &str| s.get(key).and_then(Value::as_bool) == Some(true);
+    let mut cx = Structural {
+        s,
+        out: Map::new(),
+        path,
+        rules,
+        depth,
+        preserve: flag("x-kubernetes-preserve-unknown-fields"),
+        int_or_string: flag("x-kubernetes-int-or-string"),
+        nullable: flag("nullable"),
+    };
+    cx.cel_rules();
+    cx.types();
+    cx.bounds();
+    cx.properties();
+    cx.items();
+    cx.branches();
+    if flag("x-kubernetes-embedded-resource") {
+        cx.embedded_resource();
+    }
+    Value::Object(cx.out)
+}
 
-    if let Some(Value::Array(vs)) = s.get("x-kubernetes-validations") {
+/// One schema node being converted: the OpenAPI node, the JSON Schema
+/// being built, and where it is.
+struct Structural<'s, 'p> {
+    s: &'s Map<String, Value>,
+    out: Map<String, Value>,
+    path: &'p mut Vec<Step>,
+    rules: &'p mut Vec<CelRuleSpec>,
+    depth: usize,
+    preserve: bool,
+    int_or_string: bool,
+    nullable: bool,
+}
+
+impl Structural<'_, '_> {
+    /// The node's `x-kubernetes-validations`, with where they apply.
+    fn cel_rules(&mut self) {
+        let Some(Value::Array(vs)) = self.s.get("x-kubernetes-validations") else {
+            return;
+        };
         for v in vs {
             let Some(rule) = v.get("rule").and_then(Value::as_str) else {
                 continue;
             };
-            rules.push(CelRuleSpec {
-                at: path.clone(),
+            let text = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+            self.rules.push(CelRuleSpec {
+                at: self.path.clone(),
                 rule: rule.to_string(),
-                message: v.get("message").and_then(Value::as_str).map(String::from),
-                field_path: v.get("fieldPath").and_then(Value::as_str).map(String::from),
+                message: text("message"),
+                field_path: text("fieldPath"),
             });
         }
     }
 
-    let mut types: Vec<Value> = if int_or_string {
-        vec![json!("integer"), json!("string")]
-    } else {
-        match s.get("type") {
-            Some(Value::String(t)) => vec![Value::String(t.clone())],
-            Some(Value::Array(ts)) => ts.clone(),
-            _ => Vec::new(),
+    /// `type`: int-or-string is both; `nullable` adds `null`.
+    fn types(&mut self) {
+        let mut types: Vec<Value> = if self.int_or_string {
+            vec![json!("integer"), json!("string")]
+        } else {
+            match self.s.get("type") {
+                Some(Value::String(t)) => vec![Value::String(t.clone())],
+                Some(Value::Array(ts)) => ts.clone(),
+                _ => Vec::new(),
+            }
+        };
+        if self.nullable && !types.is_empty() && !types.contains(&json!("null")) {
+            types.push(json!("null"));
         }
-    };
-    if nullable && !types.is_empty() && !types.contains(&json!("null")) {
-        types.push(json!("null"));
-    }
-    match types.len() {
-        0 => {}
-        1 => {
-            out.insert("type".into(), types.remove(0));
-        }
-        _ => {
-            out.insert("type".into(), Value::Array(types));
+        match types.len() {
+            0 => {}
+            1 => {
+                self.out.insert("type".into(), types.remove(0));
+            }
+            _ => {
+                self.out.insert("type".into(), Value::Array(types));
+            }
         }
     }
 
-    for key in [
-        "pattern",
-        "minimum",
-        "maximum",
-        "minLength",
-        "maxLength",
-        "minItems",
-        "maxItems",
-        "uniqueItems",
-        "minProperties",
-        "maxProperties",
-        "multipleOf",
-        "const",
-    ] {
-        if let Some(v) = s.get(key) {
-            out.insert(key.into(), v.clone());
+    /// Value constraints, copied; OpenAPI's boolean exclusive bounds made
+    /// numeric; `enum` (with `null` when nullable) and `required`.
+    fn bounds(&mut self) {
+        const COPIED: &[&str] = &[
+            "pattern",
+            "minimum",
+            "maximum",
+            "minLength",
+            "maxLength",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+            "minProperties",
+            "maxProperties",
+            "multipleOf",
+            "const",
+        ];
+        for key in COPIED {
+            if let Some(v) = self.s.get(*key) {
+                self.out.insert((*key).into(), v.clone());
+            }
         }
-    }
-    for (key, bound) in [
-        ("exclusiveMinimum", "minimum"),
-        ("exclusiveMaximum", "maximum"),
-    ] {
-        match s.get(key) {
-            Some(Value::Bool(true)) => {
-                if let Some(b) = out.remove(bound) {
-                    out.insert(key.into(), b);
+        for (key, bound) in [
+            ("exclusiveMinimum", "minimum"),
+            ("exclusiveMaximum", "maximum"),
+        ] {
+            match self.s.get(key) {
+                Some(Value::Bool(true)) => {
+                    if let Some(b) = self.out.remove(bound) {
+                        self.out.insert(key.into(), b);
+                    }
                 }
+                Some(n @ Value::Number(_)) => {
+                    self.out.insert(key.into(), n.clone());
+                }
+                _ => {}
             }
-            Some(n @ Value::Number(_)) => {
-                out.insert(key.into(), n.clone());
+        }
+        if let Some(Value::Array(e)) = self.s.get("enum") {
+            let mut e = e.clone();
+            if self.nullable && !e.contains(&Value::Null) {
+                e.push(Value::Null);
             }
-            _ => {}
+            self.out.insert("enum".into(), Value::Array(e));
         }
-    }
-    if let Some(Value::Array(e)) = s.get("enum") {
-        let mut e = e.clone();
-        if nullable && !e.contains(&Value::Null) {
-            e.push(Value::Null);
+        if let Some(Value::Array(r)) = self.s.get("required") {
+            self.out.insert("required".into(), Value::Array(r.clone()));
         }
-        out.insert("enum".into(), Value::Array(e));
-    }
-    if let Some(Value::Array(r)) = s.get("required") {
-        out.insert("required".into(), Value::Array(r.clone()));
     }
 
-    let mut has_props = false;
-    if let Some(Value::Object(props)) = s.get("properties") {
-        has_props = true;
-        let mut converted = Map::new();
-        for (name, sub) in props {
-            path.push(Step::Prop(name.clone()));
-            converted.insert(name.clone(), node(sub, path, rules, depth + 1));
-            path.pop();
-        }
-        out.insert("properties".into(), Value::Object(converted));
+    /// A sub-schema at `step` below this node.
+    fn child(&mut self, step: Step, sub: &Value) -> Value {
+        self.path.push(step);
+        let v = node(sub, self.path, self.rules, self.depth + 1);
+        self.path.pop();
+        v
     }
-    match s.get("additionalProperties") {
-        Some(Value::Bool(b)) => {
-            out.insert("additionalProperties".into(), Value::Bool(*b || preserve));
-        }
-        Some(sub @ Value::Object(_)) => {
-            path.push(Step::Values);
-            let v = node(sub, path, rules, depth + 1);
-            path.pop();
-            out.insert("additionalProperties".into(), v);
-        }
-        _ => {
-            if has_props && !preserve {
-                out.insert("additionalProperties".into(), Value::Bool(false));
+
+    /// `properties` and `additionalProperties`: a structural schema with
+    /// properties is closed unless it preserves unknown fields.
+    fn properties(&mut self) {
+        let mut has_props = false;
+        if let Some(Value::Object(props)) = self.s.get("properties") {
+            has_props = true;
+            let mut converted = Map::new();
+            for (name, sub) in props {
+                converted.insert(name.clone(), self.child(Step::Prop(name.clone()), sub));
             }
+            self.out
+                .insert("properties".into(), Value::Object(converted));
+        }
+        let additional = match self.s.get("additionalProperties") {
+            Some(Value::Bool(b)) => Some(Value::Bool(*b || self.preserve)),
+            Some(sub @ Value::Object(_)) => Some(self.child(Step::Values, sub)),
+            _ => (has_props && !self.preserve).then_some(Value::Bool(false)),
+        };
+        if let Some(v) = additional {
+            self.out.insert("additionalProperties".into(), v);
         }
     }
-    if let Some(items) = s.get("items") {
-        path.push(Step::Items);
+
+    fn items(&mut self) {
+        let Some(items) = self.s.get("items") else {
+            return;
+        };
         let v = match items {
             // OpenAPI's tuple form is not allowed in CRDs; take the first.
-            Value::Array(a) => a
-                .first()
-                .map_or(Value::Bool(true), |i| node(i, path, rules, depth + 1)),
-            other => node(other, path, rules, depth + 1),
+            Value::Array(a) => match a.first() {
+                Some(first) => self.child(Step::Items, first),
+                None => Value::Bool(true),
+            },
+            other => self.child(Step::Items, other),
         };
-        path.pop();
-        out.insert("items".into(), v);
+        self.out.insert("items".into(), v);
     }
-    // A CRD's `anyOf: [{type: integer}, {type: string}]` beside
-    // x-kubernetes-int-or-string is what the type now says.
-    for key in ["allOf", "anyOf", "oneOf"] {
-        if int_or_string && key == "anyOf" {
-            continue;
-        }
-        if let Some(Value::Array(subs)) = s.get(key) {
-            // Rules inside these branches do not apply unconditionally.
-            let mut ignored = Vec::new();
+
+    /// `allOf`/`anyOf`/`oneOf`/`not`. Rules inside a branch apply
+    /// unconditionally only under `allOf`. A CRD's `anyOf: [{type:
+    /// integer}, {type: string}]` beside x-kubernetes-int-or-string is
+    /// what the type now says.
+    fn branches(&mut self) {
+        for key in ["allOf", "anyOf", "oneOf"] {
+            if self.int_or_string && key == "anyOf" {
+                continue;
+            }
+            let Some(Value::Array(subs)) = self.s.get(key) else {
+                continue;
+            };
+            let mut branch_rules = Vec::new();
             let subs: Vec<Value> = subs
                 .iter()
-                .map(|b| node(b, path, &mut ignored, depth + 1))
+                .map(|b| node(b, self.path, &mut branch_rules, self.depth + 1))
                 .collect();
             if key == "allOf" {
-                rules.extend(ignored);
+                self.rules.extend(branch_rules);
             }
-            out.insert(key.into(), Value::Array(subs));
+            self.out.insert(key.into(), Value::Array(subs));
+        }
+        if let Some(not) = self.s.get("not") {
+            let mut ignored = Vec::new();
+            let v = node(not, self.path, &mut ignored, self.depth + 1);
+            self.out.insert("not".into(), v);
         }
     }
-    if let Some(not) = s.get("not") {
-        let mut ignored = Vec::new();
-        out.insert("not".into(), node(not, path, &mut ignored, depth + 1));
-    }
-    if s.get("x-kubernetes-embedded-resource")
-        .and_then(Value::as_bool)
-        == Some(true)
-    {
-        if let Some(Value::Object(props)) = out.get_mut("properties") {
-            props
-                .entry("apiVersion")
-                .or_insert_with(|| json!({"type": "string"}));
-            props
-                .entry("kind")
-                .or_insert_with(|| json!({"type": "string"}));
-            props
-                .entry("metadata")
-                .or_insert_with(|| json!({"type": "object"}));
+
+    /// An embedded resource has its object fields even when the schema
+    /// does not list them.
+    fn embedded_resource(&mut self) {
+        if let Some(Value::Object(props)) = self.out.get_mut("properties") {
+            for (field, ty) in [
+                ("apiVersion", "string"),
+                ("kind", "string"),
+                ("metadata", "object"),
+            ] {
+                props.entry(field).or_insert_with(|| json!({"type": ty}));
+            }
         }
     }
-    Value::Object(out)
 }
 
 /// The schema that applies at `path` (JSON Pointer segments) below `schema`,

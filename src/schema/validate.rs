@@ -412,75 +412,28 @@ impl Cx<'_> {
     }
 
     fn problems(&self, r: &Raw) -> Vec<Problem> {
-        let field = self.field(&r.path);
+        let at_value = |message: String| Problem {
+            span: self.span_at(&r.path, false),
+            message,
+            help: None,
+            substituted: Vec::new(),
+        };
         match &r.kind {
-            RawKind::Unknown(keys) => {
-                let accepted = self.accepted_fields(&r.path);
-                keys.iter()
-                    .map(|k| {
-                        let mut p = r.path.clone();
-                        p.push(k.clone());
-                        let mut message = format!("unknown field `{k}` in {field}");
-                        let mut help = None;
-                        if let Some(s) = suggest::closest(k, accepted.iter().copied()) {
-                            message.push_str(&format!(" — did you mean `{s}`?"));
-                        } else if !accepted.is_empty() && accepted.len() <= 12 {
-                            let mut names: Vec<&str> = accepted.clone();
-                            names.sort_unstable();
-                            help = Some(format!("{field} accepts: {}", names.join(", ")));
-                        }
-                        Problem {
-                            span: self.span_at(&p, true),
-                            message,
-                            help,
-                            substituted: Vec::new(),
-                        }
-                    })
-                    .collect()
-            }
-            RawKind::Required(prop) => vec![Problem {
-                span: self.span_at(&r.path, true),
-                message: if r.path.is_empty() {
-                    format!(
-                        "{} is missing the required field `{prop}`",
-                        self.meta.display_name()
-                    )
+            RawKind::Unknown(keys) => keys.iter().map(|k| self.unknown_field(r, k)).collect(),
+            RawKind::Required(prop) => {
+                let holder = if r.path.is_empty() {
+                    self.meta.display_name()
                 } else {
-                    format!("{field} is missing the required field `{prop}`")
-                },
-                help: None,
-                substituted: Vec::new(),
-            }],
-            RawKind::Type(types) => {
-                let expected: Vec<String> = types
-                    .iter()
-                    .filter(|t| **t != "null")
-                    .map(|t| format!("{} {t}", article(t)))
-                    .collect();
-                let got = json_type(&r.instance);
-                let mut message = format!(
-                    "`{}` must be {}; got {got}",
-                    dotted(&r.path),
-                    or_list(&expected)
-                );
-                // The value itself, unless it is a container or hidden (a
-                // Secret's: then the type already said all there is).
-                let scalar =
-                    !matches!(r.instance, Value::Object(_) | Value::Array(_) | Value::Null);
-                if scalar && !self.opts.hide_values {
-                    message.push_str(&format!(" {}", self.show(&r.instance)));
-                }
-                let help = (got == "number" && types.contains(&"string")).then(|| {
-                    "Kubernetes reads an unquoted `1.10` as the number 1.1; quote the value"
-                        .to_string()
-                });
+                    self.field(&r.path)
+                };
                 vec![Problem {
-                    span: self.span_at(&r.path, false),
-                    message,
-                    help,
+                    span: self.span_at(&r.path, true),
+                    message: format!("{holder} is missing the required field `{prop}`"),
+                    help: None,
                     substituted: Vec::new(),
                 }]
             }
+            RawKind::Type(types) => vec![self.wrong_type(r, types)],
             RawKind::Enum(options) => {
                 let opts: Vec<String> = options
                     .iter()
@@ -490,41 +443,79 @@ impl Cx<'_> {
                         other => other.to_string(),
                     })
                     .collect();
-                vec![Problem {
-                    span: self.span_at(&r.path, false),
-                    message: format!(
-                        "`{}` must be one of {}; got {}",
-                        dotted(&r.path),
-                        opts.join(", "),
-                        self.show(&r.instance)
-                    ),
-                    help: None,
-                    substituted: Vec::new(),
-                }]
-            }
-            RawKind::Pattern(pattern) => vec![Problem {
-                span: self.span_at(&r.path, false),
-                message: format!(
-                    "`{}` must match the pattern `{pattern}`; got {}",
+                vec![at_value(format!(
+                    "`{}` must be one of {}; got {}",
                     dotted(&r.path),
+                    opts.join(", "),
                     self.show(&r.instance)
-                ),
-                help: None,
-                substituted: Vec::new(),
-            }],
-            RawKind::Other(msg) => vec![Problem {
-                span: self.span_at(&r.path, false),
-                message: format!(
-                    "`{}` {msg}",
-                    if r.path.is_empty() {
-                        self.meta.kind.clone()
-                    } else {
-                        dotted(&r.path)
-                    }
-                ),
-                help: None,
-                substituted: Vec::new(),
-            }],
+                ))]
+            }
+            RawKind::Pattern(pattern) => vec![at_value(format!(
+                "`{}` must match the pattern `{pattern}`; got {}",
+                dotted(&r.path),
+                self.show(&r.instance)
+            ))],
+            RawKind::Other(msg) => {
+                let what = if r.path.is_empty() {
+                    self.meta.kind.clone()
+                } else {
+                    dotted(&r.path)
+                };
+                vec![at_value(format!("`{what}` {msg}"))]
+            }
+        }
+    }
+
+    /// An unknown field, at its key, with the accepted field it most
+    /// likely meant (or the short list of accepted fields).
+    fn unknown_field(&self, r: &Raw, key: &str) -> Problem {
+        let field = self.field(&r.path);
+        let accepted = self.accepted_fields(&r.path);
+        let mut p = r.path.clone();
+        p.push(key.to_string());
+        let mut message = format!("unknown field `{key}` in {field}");
+        let mut help = None;
+        if let Some(s) = suggest::closest(key, accepted.iter().copied()) {
+            message.push_str(&format!(" — did you mean `{s}`?"));
+        } else if !accepted.is_empty() && accepted.len() <= 12 {
+            let mut names: Vec<&str> = accepted.clone();
+            names.sort_unstable();
+            help = Some(format!("{field} accepts: {}", names.join(", ")));
+        }
+        Problem {
+            span: self.span_at(&p, true),
+            message,
+            help,
+            substituted: Vec::new(),
+        }
+    }
+
+    /// A value of the wrong type, shown unless it is a container or hidden
+    /// (a Secret's: then the type already says all there is).
+    fn wrong_type(&self, r: &Raw, types: &[&str]) -> Problem {
+        let expected: Vec<String> = types
+            .iter()
+            .filter(|t| **t != "null")
+            .map(|t| format!("{} {t}", article(t)))
+            .collect();
+        let got = json_type(&r.instance);
+        let mut message = format!(
+            "`{}` must be {}; got {got}",
+            dotted(&r.path),
+            or_list(&expected)
+        );
+        let scalar = !matches!(r.instance, Value::Object(_) | Value::Array(_) | Value::Null);
+        if scalar && !self.opts.hide_values {
+            message.push_str(&format!(" {}", self.show(&r.instance)));
+        }
+        let help = (got == "number" && types.contains(&"string")).then(|| {
+            "Kubernetes reads an unquoted `1.10` as the number 1.1; quote the value".to_string()
+        });
+        Problem {
+            span: self.span_at(&r.path, false),
+            message,
+            help,
+            substituted: Vec::new(),
         }
     }
 
