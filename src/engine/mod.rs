@@ -27,11 +27,14 @@ use crate::workspace::load::ParsedFile;
 use crate::workspace::Workspace;
 use crate::yaml::{Document, NodeRef};
 
-/// A lint rule. Implement the hooks the rule needs; the others do nothing.
-pub trait Rule: Send + Sync {
-    /// The stable rule id (`prune-enabled`); its doc is `rules/<id>.md`.
+/// A rule's stable id (`prune-enabled`); its doc is `rules/<id>.md`.
+/// [`declare_rule!`] implements it.
+pub trait RuleId {
     fn id(&self) -> &'static str;
+}
 
+/// A lint rule. Implement the hooks the rule needs; the others do nothing.
+pub trait Rule: RuleId + Send + Sync {
     /// Called once per file, before its documents.
     fn check_file(&self, _cx: &FileContext<'_>, _out: &mut Findings) {}
 
@@ -41,6 +44,26 @@ pub trait Rule: Send + Sync {
     /// Called once per run, with every file of every repository.
     fn check_workspace(&self, _cx: &RunContext<'_>, _out: &mut Findings) {}
 }
+
+/// Declares the rule of a rule file: its unit type, the `RULE` static that
+/// `build.rs` registers, and `ID`, its id (a constant of
+/// [`registry::ids`], so a mistyped id does not compile).
+macro_rules! declare_rule {
+    ($name:ident, $id:expr) => {
+        struct $name;
+
+        pub(crate) static RULE: &dyn $crate::engine::Rule = &$name;
+
+        const ID: &str = $id;
+
+        impl $crate::engine::RuleId for $name {
+            fn id(&self) -> &'static str {
+                ID
+            }
+        }
+    };
+}
+pub(crate) use declare_rule;
 
 /// What every check can see: the workspace, and what later stages build
 /// from it — each built once, on first use, shared by every rule.

@@ -10,6 +10,7 @@
 //! carries user text outside a command (a `##vso[` in plain output would be
 //! executed).
 
+use super::CommandEscapes;
 use super::Report;
 use crate::base::finding::{Finding, Severity};
 
@@ -18,7 +19,7 @@ pub fn render(report: &Report) -> String {
     for notice in &report.notices {
         out.push_str(&format!(
             "##vso[task.logissue type=warning;code=gitops-lint]{}\n",
-            escape_data(notice)
+            ESCAPES.data(notice)
         ));
     }
     let errors = report.count(Severity::Error);
@@ -46,7 +47,7 @@ fn command(f: &Finding) -> Option<String> {
     ];
     let props: String = props
         .iter()
-        .map(|(k, v)| format!("{k}={};", escape_property(v)))
+        .map(|(k, v)| format!("{k}={};", ESCAPES.property(v)))
         .collect();
     let mut message = format!("{} [{}]", f.message, f.rule);
     if let Some(help) = &f.help {
@@ -55,21 +56,15 @@ fn command(f: &Finding) -> Option<String> {
     }
     Some(format!(
         "##vso[task.logissue {props}]{}\n",
-        escape_data(&message)
+        ESCAPES.data(&message)
     ))
 }
 
-/// The message of a logging command.
-pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%AZP25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// A property value of a logging command.
-pub fn escape_property(s: &str) -> String {
-    escape_data(s).replace(';', "%3B").replace(']', "%5D")
-}
+/// How the agent decodes logging commands.
+const ESCAPES: CommandEscapes = CommandEscapes {
+    percent: "%AZP25",
+    property: &[(';', "%3B"), (']', "%5D")],
+};
 
 #[cfg(test)]
 mod tests {
@@ -86,8 +81,8 @@ mod tests {
 
     #[test]
     fn escapes_what_the_agent_decodes() {
-        assert_eq!(escape_data("50% a;]\r\nb"), "50%AZP25 a;]%0D%0Ab");
-        assert_eq!(escape_property("a;b]c%\n:,"), "a%3Bb%5Dc%AZP25%0A:,");
+        assert_eq!(ESCAPES.data("50% a;]\r\nb"), "50%AZP25 a;]%0D%0Ab");
+        assert_eq!(ESCAPES.property("a;b]c%\n:,"), "a%3Bb%5Dc%AZP25%0A:,");
     }
 
     #[test]

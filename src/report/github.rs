@@ -7,6 +7,7 @@
 //! lines); `endColumn` is exclusive, as in every other format. Suppressed
 //! findings are not annotated.
 
+use super::CommandEscapes;
 use super::Report;
 use crate::base::finding::{Finding, Severity};
 
@@ -15,7 +16,7 @@ pub fn render(report: &Report) -> String {
     for notice in &report.notices {
         out.push_str(&format!(
             "::warning title=gitops-lint::{}\n",
-            escape_data(notice)
+            ESCAPES.data(notice)
         ));
     }
     out
@@ -40,27 +41,21 @@ fn command(f: &Finding) -> String {
     props.push(("title", format!("gitops-lint: {}", f.rule)));
     let props: Vec<String> = props
         .into_iter()
-        .map(|(k, v)| format!("{k}={}", escape_property(&v)))
+        .map(|(k, v)| format!("{k}={}", ESCAPES.property(&v)))
         .collect();
     let mut message = f.message.clone();
     if let Some(help) = &f.help {
         message.push_str("\nhelp: ");
         message.push_str(help);
     }
-    format!("::{kind} {}::{}\n", props.join(","), escape_data(&message))
+    format!("::{kind} {}::{}\n", props.join(","), ESCAPES.data(&message))
 }
 
-/// The message of a workflow command.
-pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// A property value of a workflow command.
-pub fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
+/// How the agent decodes workflow commands.
+const ESCAPES: CommandEscapes = CommandEscapes {
+    percent: "%25",
+    property: &[(':', "%3A"), (',', "%2C")],
+};
 
 #[cfg(test)]
 mod tests {
@@ -77,8 +72,8 @@ mod tests {
 
     #[test]
     fn escapes_what_the_runner_decodes() {
-        assert_eq!(escape_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
-        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        assert_eq!(ESCAPES.data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
+        assert_eq!(ESCAPES.property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
     }
 
     #[test]

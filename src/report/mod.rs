@@ -111,6 +111,33 @@ pub struct RenderOptions {
     pub width: usize,
 }
 
+/// How a CI agent's command line (GitHub workflow commands, Azure DevOps
+/// logging commands) wants text escaped: `%`, CR and LF always, as the
+/// agent decodes them (`percent` is how it writes `%`), and in a property
+/// value also the characters that end one.
+pub(crate) struct CommandEscapes {
+    pub percent: &'static str,
+    pub property: &'static [(char, &'static str)],
+}
+
+impl CommandEscapes {
+    /// The message of a command.
+    pub fn data(&self, s: &str) -> String {
+        s.replace('%', self.percent)
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    }
+
+    /// A property value of a command.
+    pub fn property(&self, s: &str) -> String {
+        let mut out = self.data(s);
+        for (c, with) in self.property {
+            out = out.replace(*c, with);
+        }
+        out
+    }
+}
+
 pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
     match format {
         Format::Human => human::render(report, opts),

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::model::flux::{HelmReleaseView, KustomizationView, SourceRef};
 use crate::engine::registry::ids;
-use crate::engine::{Rule, RunContext};
+use crate::engine::{declare_rule, Rule, RunContext};
 use crate::base::finding::{Finding, Findings};
 use crate::workspace::Workspace;
 use crate::model::objects::{HELM_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, SOURCE_GROUP};
@@ -21,17 +21,9 @@ use crate::model::objects::SELF_SOURCE;
 use crate::base::source::Span;
 use crate::yaml::NodeRef;
 
-pub(crate) static RULE: &dyn Rule = &DanglingRef;
-
-struct DanglingRef;
-
-const ID: &str = ids::DANGLING_REF;
+declare_rule!(DanglingRef, ids::DANGLING_REF);
 
 impl Rule for DanglingRef {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let ws = cx.workspace;
         let cross = cx.graph();

@@ -4,21 +4,13 @@
 //! `schema`, against the replacement version's schema.
 
 use crate::engine::registry::ids;
-use crate::engine::{DocContext, Rule};
+use crate::engine::{declare_rule, DocContext, Rule};
 use crate::base::finding::Findings;
 use crate::schema::{apis, kubernetes};
 
-pub(crate) static RULE: &dyn Rule = &DeprecatedApi;
-
-struct DeprecatedApi;
-
-const ID: &str = ids::DEPRECATED_API;
+declare_rule!(DeprecatedApi, ids::DEPRECATED_API);
 
 impl Rule for DeprecatedApi {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         if !cx.file.file.file.kind.holds_manifests() {

@@ -7,22 +7,14 @@
 use std::collections::BTreeMap;
 
 use crate::engine::registry::ids;
-use crate::engine::{Rule, RunContext};
+use crate::engine::{declare_rule, Rule, RunContext};
 use crate::base::ids::FileId;
 use crate::base::finding::{Finding, Findings, Related};
 use crate::base::source::Span;
 
-pub(crate) static RULE: &dyn Rule = &DuplicateObject;
-
-struct DuplicateObject;
-
-const ID: &str = ids::DUPLICATE_OBJECT;
+declare_rule!(DuplicateObject, ids::DUPLICATE_OBJECT);
 
 impl Rule for DuplicateObject {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let ws = cx.workspace;
         let graph = cx.graph();

@@ -11,23 +11,16 @@
 //! `valuesFiles` entry) that lies under another environment's
 //! `environments/<other>/`; and `valuesFiles` mixing environments.
 
-use crate::engine::{DocContext, Rule, RunContext};
+use crate::engine::registry::ids;
+use crate::engine::{declare_rule, DocContext, Rule, RunContext};
 use crate::base::finding::{Findings, Fix};
 use crate::workspace::env_of_path;
 use crate::model::objects::{KUSTOMIZE_GROUP, SOURCE_GROUP};
 use crate::graph::GapKind;
 
-pub(crate) static RULE: &dyn Rule = &EnvConsistency;
-
-struct EnvConsistency;
-
-const ID: &str = crate::engine::registry::ids::ENV_CONSISTENCY;
+declare_rule!(EnvConsistency, ids::ENV_CONSISTENCY);
 
 impl Rule for EnvConsistency {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         let rel = cx.file.file.file.rel.as_str();

@@ -7,20 +7,12 @@
 use std::collections::BTreeSet;
 
 use crate::engine::registry::ids;
-use crate::engine::{Rule, RunContext};
-use crate::base::finding::{Finding, Findings};
+use crate::engine::{declare_rule, Rule, RunContext};
+use crate::base::finding::Findings;
 
-pub(crate) static RULE: &dyn Rule = &EnvParity;
-
-struct EnvParity;
-
-const ID: &str = ids::ENV_PARITY;
+declare_rule!(EnvParity, ids::ENV_PARITY);
 
 impl Rule for EnvParity {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let ws = cx.workspace;
         let cross = cx.graph();
@@ -53,23 +45,17 @@ impl Rule for EnvParity {
             let span = root
                 .path(&["metadata", "name"])
                 .map_or(root.span(), |n| n.span());
-            let object = file.objects.get(reg.doc).and_then(|o| o.as_ref()).map(|m| m.to_ref());
             let list = missing
                 .iter()
                 .map(|e| format!("`{e}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
+            let message = format!(
+                "Kustomization '{}' is registered in `{}` but not in {list}, which come earlier in the promotion order; register it in `clusters/{}/` first",
+                reg.name, reg.env, missing[0]
+            );
             out.push(
-                Finding::new(
-                    ID,
-                    file.path(),
-                    span,
-                    format!(
-                        "Kustomization '{}' is registered in `{}` but not in {list}, which come earlier in the promotion order; register it in `clusters/{}/` first",
-                        reg.name, reg.env, missing[0]
-                    ),
-                )
-                .with_object(object)
+                cx.finding_at(ID, reg.file, Some(reg.doc), span, message)
                 .with_help(format!("promotion order: {}", promotion.join(" → "))),
             );
         }

@@ -4,17 +4,13 @@
 //! and `spec.sync` tracks the environment the file lives in.
 
 use crate::engine::registry::ids;
-use crate::engine::{DocContext, Rule};
+use crate::engine::{declare_rule, DocContext, Rule};
 use crate::base::finding::{Findings, Severity};
 use crate::model::objects::{ObjectMeta, OPERATOR_GROUP};
 use crate::model::urls::registry_matches;
 use crate::yaml::NodeRef;
 
-pub(crate) static RULE: &dyn Rule = &FluxInstance;
-
-struct FluxInstance;
-
-const ID: &str = ids::FLUX_INSTANCE;
+declare_rule!(FluxInstance, ids::FLUX_INSTANCE);
 
 /// Where the Flux project publishes its images: anything else is a mirror.
 const PUBLIC_REGISTRIES: &[&str] = &[
@@ -40,10 +36,6 @@ const COMPONENTS: &[&str] = &[
 const PRIVATE_VARIANT: &str = "upstream-alpine";
 
 impl Rule for FluxInstance {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         if !meta.is(OPERATOR_GROUP, "FluxInstance") {

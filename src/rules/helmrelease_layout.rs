@@ -6,24 +6,16 @@
 
 use crate::model::flux::HelmReleaseView;
 use crate::engine::registry::ids;
-use crate::engine::{DocContext, Rule};
+use crate::engine::{declare_rule, DocContext, Rule};
 use crate::base::finding::Findings;
 use crate::model::objects::{ObjectMeta, HELM_GROUP};
 use crate::yaml::scalar::{Typed, Typing};
 use crate::yaml::NodeRef;
 
-pub(crate) static RULE: &dyn Rule = &HelmReleaseLayout;
-
-struct HelmReleaseLayout;
-
-const ID: &str = ids::HELMRELEASE_LAYOUT;
+declare_rule!(HelmReleaseLayout, ids::HELMRELEASE_LAYOUT);
 const NAMESPACE: &str = "flux-system";
 
 impl Rule for HelmReleaseLayout {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         if !meta.is(HELM_GROUP, "HelmRelease") {

@@ -2,21 +2,13 @@
 //! whatever that tag points to at pull time. A digest always pins.
 
 use crate::engine::registry::ids;
-use crate::engine::{Rule, RunContext};
+use crate::engine::{declare_rule, Rule, RunContext};
 use crate::base::finding::Findings;
 use crate::model::images::has_placeholder;
 
-pub(crate) static RULE: &dyn Rule = &ImageTagPinned;
-
-struct ImageTagPinned;
-
-const ID: &str = ids::IMAGE_TAG_PINNED;
+declare_rule!(ImageTagPinned, ids::IMAGE_TAG_PINNED);
 
 impl Rule for ImageTagPinned {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         for found in cx.images() {
             let image = &found.image;

@@ -10,14 +10,10 @@
 use crate::base::finding::{Findings, Severity};
 use crate::base::ids::RepoId;
 use crate::engine::registry::ids;
-use crate::engine::{Rule, RunContext};
+use crate::engine::{declare_rule, Rule, RunContext};
 use crate::graph::{GapKind, Target};
 
-pub(crate) static RULE: &dyn Rule = &MissingPath;
-
-struct MissingPath;
-
-const ID: &str = ids::MISSING_PATH;
+declare_rule!(MissingPath, ids::MISSING_PATH);
 
 /// What a finding says about one gap.
 struct Words<'g> {
@@ -42,10 +38,6 @@ impl<'g> Words<'g> {
 }
 
 impl Rule for MissingPath {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         for gap in &cx.graph().gaps {
             let Some(words) = words(cx, &gap.kind) else {

@@ -6,23 +6,15 @@
 
 use crate::model::flux::{FluxInstanceView, SourceView};
 use crate::engine::registry::ids;
-use crate::engine::{DocContext, Rule};
+use crate::engine::{declare_rule, DocContext, Rule};
 use crate::base::finding::{Findings, Fix};
 use crate::model::objects::{OPERATOR_GROUP, SOURCE_GROUP};
 use crate::model::urls::ScpUrl;
 use crate::yaml::{NodeRef, ScalarStyle};
 
-pub(crate) static RULE: &dyn Rule = &NoScpSshUrl;
-
-struct NoScpSshUrl;
-
-const ID: &str = ids::NO_SCP_SSH_URL;
+declare_rule!(NoScpSshUrl, ids::NO_SCP_SSH_URL);
 
 impl Rule for NoScpSshUrl {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         let root = cx.root();

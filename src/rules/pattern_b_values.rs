@@ -8,24 +8,16 @@
 //! choice.
 
 use crate::engine::registry::ids;
-use crate::engine::{Rule, RunContext};
+use crate::engine::{declare_rule, Rule, RunContext};
 use crate::base::finding::{Finding, Findings};
 use crate::model::flux::HelmReleaseView;
 use crate::model::objects::ObjectMeta;
 use crate::graph::values::{releases, top_level, Layer, Release};
 use crate::yaml::NodeRef;
 
-pub(crate) static RULE: &dyn Rule = &PatternBValues;
-
-struct PatternBValues;
-
-const ID: &str = ids::PATTERN_B_VALUES;
+declare_rule!(PatternBValues, ids::PATTERN_B_VALUES);
 
 impl Rule for PatternBValues {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let central = &cx.config.central_chart;
         for release in releases(cx.workspace, cx.graph()).list {

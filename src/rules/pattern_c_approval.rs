@@ -6,23 +6,15 @@
 //! `spec.path`.
 
 use crate::engine::registry::ids;
-use crate::engine::{Rule, RunContext};
+use crate::engine::{declare_rule, Rule, RunContext};
 use crate::workspace::config::Config;
-use crate::base::finding::{Finding, Findings};
+use crate::base::finding::Findings;
 use crate::graph::{Pattern, Registration};
 use crate::yaml::NodeRef;
 
-pub(crate) static RULE: &dyn Rule = &PatternCApproval;
-
-struct PatternCApproval;
-
-const ID: &str = ids::PATTERN_C_APPROVAL;
+declare_rule!(PatternCApproval, ids::PATTERN_C_APPROVAL);
 
 impl Rule for PatternCApproval {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let ws = cx.workspace;
         for reg in &cx.graph().registrations {
@@ -40,19 +32,13 @@ impl Rule for PatternCApproval {
                 .path(&["spec", "path"])
                 .or_else(|| root.get_entry("spec").map(|(k, _)| k))
                 .map_or(root.span(), |n| n.span());
-            let object = file.objects.get(reg.doc).and_then(|o| o.as_ref()).map(|m| m.to_ref());
             let annotation = &cx.config.pattern_c.approval_annotation;
+            let message = format!(
+                "Kustomization '{}' delivers Pattern C (plain manifests, no HelmRelease on its own or the central chart) without platform approval; add '{}' to `patternC.approved` or annotate the Kustomization with `{annotation}`",
+                reg.name, reg.name
+            );
             out.push(
-                Finding::new(
-                    ID,
-                    file.path(),
-                    span,
-                    format!(
-                        "Kustomization '{}' delivers Pattern C (plain manifests, no HelmRelease on its own or the central chart) without platform approval; add '{}' to `patternC.approved` or annotate the Kustomization with `{annotation}`",
-                        reg.name, reg.name
-                    ),
-                )
-                .with_object(object)
+                cx.finding_at(ID, reg.file, Some(reg.doc), span, message)
                 .with_help("Pattern C is for what a chart cannot hold (CRDs, cluster roles); move workloads to the central chart (Pattern B)"),
             );
         }

@@ -5,22 +5,14 @@
 //! is missing something. Reported at the workload's `kind`.
 
 use crate::engine::registry::ids;
-use crate::engine::{Rule, RunContext};
-use crate::base::finding::{Finding, Findings};
+use crate::engine::{declare_rule, Rule, RunContext};
+use crate::base::finding::Findings;
 use crate::model::objects::is_workload;
 use crate::graph::Pattern;
 
-pub(crate) static RULE: &dyn Rule = &PatternCContent;
-
-struct PatternCContent;
-
-const ID: &str = ids::PATTERN_C_CONTENT;
+declare_rule!(PatternCContent, ids::PATTERN_C_CONTENT);
 
 impl Rule for PatternCContent {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let ws = cx.workspace;
         let cross = cx.graph();
@@ -46,18 +38,13 @@ impl Rule for PatternCContent {
                 } else {
                     "a plain manifest beside its HelmRelease".to_string()
                 };
+                let message = format!(
+                    "{} is delivered by Kustomization '{}' as {how}; run workloads through a HelmRelease on the central chart (Pattern B) or the system's own chart (Pattern A)",
+                    meta.display_name(),
+                    reg.name
+                );
                 out.push(
-                    Finding::new(
-                        ID,
-                        file.path(),
-                        span,
-                        format!(
-                            "{} is delivered by Kustomization '{}' as {how}; run workloads through a HelmRelease on the central chart (Pattern B) or the system's own chart (Pattern A)",
-                            meta.display_name(),
-                            reg.name
-                        ),
-                    )
-                    .with_object(Some(meta.to_ref()))
+                    cx.finding_at(ID, occ.file, Some(occ.doc), span, message)
                     .with_help("if the central chart cannot express this workload, ask the platform team to extend it"),
                 );
             }

@@ -4,22 +4,14 @@
 //! reporter prints one in a snippet, and no message or fix repeats a value.
 
 use crate::engine::registry::ids;
-use crate::engine::{DocContext, Rule};
+use crate::engine::{declare_rule, DocContext, Rule};
 use crate::workspace::discover::FileKind;
 use crate::base::finding::{Findings, ObjectRef};
 use crate::yaml::NodeRef;
 
-pub(crate) static RULE: &dyn Rule = &PlaintextSecret;
-
-struct PlaintextSecret;
-
-const ID: &str = ids::PLAINTEXT_SECRET;
+declare_rule!(PlaintextSecret, ids::PLAINTEXT_SECRET);
 
 impl Rule for PlaintextSecret {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
         for secret in secrets(cx) {
             check_secret(cx, secret, out);

@@ -4,24 +4,16 @@
 //! values of every HelmRelease, and Helm values files no release uses.
 
 use crate::engine::registry::ids;
-use crate::engine::{Rule, RunContext};
+use crate::engine::{declare_rule, Rule, RunContext};
 use crate::workspace::{discover, Workspace};
 use crate::base::finding::{Finding, Findings, Severity};
 use crate::model::images::DOCKER_HUB;
 use crate::base::source::{Pos, Span};
 use crate::graph::images::FoundImage;
 
-pub(crate) static RULE: &dyn Rule = &PrivateRegistry;
-
-struct PrivateRegistry;
-
-const ID: &str = ids::PRIVATE_REGISTRY;
+declare_rule!(PrivateRegistry, ids::PRIVATE_REGISTRY);
 
 impl Rule for PrivateRegistry {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let images = cx.images();
         let mut unchecked: Option<&FoundImage> = None;

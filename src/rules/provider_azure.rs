@@ -4,20 +4,12 @@
 
 use crate::engine::registry::ids;
 use crate::model::azure::azure_source;
-use crate::engine::{DocContext, Rule};
+use crate::engine::{declare_rule, DocContext, Rule};
 use crate::base::finding::{Findings, Fix};
 
-pub(crate) static RULE: &dyn Rule = &ProviderAzure;
-
-struct ProviderAzure;
-
-const ID: &str = ids::PROVIDER_AZURE;
+declare_rule!(ProviderAzure, ids::PROVIDER_AZURE);
 
 impl Rule for ProviderAzure {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         let Some(source) = azure_source(meta, cx.root()) else {

@@ -8,24 +8,16 @@
 
 use crate::model::flux::FluxInstanceView;
 use crate::engine::registry::ids;
-use crate::engine::{DocContext, Rule};
+use crate::engine::{declare_rule, DocContext, Rule};
 use crate::base::finding::{Findings, Fix};
 use crate::model::objects::{KUSTOMIZE_GROUP, OPERATOR_GROUP};
 use crate::base::source::LineIndex;
 use crate::yaml::scalar::{Typed, Typing};
 use crate::yaml::{self, NodeRef};
 
-pub(crate) static RULE: &dyn Rule = &PruneEnabled;
-
-struct PruneEnabled;
-
-const ID: &str = ids::PRUNE_ENABLED;
+declare_rule!(PruneEnabled, ids::PRUNE_ENABLED);
 
 impl Rule for PruneEnabled {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         if meta.is(KUSTOMIZE_GROUP, "Kustomization") {

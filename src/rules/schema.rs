@@ -4,23 +4,15 @@
 //! CRDs found in the workspace all count (see `crate::schema`).
 
 use crate::engine::registry::ids;
-use crate::engine::{DocContext, Rule};
+use crate::engine::{declare_rule, DocContext, Rule};
 use crate::base::finding::{Finding, Findings};
 use crate::model::objects::ObjectMeta;
 use crate::schema::postbuild::{self, Variables};
 use crate::schema::validate::{self, CheckOptions, Problem};
 
-pub(crate) static RULE: &dyn Rule = &Schema;
-
-struct Schema;
-
-const ID: &str = ids::SCHEMA;
+declare_rule!(Schema, ids::SCHEMA);
 
 impl Rule for Schema {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         let file = cx.file.file;

@@ -7,21 +7,13 @@
 
 use crate::base::finding::Findings;
 use crate::engine::registry::ids;
-use crate::engine::{Rule, RunContext};
+use crate::engine::{declare_rule, Rule, RunContext};
 use crate::schema::helm_values::{self, ValuesViolation};
 use crate::schema::postbuild;
 
-pub(crate) static RULE: &dyn Rule = &SchemaHelmValues;
-
-struct SchemaHelmValues;
-
-const ID: &str = ids::SCHEMA;
+declare_rule!(SchemaHelmValues, ids::SCHEMA);
 
 impl Rule for SchemaHelmValues {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let (ws, graph) = (cx.workspace, cx.graph());
         let sets = helm_values::variable_sets(ws, graph);

@@ -7,22 +7,14 @@
 use crate::model::flux::{FluxInstanceView, SourceView};
 use crate::engine::registry::ids;
 use crate::model::azure::azure_source;
-use crate::engine::{DocContext, Rule};
+use crate::engine::{declare_rule, DocContext, Rule};
 use crate::base::finding::Findings;
 use crate::model::objects::{is_flux_source, OPERATOR_GROUP};
 use crate::model::urls::{mask_credentials, Url};
 
-pub(crate) static RULE: &dyn Rule = &StaticCredentials;
-
-struct StaticCredentials;
-
-const ID: &str = ids::STATIC_CREDENTIALS;
+declare_rule!(StaticCredentials, ids::STATIC_CREDENTIALS);
 
 impl Rule for StaticCredentials {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         let root = cx.root();

@@ -4,21 +4,13 @@
 
 use crate::engine::registry::ids;
 use crate::base::suggest;
-use crate::engine::{DocContext, Rule};
+use crate::engine::{declare_rule, DocContext, Rule};
 use crate::base::finding::Findings;
 use crate::schema::{apis, kubernetes, validate};
 
-pub(crate) static RULE: &dyn Rule = &UnknownKind;
-
-struct UnknownKind;
-
-const ID: &str = ids::UNKNOWN_KIND;
+declare_rule!(UnknownKind, ids::UNKNOWN_KIND);
 
 impl Rule for UnknownKind {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         if !cx.file.file.file.kind.holds_manifests() {

@@ -4,22 +4,14 @@
 //! tools. Reported at the second occurrence.
 
 use crate::engine::registry::ids;
-use crate::engine::{DocContext, Rule};
+use crate::engine::{declare_rule, DocContext, Rule};
 use crate::base::finding::{Finding, Findings, Related};
 use crate::base::source::Span;
 use crate::yaml::{NodeKind, NodeRef};
 
-pub(crate) static RULE: &dyn Rule = &YamlDuplicateKey;
-
-struct YamlDuplicateKey;
-
-const ID: &str = ids::YAML_DUPLICATE_KEY;
+declare_rule!(YamlDuplicateKey, ids::YAML_DUPLICATE_KEY);
 
 impl Rule for YamlDuplicateKey {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
         // Every mapping of the document, straight from the arena: no
         // recursion, and each mapping is seen once even if aliased.

@@ -3,20 +3,12 @@
 //! invalid UTF-8, unreadable, too large) at the first offending byte.
 
 use crate::engine::registry::ids;
-use crate::engine::{FileContext, Rule};
+use crate::engine::{declare_rule, FileContext, Rule};
 use crate::base::finding::Findings;
 
-pub(crate) static RULE: &dyn Rule = &YamlSyntax;
-
-struct YamlSyntax;
-
-const ID: &str = ids::YAML_SYNTAX;
+declare_rule!(YamlSyntax, ids::YAML_SYNTAX);
 
 impl Rule for YamlSyntax {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Findings) {
         let source = &cx.file.source;
         if let Some(problem) = &cx.file.problem {

@@ -4,22 +4,14 @@
 //! strings. Write `true`/`false`, or quote the word if a string is meant.
 
 use crate::engine::registry::ids;
-use crate::engine::{DocContext, Rule};
+use crate::engine::{declare_rule, DocContext, Rule};
 use crate::base::finding::{Findings, Fix};
 use crate::yaml::scalar::yaml11_bool;
 use crate::yaml::{NodeId, NodeKind, NodeRef};
 
-pub(crate) static RULE: &dyn Rule = &YamlTruthy;
-
-struct YamlTruthy;
-
-const ID: &str = ids::YAML_TRUTHY;
+declare_rule!(YamlTruthy, ids::YAML_TRUTHY);
 
 impl Rule for YamlTruthy {
-    fn id(&self) -> &'static str {
-        ID
-    }
-
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
         for id in value_ids(cx) {
             let node = NodeRef { doc: cx.doc, id };
