@@ -13,7 +13,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 
 use super::{redacted_sources, Report};
 use crate::base::finding::{Finding, ObjectRef, Severity};
@@ -40,18 +42,229 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-/// The SARIF log as a JSON value.
-pub fn log(report: &Report) -> Value {
+// The SARIF 2.1.0 objects this log uses, as the specification names their
+// properties (what is absent is left out, never `null`).
+
+#[derive(Serialize)]
+pub struct Log<'r> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'r>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'r> {
+    tool: Tool,
+    original_uri_base_ids: BTreeMap<&'static str, UriBase>,
+    column_kind: &'static str,
+    invocations: [Invocation; 1],
+    results: Vec<SarifResult<'r>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<Descriptor>,
+}
+
+#[derive(Serialize)]
+struct UriBase {
+    description: Text,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+fn text(s: impl Into<String>) -> Text {
+    Text { text: s.into() }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptor {
+    id: String,
+    name: String,
+    short_description: Text,
+    full_description: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<Help>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
+    default_configuration: Configuration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<Tags>,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Tags {
+    tags: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'r> {
+    rule_id: &'r str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Text,
+    locations: [Location; 1],
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression<'r>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: PhysicalLocation,
+    message: Text,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    context_region: Option<ContextRegion>,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+    end_line: u32,
+    end_column: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snippet: Option<Snippet>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContextRegion {
+    start_line: u32,
+    end_line: u32,
+    snippet: Snippet,
+}
+
+#[derive(Serialize)]
+struct Snippet {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Text,
+    artifact_changes: [ArtifactChange; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: [Replacement; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: Text,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression<'r> {
+    kind: &'static str,
+    status: &'static str,
+    justification: &'r str,
+    properties: Via,
+}
+
+#[derive(Serialize)]
+struct Via {
+    via: &'static str,
+}
+
+/// The SARIF log of a report.
+pub fn log(report: &Report) -> Log<'_> {
     let rules = Rules::new(report);
     let sources = redacted_sources(report);
     let fingerprints = fingerprints(report, &sources);
     let kept = keep_within_limit(&report.findings);
-    let results: Vec<Value> = kept
+    let results: Vec<SarifResult<'_>> = kept
         .iter()
         .map(|&i| result(&sources, &rules, &report.findings[i], &fingerprints[i]))
         .collect();
-    let mut invocation = Map::new();
-    invocation.insert("executionSuccessful".into(), json!(true));
     let left_out = report.findings.len() - kept.len();
     let mut notes: Vec<String> = report.notices.clone();
     if left_out > 0 {
@@ -60,44 +273,50 @@ pub fn log(report: &Report) -> Value {
             report.findings.len()
         ));
     }
-    if !notes.is_empty() {
-        let notes: Vec<Value> = notes
-            .into_iter()
-            .map(|text| json!({"level": "warning", "message": {"text": text}}))
-            .collect();
-        invocation.insert("toolExecutionNotifications".into(), Value::Array(notes));
-    }
-    json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "gitops-lint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/gitops-lint/gitops-lint",
-                "rules": rules.descriptors,
-            }},
-            "originalUriBaseIds": {
-                SRCROOT: {"description": {"text": "The root of the checked repository."}},
+    let notifications = notes
+        .into_iter()
+        .map(|note| Notification {
+            level: "warning",
+            message: text(note),
+        })
+        .collect();
+    let base = UriBase {
+        description: text("The root of the checked repository."),
+    };
+    Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "gitops-lint",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: "https://github.com/gitops-lint/gitops-lint",
+                    rules: rules.descriptors,
+                },
             },
-            "columnKind": "unicodeCodePoints",
-            "invocations": [invocation],
-            "results": results,
+            original_uri_base_ids: BTreeMap::from([(SRCROOT, base)]),
+            column_kind: "unicodeCodePoints",
+            invocations: [Invocation {
+                execution_successful: true,
+                tool_execution_notifications: notifications,
+            }],
+            results,
         }],
-    })
+    }
 }
 
 /// The rule descriptors of `tool.driver.rules`: every documented rule, then
 /// any rule a finding names that has no documentation.
 struct Rules {
-    descriptors: Vec<Value>,
+    descriptors: Vec<Descriptor>,
     index: HashMap<String, usize>,
 }
 
 impl Rules {
     fn new(report: &Report) -> Rules {
-        let mut descriptors: Vec<Value> = docs::all().iter().map(descriptor).collect();
+        let mut descriptors: Vec<Descriptor> = docs::all().iter().map(descriptor).collect();
         let mut index: HashMap<String, usize> = docs::all()
             .iter()
             .enumerate()
@@ -106,35 +325,47 @@ impl Rules {
         for f in &report.findings {
             if !index.contains_key(f.rule) {
                 index.insert(f.rule.to_string(), descriptors.len());
-                descriptors.push(json!({
-                    "id": f.rule,
-                    "name": pascal_case(f.rule),
-                    "shortDescription": {"text": f.rule},
-                    "fullDescription": {"text": format!("Findings of the `{}` check.", f.rule)},
-                    "defaultConfiguration": {"level": level(f.severity)},
-                }));
+                descriptors.push(Descriptor {
+                    id: f.rule.to_string(),
+                    name: pascal_case(f.rule),
+                    short_description: text(f.rule),
+                    full_description: text(format!("Findings of the `{}` check.", f.rule)),
+                    help: None,
+                    help_uri: None,
+                    default_configuration: Configuration {
+                        level: level(f.severity),
+                    },
+                    properties: None,
+                });
             }
         }
         Rules { descriptors, index }
     }
 }
 
-fn descriptor(d: &RuleDoc) -> Value {
+fn descriptor(d: &RuleDoc) -> Descriptor {
     let full = d
         .section("What it does")
         .filter(|s| !s.is_empty())
         .unwrap_or(&d.summary);
     let body = d.body.trim();
-    json!({
-        "id": d.id,
-        "name": pascal_case(&d.id),
-        "shortDescription": {"text": d.summary},
-        "fullDescription": {"text": full},
-        "help": {"text": body, "markdown": body},
-        "helpUri": d.help_uri(),
-        "defaultConfiguration": {"level": level(d.severity)},
-        "properties": {"tags": [d.category]},
-    })
+    Descriptor {
+        id: d.id.clone(),
+        name: pascal_case(&d.id),
+        short_description: text(d.summary.as_str()),
+        full_description: text(full),
+        help: Some(Help {
+            text: body.to_string(),
+            markdown: body.to_string(),
+        }),
+        help_uri: Some(d.help_uri()),
+        default_configuration: Configuration {
+            level: level(d.severity),
+        },
+        properties: Some(Tags {
+            tags: vec![d.category.clone()],
+        }),
+    }
 }
 
 /// `prune-enabled` → `PruneEnabled` (SARIF's `name` is an identifier).
@@ -173,94 +404,105 @@ fn keep_within_limit(findings: &[Finding]) -> Vec<usize> {
 
 type Sources<'r> = HashMap<&'r str, Arc<SourceText>>;
 
-fn result(sources: &Sources<'_>, rules: &Rules, f: &Finding, fingerprint: &str) -> Value {
+fn result<'r>(
+    sources: &Sources<'_>,
+    rules: &Rules,
+    f: &'r Finding,
+    fingerprint: &str,
+) -> SarifResult<'r> {
     let source = sources.get(f.path.as_str()).map(|s| &**s);
-    let mut location = json!({
-        "physicalLocation": physical_location(&f.path, f.span, source),
-    });
-    if let Some(o) = &f.object {
-        location["logicalLocations"] = json!([logical_location(o)]);
-    }
-    let mut text = f.message.clone();
+    let mut message = f.message.clone();
     if let Some(help) = &f.help {
-        text.push_str("\n\nhelp: ");
-        text.push_str(help);
+        message.push_str("\n\nhelp: ");
+        message.push_str(help);
     }
-    let mut r = json!({
-        "ruleId": f.rule,
-        "level": level(f.severity),
-        "message": {"text": text},
-        "locations": [location],
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
-    });
-    if let Some(&i) = rules.index.get(f.rule) {
-        r["ruleIndex"] = json!(i);
-    }
-    if !f.related.is_empty() {
-        let related: Vec<Value> = f
-            .related
-            .iter()
-            .take(MAX_LOCATIONS)
-            .enumerate()
-            .map(|(i, rel)| {
-                let src = sources.get(rel.path.as_str()).map(|s| &**s);
-                json!({
-                    "id": i,
-                    "physicalLocation": physical_location(&rel.path, rel.span, src),
-                    "message": {"text": rel.message},
-                })
-            })
-            .collect();
-        r["relatedLocations"] = json!(related);
-    }
-    if let Some(fix) = &f.fix {
-        r["fixes"] = json!([{
-            "description": {"text": fix.description},
-            "artifactChanges": [{
-                "artifactLocation": artifact_location(&f.path),
-                "replacements": [{
-                    "deletedRegion": region(fix.span),
-                    "insertedContent": {"text": fix.replacement},
+    let related_locations = f
+        .related
+        .iter()
+        .take(MAX_LOCATIONS)
+        .enumerate()
+        .map(|(id, rel)| RelatedLocation {
+            id,
+            physical_location: physical_location(
+                &rel.path,
+                rel.span,
+                sources.get(rel.path.as_str()).map(|s| &**s),
+            ),
+            message: text(rel.message.as_str()),
+        })
+        .collect();
+    let fixes = f
+        .fix
+        .iter()
+        .map(|fix| SarifFix {
+            description: text(fix.description.as_str()),
+            artifact_changes: [ArtifactChange {
+                artifact_location: artifact_location(&f.path),
+                replacements: [Replacement {
+                    deleted_region: region(fix.span),
+                    inserted_content: text(fix.replacement.as_str()),
                 }],
             }],
-        }]);
+        })
+        .collect();
+    let suppressions = f
+        .suppressed
+        .iter()
+        .map(|s| SarifSuppression {
+            kind: "inSource",
+            status: "accepted",
+            justification: &s.reason,
+            properties: Via { via: s.kind },
+        })
+        .collect();
+    SarifResult {
+        rule_id: f.rule,
+        rule_index: rules.index.get(f.rule).copied(),
+        level: level(f.severity),
+        message: text(message),
+        locations: [Location {
+            physical_location: physical_location(&f.path, f.span, source),
+            logical_locations: f.object.iter().map(logical_location).collect(),
+        }],
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint.to_string())]),
+        related_locations,
+        fixes,
+        suppressions,
     }
-    if let Some(s) = &f.suppressed {
-        r["suppressions"] = json!([{
-            "kind": "inSource",
-            "status": "accepted",
-            "justification": s.reason,
-            "properties": {"via": s.kind},
-        }]);
-    }
-    r
 }
 
-fn artifact_location(path: &str) -> Value {
-    json!({"uri": encode_uri_path(path), "uriBaseId": SRCROOT})
+fn artifact_location(path: &str) -> ArtifactLocation {
+    ArtifactLocation {
+        uri: encode_uri_path(path),
+        uri_base_id: SRCROOT,
+    }
 }
 
-fn physical_location(path: &str, span: Span, source: Option<&SourceText>) -> Value {
+fn physical_location(path: &str, span: Span, source: Option<&SourceText>) -> PhysicalLocation {
     let mut region = region(span);
-    let mut loc = json!({"artifactLocation": artifact_location(path)});
+    let mut context_region = None;
     if let Some(src) = source {
-        if let Some(text) = span_text(src, span) {
-            region["snippet"] = json!({"text": text});
-        }
-        if let Some((context, text)) = context_region(src, span) {
-            loc["contextRegion"] = json!({
-                "startLine": context.0,
-                "endLine": context.1,
-                "snippet": {"text": text},
+        region.snippet = span_text(src, span).map(|text| Snippet {
+            text: text.to_string(),
+        });
+        context_region =
+            context_region_of(src, span).map(|((start_line, end_line), text)| ContextRegion {
+                start_line,
+                end_line,
+                snippet: Snippet {
+                    text: text.to_string(),
+                },
             });
-        }
     }
-    loc["region"] = region;
-    loc
+    PhysicalLocation {
+        artifact_location: artifact_location(path),
+        context_region,
+        region,
+    }
 }
 
 /// A SARIF region; SARIF's `endColumn` is exclusive, like our spans.
-fn region(span: Span) -> Value {
+fn region(span: Span) -> Region {
     let start_line = span.start.line.max(1);
     let start_col = span.start.col.max(1);
     let (end_line, end_col) = if (span.end.line, span.end.col) < (start_line, start_col) {
@@ -268,12 +510,13 @@ fn region(span: Span) -> Value {
     } else {
         (span.end.line, span.end.col.max(1))
     };
-    json!({
-        "startLine": start_line,
-        "startColumn": start_col,
-        "endLine": end_line,
-        "endColumn": end_col,
-    })
+    Region {
+        start_line,
+        start_column: start_col,
+        end_line,
+        end_column: end_col,
+        snippet: None,
+    }
 }
 
 fn span_text(src: &SourceText, span: Span) -> Option<&str> {
@@ -284,7 +527,7 @@ fn span_text(src: &SourceText, span: Span) -> Option<&str> {
 }
 
 /// The whole lines the span touches, when they are small enough to show.
-fn context_region(src: &SourceText, span: Span) -> Option<((u32, u32), &str)> {
+fn context_region_of(src: &SourceText, span: Span) -> Option<((u32, u32), &str)> {
     let first = span.start.line.max(1);
     let last = span.end.line.max(first);
     let start = src.lines.line_start(first);
@@ -300,17 +543,17 @@ fn context_region(src: &SourceText, span: Span) -> Option<((u32, u32), &str)> {
 /// The object a result is about. An object without a name (a document
 /// that lacks `metadata.name`) has no `name`, as the JSON format says
 /// `null`.
-fn logical_location(o: &ObjectRef) -> Value {
+fn logical_location(o: &ObjectRef) -> LogicalLocation {
     let mut fqn = format!("{}/{}", o.api_version, o.kind);
     for part in [&o.namespace, &o.name].into_iter().flatten() {
         fqn.push('/');
         fqn.push_str(part);
     }
-    let mut location = json!({"fullyQualifiedName": fqn, "kind": "resource"});
-    if let Some(name) = &o.name {
-        location["name"] = json!(name);
+    LogicalLocation {
+        name: o.name.clone(),
+        fully_qualified_name: fqn,
+        kind: "resource",
     }
-    location
 }
 
 /// Percent-encodes a relative `/`-separated path for a URI reference: every
@@ -440,7 +683,7 @@ mod tests {
             kind: "comment",
             reason: "legacy; 50% done".into(),
         });
-        let log = log(&report(text, vec![f]));
+        let log = serde_json::to_value(log(&report(text, vec![f]))).unwrap();
         let r = &log["runs"][0]["results"][0];
         let loc = &r["locations"][0]["physicalLocation"];
         assert_eq!(loc["artifactLocation"]["uri"], "a%20b/x.yaml");
@@ -502,7 +745,7 @@ mod tests {
         let kept = keep_within_limit(&findings);
         assert_eq!(kept.len(), MAX_RESULTS);
         assert_eq!(*kept.last().unwrap(), MAX_RESULTS + 1);
-        let log = log(&report(text, findings));
+        let log = serde_json::to_value(log(&report(text, findings))).unwrap();
         let notes = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"];
         assert!(notes[0]["message"]["text"]
             .as_str()
