@@ -1,7 +1,7 @@
 //! `gitops-lint schemas list|import`: what documents are checked against,
 //! and CRDs turned into schemas.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use gitops_lint::{config, docs, schemas as schema};
@@ -20,73 +20,84 @@ pub fn schemas(command: SchemasCommand) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    match command {
+    let done = match command {
         SchemasCommand::List {
             kubernetes,
             kubernetes_version,
         } => {
-            let version = kubernetes_version.unwrap_or_else(|| {
-                config::discover(&root)
-                    .and_then(|p| config::load(&p, &docs::Catalog).ok())
-                    .map_or_else(
-                        || config::Config::default().kubernetes_version,
-                        |c| c.kubernetes_version,
-                    )
-            });
-            let (rows, problems) = schema::list(&root, &version, kubernetes);
-            for p in problems {
-                eprintln!("gitops-lint: warning: {p}");
-            }
-            let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(10);
-            let kind_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(4);
-            let mut out = format!(
-                "{:<width$}  {:<kind_width$}  source\n",
-                "apiVersion", "kind"
-            );
-            for (api_version, kind, source) in rows {
-                out.push_str(&format!(
-                    "{api_version:<width$}  {kind:<kind_width$}  {source}\n"
-                ));
-            }
-            print!("{out}");
-            ExitCode::SUCCESS
+            list(&root, kubernetes, kubernetes_version);
+            Ok(())
         }
-        SchemasCommand::Import { files, dir } => {
-            let dir = dir.unwrap_or_else(|| root.join(schema::crd::IMPORT_DIR));
-            for file in files {
-                let (name, text) = if file.as_os_str() == "-" {
-                    let mut text = String::new();
-                    if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                    {
-                        return fail(&format!("cannot read stdin: {e}"));
-                    }
-                    ("<stdin>".to_string(), text)
-                } else {
-                    match std::fs::read_to_string(&file) {
-                        Ok(t) => (file.display().to_string(), t),
-                        Err(e) => return fail(&format!("cannot read {}: {e}", file.display())),
-                    }
-                };
-                let notes = match schema::crd::import(&text, &dir) {
-                    Ok(n) => n,
-                    Err(e) => return fail(&format!("{name}: {e}")),
-                };
-                for note in notes {
-                    match note {
-                        schema::crd::ImportNote::Written {
-                            path,
-                            api_version,
-                            kind,
-                        } => {
-                            eprintln!("wrote {} ({kind} {api_version})", path.display())
-                        }
-                        schema::crd::ImportNote::Skipped { document, reason } => {
-                            eprintln!("{name}: document {document} skipped: {reason}")
-                        }
-                    }
+        SchemasCommand::Import { files, dir } => import(
+            &files,
+            &dir.unwrap_or_else(|| root.join(schema::crd::IMPORT_DIR)),
+        ),
+    };
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// `schemas list`: apiVersion, kind and source of every schema, for the
+/// configured Kubernetes version unless one is given.
+fn list(root: &Path, kubernetes: bool, version: Option<String>) {
+    let version = version.unwrap_or_else(|| {
+        config::discover(root)
+            .and_then(|p| config::load(&p, &docs::Catalog).ok())
+            .map_or_else(
+                || config::Config::default().kubernetes_version,
+                |c| c.kubernetes_version,
+            )
+    });
+    let (rows, problems) = schema::list(root, &version, kubernetes);
+    for p in problems {
+        eprintln!("gitops-lint: warning: {p}");
+    }
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(10);
+    let kind_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(4);
+    let mut out = format!(
+        "{:<width$}  {:<kind_width$}  source\n",
+        "apiVersion", "kind"
+    );
+    for (api_version, kind, source) in rows {
+        out.push_str(&format!(
+            "{api_version:<width$}  {kind:<kind_width$}  {source}\n"
+        ));
+    }
+    print!("{out}");
+}
+
+/// `schemas import`: each CRD file (`-`: stdin) into schemas under `dir`.
+fn import(files: &[PathBuf], dir: &Path) -> Result<(), String> {
+    for file in files {
+        let (name, text) = read_input(file)?;
+        let notes = schema::crd::import(&text, dir).map_err(|e| format!("{name}: {e}"))?;
+        for note in notes {
+            match note {
+                schema::crd::ImportNote::Written {
+                    path,
+                    api_version,
+                    kind,
+                } => eprintln!("wrote {} ({kind} {api_version})", path.display()),
+                schema::crd::ImportNote::Skipped { document, reason } => {
+                    eprintln!("{name}: document {document} skipped: {reason}")
                 }
             }
-            ExitCode::SUCCESS
         }
     }
+    Ok(())
+}
+
+/// A file's name and text, or stdin's for `-`.
+fn read_input(file: &Path) -> Result<(String, String), String> {
+    if file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        return Ok(("<stdin>".to_string(), text));
+    }
+    std::fs::read_to_string(file)
+        .map(|t| (file.display().to_string(), t))
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))
 }
