@@ -52,6 +52,16 @@ id! {
 }
 
 id! {
+    /// A document of a file: its position among the file's documents.
+    DocId
+}
+
+impl DocId {
+    /// A file's first document (a kustomization's only one).
+    pub const FIRST: DocId = DocId(0);
+}
+
+id! {
     /// An object the graph reached: an index into `Graph::occurrences`.
     OccurrenceId
 }

@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 
 use crate::base::finding::{Finding, Findings, Related, Severity};
-use crate::base::ids::FileId;
+use crate::base::ids::{DocId, FileId};
 use crate::base::source::{Pos, Span};
 use crate::graph::images::{workspace_images, FoundImage};
 use crate::graph::{Graph, Target};
@@ -118,12 +118,12 @@ impl<'a> RunContext<'a> {
         &self,
         rule: &'static str,
         file: FileId,
-        doc: Option<usize>,
+        doc: Option<DocId>,
         span: Span,
         message: impl Into<String>,
     ) -> Finding {
         let file = self.workspace.file(file);
-        let object = doc.and_then(|d| file.objects.get(d)?.as_ref());
+        let object = doc.and_then(|d| file.object(d));
         Finding::new(rule, file.path(), span, message).with_object(object.map(ObjectMeta::to_ref))
     }
 

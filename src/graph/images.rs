@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::values::{releases, values_root, Release};
 use super::Graph;
-use crate::base::ids::FileId;
+use crate::base::ids::{DocId, FileId};
 use crate::base::source::Span;
 use crate::model::images::{effective_images, ImageRef, SetAt};
 use crate::model::objects;
@@ -23,7 +23,7 @@ pub struct Place {
     pub file: FileId,
     /// The document, when the place is in an object (a workload, a
     /// HelmRelease's `spec.values`); `None` in a values file.
-    pub doc: Option<usize>,
+    pub doc: Option<DocId>,
     pub span: Span,
 }
 
@@ -134,7 +134,7 @@ fn container_images(graph: &Graph, file: &ParsedFile) -> Vec<FoundImage> {
             };
             let place = Place {
                 file: file.id,
-                doc: Some(position),
+                doc: Some(DocId::new(position)),
                 span: value.span(),
             };
             let name = container.str_at(&["name"]).unwrap_or("?");

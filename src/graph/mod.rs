@@ -23,7 +23,7 @@ pub mod values;
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::base::ids::{FileId, IdVec, OccurrenceId, RegistrationId, RepoId};
+use crate::base::ids::{DocId, FileId, IdVec, OccurrenceId, RegistrationId, RepoId};
 use crate::base::source::Span;
 use crate::workspace::Workspace;
 
@@ -32,7 +32,7 @@ use crate::workspace::Workspace;
 pub struct Occurrence {
     pub file: FileId,
     /// Index of the document in its file.
-    pub doc: usize,
+    pub doc: DocId,
     pub env: Option<String>,
     pub group: String,
     pub kind: String,
@@ -76,7 +76,7 @@ pub enum SourceState {
 pub struct Registration {
     pub env: String,
     pub file: FileId,
-    pub doc: usize,
+    pub doc: DocId,
     /// The Kustomization's name (the system's name).
     pub name: String,
     /// The GitRepository it pulls from.
@@ -115,7 +115,7 @@ pub struct Target {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Gap {
     pub file: FileId,
-    pub doc: usize,
+    pub doc: DocId,
     pub span: Span,
     pub kind: GapKind,
 }
@@ -223,7 +223,7 @@ pub struct Graph {
     pub appliers: IdVec<FileId, Vec<OccurrenceId>>,
     by_name: HashMap<(String, String, String), Vec<OccurrenceId>>,
     /// The first of `helm` for each HelmRelease document.
-    helm_at: HashMap<(FileId, usize), usize>,
+    helm_at: HashMap<(FileId, DocId), usize>,
 }
 
 impl Graph {
@@ -248,7 +248,7 @@ impl Graph {
 
     /// The chart the graph resolved for the HelmRelease at document `doc`
     /// of `file` (its first occurrence), when it followed it.
-    pub fn helm_use(&self, file: FileId, doc: usize) -> Option<&HelmUse> {
+    pub fn helm_use(&self, file: FileId, doc: DocId) -> Option<&HelmUse> {
         self.helm_at.get(&(file, doc)).map(|&i| &self.helm[i])
     }
 

@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 
 use super::Graph;
-use crate::base::ids::{FileId, RepoId};
+use crate::base::ids::{DocId, FileId, RepoId};
 use crate::base::paths::normalize;
 use crate::model::flux::HelmReleaseView;
 use crate::model::objects::{ObjectMeta, HELM_GROUP};
@@ -25,7 +25,7 @@ pub struct Layer<'a> {
     pub root: NodeRef<'a>,
     /// The HelmRelease's position among its file's documents, when the
     /// layer is its `spec.values`.
-    pub doc: Option<usize>,
+    pub doc: Option<DocId>,
     /// The chart's own `values.yaml` (defaults, not the team's choice).
     pub chart_defaults: bool,
 }
@@ -63,11 +63,11 @@ pub fn is_helm_release(meta: &ObjectMeta) -> bool {
 /// when it followed the release; else the checkout named like its
 /// `sourceRef` GitRepository; failing that, the release's own repository
 /// when the chart is there (a system repository checked on its own).
-fn chart_repo(ws: &Workspace, graph: &Graph, file: &ParsedFile, doc: usize) -> Option<RepoId> {
+fn chart_repo(ws: &Workspace, graph: &Graph, file: &ParsedFile, doc: DocId) -> Option<RepoId> {
     if let Some(helm) = graph.helm_use(file.id, doc) {
         return Some(helm.chart_repo);
     }
-    let chart = HelmReleaseView::of(file.stream.docs[doc].root()).chart()?;
+    let chart = HelmReleaseView::of(file.doc(doc)?.root()).chart()?;
     let source = chart.source_ref?;
     if source.kind != Some("GitRepository") {
         return None;
@@ -86,10 +86,13 @@ fn layers_of<'a>(
     ws: &'a Workspace,
     graph: &Graph,
     file: &'a ParsedFile,
-    position: usize,
+    position: DocId,
     used: &mut HashSet<FileId>,
 ) -> Vec<Layer<'a>> {
-    let release = HelmReleaseView::of(file.stream.docs[position].root());
+    let Some(doc) = file.doc(position) else {
+        return Vec::new();
+    };
+    let release = HelmReleaseView::of(doc.root());
     let mut layers = Vec::new();
     if let (Some(repo), Some(chart)) = (chart_repo(ws, graph, file, position), release.chart()) {
         let defaults = chart.chart.map(|dir| (format!("{dir}/values.yaml"), true));
@@ -132,7 +135,7 @@ pub fn releases<'w>(ws: &'w Workspace, graph: &Graph) -> Releases<'w> {
             let Some(meta) = meta.as_ref().filter(|m| is_helm_release(m)) else {
                 continue;
             };
-            let layers = layers_of(ws, graph, file, position, &mut used);
+            let layers = layers_of(ws, graph, file, DocId::new(position), &mut used);
             list.push(Release {
                 file,
                 doc,

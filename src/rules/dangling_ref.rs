@@ -14,7 +14,7 @@ use crate::engine::{declare_rule, Rule, RunContext};
 use crate::base::finding::{Finding, Findings};
 use crate::workspace::Workspace;
 use crate::model::objects::{HELM_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, SOURCE_GROUP};
-use crate::base::ids::FileId;
+use crate::base::ids::{DocId, FileId};
 use crate::base::suggest;
 use crate::graph::{Graph, Occurrence};
 use crate::model::objects::SELF_SOURCE;
@@ -28,10 +28,10 @@ impl Rule for DanglingRef {
         let ws = cx.workspace;
         let cross = cx.graph();
         // One finding per reference, naming every environment it dangles in.
-        let mut dangling: BTreeMap<(FileId, usize, Span), (Finding, Vec<String>)> = BTreeMap::new();
+        let mut dangling: BTreeMap<(FileId, DocId, Span), (Finding, Vec<String>)> = BTreeMap::new();
         let known = Known::of(ws, cross);
         for occ in cross.occurrences.iter().filter(|o| !o.generated) {
-            let Some(root) = ws.files[occ.file].stream.docs.get(occ.doc).map(|d| d.root()) else {
+            let Some(root) = ws.files[occ.file].doc(occ.doc).map(|d| d.root()) else {
                 continue;
             };
             for r in references(occ, root) {
@@ -153,7 +153,7 @@ fn defined(known: &Known<'_>, cross: &Graph, env: Option<&str>, r: &Reference<'_
 
 fn finding(ws: &Workspace, known: &Known<'_>, occ: &Occurrence, r: &Reference<'_>) -> Finding {
     let file = &ws.files[occ.file];
-    let object = file.objects.get(occ.doc).and_then(|o| o.as_ref()).map(|m| m.to_ref());
+    let object = file.object(occ.doc).map(|m| m.to_ref());
     let target = match &r.namespace {
         Some(ns) => format!("{} '{ns}/{}'", r.kind, r.name),
         None => format!("{} '{}'", r.kind, r.name),
@@ -194,7 +194,7 @@ impl<'g> Known<'g> {
                 .or_default()
                 .push((o.name.as_str(), o.env.as_deref()));
             if o.group == OPERATOR_GROUP && o.kind == "FluxInstance" {
-                let doc = ws.file(o.file).stream.docs.get(o.doc);
+                let doc = ws.file(o.file).doc(o.doc);
                 let sync = doc.and_then(|d| d.root().str_at(&["spec", "sync", "name"]));
                 if let Some(name) = sync {
                     synced.push((name, o.env.as_deref()));

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::engine::registry::ids;
 use crate::engine::{declare_rule, Rule, RunContext};
-use crate::base::ids::FileId;
+use crate::base::ids::{DocId, FileId};
 use crate::base::finding::{Finding, Findings, Related};
 use crate::base::source::Span;
 
@@ -19,7 +19,7 @@ impl Rule for DuplicateObject {
         let ws = cx.workspace;
         let graph = cx.graph();
         type Key<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, &'a str);
-        let mut groups: BTreeMap<Key<'_>, Vec<(FileId, usize)>> = BTreeMap::new();
+        let mut groups: BTreeMap<Key<'_>, Vec<(FileId, DocId)>> = BTreeMap::new();
         for o in graph.occurrences.iter() {
             let Some(env) = o.env.as_deref() else { continue };
             if o.generated || o.name.is_empty() {
@@ -32,11 +32,9 @@ impl Rule for DuplicateObject {
                 docs.push((o.file, o.doc));
             }
         }
-        let name_span = |file: FileId, doc: usize| -> Span {
+        let name_span = |file: FileId, doc: DocId| -> Span {
             ws.files[file]
-                .stream
-                .docs
-                .get(doc)
+                .doc(doc)
                 .map(|d| {
                     let root = d.root();
                     root.path(&["metadata", "name"]).map_or(d.span, |n| n.span())
@@ -44,7 +42,7 @@ impl Rule for DuplicateObject {
                 .unwrap_or_default()
         };
         // (later doc, first doc) → environments; a doc is (file, index).
-        type Doc = (FileId, usize);
+        type Doc = (FileId, DocId);
         let mut pairs: BTreeMap<(Doc, Doc), Vec<&str>> = BTreeMap::new();
         for ((env, ..), mut docs) in groups {
             if docs.len() < 2 {
@@ -57,7 +55,7 @@ impl Rule for DuplicateObject {
         }
         for (((lf, ld), (ff, fd)), envs) in pairs {
             let file = &ws.files[lf];
-            let Some(Some(meta)) = file.objects.get(ld) else { continue };
+            let Some(meta) = file.object(ld) else { continue };
             let first = &ws.files[ff];
             let first_span = name_span(ff, fd);
             let ns = meta.namespace.as_deref().map_or(String::new(), |n| format!("{n}/"));

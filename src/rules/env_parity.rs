@@ -39,7 +39,7 @@ impl Rule for EnvParity {
                 continue;
             }
             let file = &ws.files[reg.file];
-            let Some(root) = file.stream.docs.get(reg.doc).map(|d| d.root()) else {
+            let Some(root) = file.doc(reg.doc).map(|d| d.root()) else {
                 continue;
             };
             let span = root

@@ -22,7 +22,7 @@ impl Rule for PatternCApproval {
                 continue;
             }
             let file = &ws.files[reg.file];
-            let Some(root) = file.stream.docs.get(reg.doc).map(|d| d.root()) else {
+            let Some(root) = file.doc(reg.doc).map(|d| d.root()) else {
                 continue;
             };
             if is_approved(cx.config, reg, root) {

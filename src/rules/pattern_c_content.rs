@@ -23,13 +23,13 @@ impl Rule for PatternCContent {
             for &o in &reg.objects {
                 let occ = &cross.occurrences[o];
                 let file = &ws.files[occ.file];
-                let Some(Some(meta)) = file.objects.get(occ.doc) else {
+                let Some(meta) = file.object(occ.doc) else {
                     continue;
                 };
                 if occ.generated || !is_workload(meta) {
                     continue;
                 }
-                let Some(root) = file.stream.docs.get(occ.doc).map(|d| d.root()) else {
+                let Some(root) = file.doc(occ.doc).map(|d| d.root()) else {
                     continue;
                 };
                 let span = root.get("kind").map_or(root.span(), |k| k.span());

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use jsonschema::error::ValidationErrorKind;
 
-use crate::base::ids::{FileId, RepoId};
+use crate::base::ids::{DocId, FileId, RepoId};
 use crate::base::source::Span;
 use crate::graph::{Graph, HelmUse, Occurrence};
 use crate::model::flux::HelmReleaseView;
@@ -30,7 +30,7 @@ use crate::yaml::NodeRef;
 #[derive(Clone, Copy)]
 struct Origin<'w> {
     file: FileId,
-    doc: usize,
+    doc: DocId,
     /// The key node, when the value is a mapping entry.
     key: Option<NodeRef<'w>>,
     value: NodeRef<'w>,
@@ -280,7 +280,7 @@ fn resolve<'w>(layer: Origin<'w>, segments: &[String]) -> Option<Origin<'w>> {
 #[derive(Debug, Clone)]
 pub struct ValuesViolation<'v> {
     pub file: FileId,
-    pub doc: usize,
+    pub doc: DocId,
     pub span: Span,
     /// The HelmRelease's name.
     pub release: String,
@@ -348,7 +348,7 @@ pub fn variable_sets(ws: &Workspace, graph: &Graph) -> Vec<Vec<Variables>> {
         .par_iter()
         .map(|h| {
             let occ = &graph.occurrences[h.occurrence];
-            match ws.file(occ.file).stream.docs.get(occ.doc) {
+            match ws.file(occ.file).doc(occ.doc) {
                 Some(doc) if h.chart_dir.is_some() => {
                     postbuild::variable_sets(ws, graph, occ.file, doc)
                 }
@@ -381,7 +381,7 @@ fn check_release<'v>(
     sets: &'v [Variables],
 ) -> Vec<ValuesViolation<'v>> {
     let occ = &graph.occurrences[h.occurrence];
-    let Some(hr_doc) = ws.file(occ.file).stream.docs.get(occ.doc) else {
+    let Some(hr_doc) = ws.file(occ.file).doc(occ.doc) else {
         return Vec::new();
     };
     let release = Release {
@@ -430,7 +430,7 @@ impl<'w> Release<'w> {
             if let Some(doc) = self.ws.file(file).stream.docs.first() {
                 let origin = Origin {
                     file,
-                    doc: 0,
+                    doc: DocId::FIRST,
                     key: None,
                     value: doc.root(),
                 };

@@ -82,7 +82,7 @@ pub fn variables(ws: &Workspace, graph: &Graph, applier: OccurrenceId) -> Option
     if occ.kind != "Kustomization" || occ.group != KUSTOMIZE_GROUP {
         return None;
     }
-    let root = ws.files.get(occ.file)?.stream.docs.get(occ.doc)?.root();
+    let root = ws.files.get(occ.file)?.doc(occ.doc)?.root();
     let post_build = root.path(&["spec", "postBuild"])?;
     let name = format!("Kustomization '{}'", occ.name);
     let mut vars = HashMap::new();
@@ -111,11 +111,7 @@ pub fn variables(ws: &Workspace, graph: &Graph, applier: OccurrenceId) -> Option
             complete = false;
             continue;
         };
-        let Some(doc) = ws
-            .files
-            .get(source.file)
-            .and_then(|f| f.stream.docs.get(source.doc))
-        else {
+        let Some(doc) = ws.files.get(source.file).and_then(|f| f.doc(source.doc)) else {
             complete = false;
             continue;
         };

@@ -6,11 +6,11 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use crate::base::ids::FileId;
+use crate::base::ids::{DocId, FileId};
 use crate::base::source::{Pos, SourceText};
 use crate::model::objects::ObjectMeta;
 use crate::workspace::discover::SourceFile;
-use crate::yaml::{self, Stream};
+use crate::yaml::{self, Document, Stream};
 
 /// Files above this size are reported, not parsed.
 pub const MAX_FILE_BYTES: u64 = 128 * 1024 * 1024;
@@ -44,6 +44,21 @@ impl ParsedFile {
 
     pub fn bytes(&self) -> usize {
         self.source.text.len()
+    }
+
+    /// Document `doc` of the file.
+    pub fn doc(&self, doc: DocId) -> Option<&Document> {
+        self.stream.docs.get(doc.index())
+    }
+
+    /// The ids of the file's documents, in order.
+    pub fn doc_ids(&self) -> impl Iterator<Item = DocId> {
+        (0..self.stream.docs.len()).map(DocId::new)
+    }
+
+    /// The Kubernetes identity of document `doc`, if it is an object.
+    pub fn object(&self, doc: DocId) -> Option<&ObjectMeta> {
+        self.objects.get(doc.index())?.as_ref()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Following a HelmRelease whose chart comes from a Git source: the
 //! chart's checkout and directory, its values files, its pattern.
 
-use crate::base::ids::{FileId, OccurrenceId, RepoId};
+use crate::base::ids::{DocId, FileId, OccurrenceId, RepoId};
 use crate::base::paths;
 use crate::model::flux::{ChartSpec, HelmReleaseView};
 use crate::workspace::env_of_path;
@@ -13,7 +13,7 @@ use crate::graph::HelmUse;
 /// The release being followed: where it is, what it is called.
 struct Release<'o> {
     file: FileId,
-    doc: usize,
+    doc: DocId,
     occ: &'o Occurrence,
 }
 

@@ -2,7 +2,7 @@
 //! and what kustomize builds there (overlays, resources, patches,
 //! generators).
 
-use crate::base::ids::{FileId, OccurrenceId, RepoId};
+use crate::base::ids::{DocId, FileId, OccurrenceId, RepoId};
 use std::collections::BTreeSet;
 
 use crate::base::paths;
@@ -119,7 +119,7 @@ impl Builder<'_> {
     /// half of `env-consistency`).
     pub(super) fn note_other_environment(
         &mut self,
-        at: (FileId, usize),
+        at: (FileId, DocId),
         node: NodeRef<'_>,
         repo: RepoId,
         target: &str,
@@ -193,7 +193,7 @@ impl Builder<'_> {
         }
         for f in plain {
             self.apply(f.id, ctx);
-            for doc in 0..f.objects.len() {
+            for doc in f.doc_ids() {
                 self.index_doc(f.id, doc, ctx);
             }
         }
@@ -258,7 +258,7 @@ impl Builder<'_> {
                     entry: entry.to_string(),
                     target: self.target(repo, &target),
                 };
-                self.gap(file, 0, node.span(), kind);
+                self.gap(file, DocId::FIRST, node.span(), kind);
             }
         }
         self.generators(repo, &dir, file, root, &inner);
@@ -280,18 +280,18 @@ impl Builder<'_> {
                 key: key.to_string(),
                 entry: entry.to_string(),
             };
-            self.gap(file, 0, item.span(), kind);
+            self.gap(file, DocId::FIRST, item.span(), kind);
             self.note_incomplete(ctx.env.as_deref());
             return;
         }
         let Some(target) = paths::join(dir, entry) else {
             return;
         };
-        self.note_other_environment((file, 0), item, repo, &target, ctx);
+        self.note_other_environment((file, DocId::FIRST), item, repo, &target, ctx);
         if let Some(t) = self.file(repo, &target) {
             self.apply(t, ctx);
             if self.files[t].file.kind.holds_manifests() {
-                for doc in 0..self.files[t].objects.len() {
+                for doc in self.files[t].doc_ids() {
                     self.index_doc(t, doc, ctx);
                 }
             }
@@ -306,7 +306,7 @@ impl Builder<'_> {
                     entry: entry.to_string(),
                     target: self.target(repo, &format!("{target}/kustomization.yaml")),
                 };
-                self.gap(file, 0, item.span(), kind);
+                self.gap(file, DocId::FIRST, item.span(), kind);
             }
             return;
         }
@@ -318,7 +318,7 @@ impl Builder<'_> {
             entry: entry.to_string(),
             target: self.target(repo, &target),
         };
-        self.gap(file, 0, item.span(), kind);
+        self.gap(file, DocId::FIRST, item.span(), kind);
     }
 
     /// `configMapGenerator` / `secretGenerator`: the objects they make, and
@@ -335,7 +335,7 @@ impl Builder<'_> {
                     if behavior == "create" {
                         let occ = Occurrence {
                             file,
-                            doc: 0,
+                            doc: DocId::FIRST,
                             env: ctx.env.clone(),
                             group: String::new(),
                             kind: kind.to_string(),
@@ -378,7 +378,7 @@ impl Builder<'_> {
                             path: path.clone(),
                             target: self.target(repo, &target),
                         };
-                        self.gap(file, 0, item.span(), kind);
+                        self.gap(file, DocId::FIRST, item.span(), kind);
                     }
                 }
             }

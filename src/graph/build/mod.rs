@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
 
-use crate::base::ids::{FileId, IdVec, OccurrenceId, RegistrationId, RepoId};
+use crate::base::ids::{DocId, FileId, IdVec, OccurrenceId, RegistrationId, RepoId};
 use crate::base::paths;
 use crate::base::source::Span;
 use crate::model::flux::FluxInstanceView;
@@ -84,7 +84,7 @@ struct Builder<'w> {
     /// (file, doc, env) already indexed: a document reached twice in one
     /// environment (a platform Kustomization applying its own directory) is
     /// one object.
-    indexed: HashSet<(FileId, usize, Option<String>)>,
+    indexed: HashSet<(FileId, DocId, Option<String>)>,
     queue: VecDeque<Pending>,
     /// Gaps already recorded: one per place and fact.
     gap_keys: HashSet<Gap>,
@@ -160,8 +160,8 @@ fn promotion_rank(config: &Config, env: &str) -> usize {
 }
 
 impl<'w> Builder<'w> {
-    fn doc(&self, file: FileId, doc: usize) -> NodeRef<'w> {
-        self.files[file].stream.docs[doc].root()
+    fn doc(&self, file: FileId, doc: DocId) -> NodeRef<'w> {
+        self.files[file].stream.docs[doc.index()].root()
     }
 
     fn file(&self, repo: RepoId, rel: &str) -> Option<FileId> {
@@ -209,7 +209,7 @@ impl<'w> Builder<'w> {
         &files[start..start + len]
     }
 
-    fn gap(&mut self, file: FileId, doc: usize, span: Span, kind: GapKind) {
+    fn gap(&mut self, file: FileId, doc: DocId, span: Span, kind: GapKind) {
         let gap = Gap {
             file,
             doc,
@@ -270,12 +270,12 @@ impl<'w> Builder<'w> {
         }
     }
 
-    fn meta(&self, file: FileId, doc: usize) -> Option<&'w ObjectMeta> {
-        self.files[file].objects.get(doc)?.as_ref()
+    fn meta(&self, file: FileId, doc: DocId) -> Option<&'w ObjectMeta> {
+        self.files[file].object(doc)
     }
 
     /// Indexes one document as deployed under `ctx`; returns its occurrence.
-    fn index_doc(&mut self, file: FileId, doc: usize, ctx: &Ctx) -> Option<OccurrenceId> {
+    fn index_doc(&mut self, file: FileId, doc: DocId, ctx: &Ctx) -> Option<OccurrenceId> {
         let meta = self.meta(file, doc)?;
         if !self.indexed.insert((file, doc, ctx.env.clone())) {
             return None;
@@ -340,7 +340,7 @@ impl<'w> Builder<'w> {
             let env = env.to_string();
             let ctx = Ctx::at(Some(env.clone()));
             self.reach(file, &ctx);
-            for doc in 0..f.objects.len() {
+            for doc in f.doc_ids() {
                 let Some(meta) = self.meta(file, doc) else {
                     continue;
                 };
@@ -383,7 +383,7 @@ impl<'w> Builder<'w> {
             }
             let ctx = Ctx::at(env_of_path(self.config, &f.file.rel).map(String::from));
             self.reach(file, &ctx);
-            for doc in 0..f.objects.len() {
+            for doc in f.doc_ids() {
                 self.index_doc(file, doc, &ctx);
             }
         }
