@@ -1,4 +1,4 @@
-//! Stage 0, shared by every stage: source text and positions, findings,
+//! Shared by every stage: source text and positions, findings,
 //! typed ids, repository paths, suggestions.
 
 pub mod finding;

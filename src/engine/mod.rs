@@ -1,4 +1,4 @@
-//! Stage 5: run the rules.
+//! Running the rules.
 //!
 //! A rule sees one file, one document, or the whole workspace (for
 //! cross-file and cross-repo checks). Files are checked in parallel; nothing

@@ -1,4 +1,4 @@
-//! Stage 4: the graph across repositories, built the way Flux resolves
+//! The graph across repositories, built the way Flux resolves
 //! things ([`build`]).
 //!
 //! Starting from every Flux Kustomization under `clusters/<env>/` of a

@@ -1,4 +1,4 @@
-//! Stage 2: what a YAML document means — Kubernetes object identity, typed
+//! What a YAML document means — Kubernetes object identity, typed
 //! views of Flux objects, image references, Git URLs, kustomization files.
 
 pub mod azure;

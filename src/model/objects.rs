@@ -1,4 +1,5 @@
-//! Stage 3: typed views over documents.
+//! Object identity (`apiVersion`, `kind`, name, namespace) and the shapes
+//! of workloads.
 //!
 //! [`ObjectMeta`] is a document's Kubernetes identity, computed once per
 //! document. The families (kube-linter's idea) name groups of kinds that rules

@@ -1,4 +1,4 @@
-//! Stage 6: render a report. Reporters only read findings; they never
+//! Rendering a report. Reporters only read findings; they never
 //! reach back into checking.
 
 pub mod azure;

@@ -1,4 +1,4 @@
-//! Stage 1: find the YAML files of a repository.
+//! Finding the YAML files of a repository.
 //!
 //! `.gitignore` is honoured (with or without a `.git`), `.git/` and Helm
 //! chart `templates/` (Go templates, not YAML) are skipped, and so are the

@@ -1,4 +1,4 @@
-//! Stage 2: read a file and parse its YAML, keeping every position.
+//! Reading a file and parse its YAML, keeping every position.
 //!
 //! Reading never fails the run: an unreadable, binary, non-UTF-8 or huge file
 //! becomes a [`FileProblem`] that the `yaml-syntax` rule reports.

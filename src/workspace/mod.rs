@@ -1,4 +1,4 @@
-//! Stage 3: the workspace — every repository of a run, its files found
+//! The workspace — every repository of a run, its files found
 //! ([`discover`]), read and parsed ([`load`]), the run's [`config`], and
 //! what in each file must never be shown ([`redact`]).
 
