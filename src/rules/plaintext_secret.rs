@@ -86,7 +86,30 @@ fn is_plaintext(value: NodeRef<'_>) -> bool {
         return false;
     };
     let v = scalar.value.trim();
-    !(v.is_empty() || v.starts_with("ENC[") && v.ends_with(']') || is_substitution(v))
+    !(v.is_empty()
+        || v.starts_with("ENC[") && v.ends_with(']')
+        || is_substitution(v)
+        || is_secret_reference(v))
+}
+
+/// A reference a secret manager resolves before the Secret is applied, not
+/// the secret itself: 1Password's `op://vault/item/[section/]field`, and
+/// the `ref+<backend>://…` URIs of `vals` (Vault, Azure Key Vault, AWS…).
+fn is_secret_reference(v: &str) -> bool {
+    if v.contains(char::is_whitespace) {
+        return false;
+    }
+    if let Some(path) = v.strip_prefix("op://") {
+        let parts: Vec<&str> = path.split('/').collect();
+        return parts.len() >= 3 && parts.iter().all(|p| !p.is_empty());
+    }
+    v.strip_prefix("ref+")
+        .and_then(|rest| rest.split_once("://"))
+        .is_some_and(|(backend, target)| {
+            !backend.is_empty()
+                && backend.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !target.is_empty()
+        })
 }
 
 fn is_substitution(v: &str) -> bool {
@@ -107,6 +130,28 @@ mod tests {
     use crate::base::finding::Finding;
     use crate::report::{self, Report};
     use std::collections::HashMap;
+
+    #[test]
+    fn secret_manager_references_are_not_secrets() {
+        for v in [
+            "op://platform/payments-db/password",
+            "op://platform/payments-db/credentials/password",
+            "ref+azurekeyvault://platform-kv/payments-db-password",
+            "ref+vault://secret/data/payments#/password",
+        ] {
+            assert!(is_secret_reference(v), "{v}");
+        }
+        for v in ["op://platform", "op://a//c", "ref+://x", "ref+vault:/x", "op://a/b/c d", "hunter2"] {
+            assert!(!is_secret_reference(v), "{v}");
+        }
+        let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n  user: op://platform/db/username\n  password: ref+azurekeyvault://kv/db-password\n";
+        assert!(run_rule(RULE, &[("secret.yaml", text)], "").is_empty());
+        // A reference beside a real value: the real one is still reported.
+        let mixed = format!("{text}  token: not-a-reference\n");
+        let f = run_rule(RULE, &[("secret.yaml", &mixed)], "");
+        assert_eq!(positions(&f), [(ID, 4, 1)]);
+        assert!(f[0].message.contains("1 `stringData` entry"), "{}", f[0].message);
+    }
     use std::time::Duration;
 
     const SECRET: &str = "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: payments}\ntype: Opaque\n";
