@@ -16,8 +16,7 @@ declare_rule!(SchemaHelmValues, ids::SCHEMA);
 impl Rule for SchemaHelmValues {
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let (ws, graph) = (cx.workspace, cx.graph());
-        let sets = helm_values::variable_sets(ws, graph);
-        for v in helm_values::violations(ws, graph, &sets) {
+        for v in helm_values::violations(ws, graph) {
             let (message, help) = words(&v);
             let mut f = cx.finding_at(ID, v.file, Some(v.doc), v.span, message);
             match &v.substituted {
@@ -36,7 +35,7 @@ impl Rule for SchemaHelmValues {
 }
 
 /// The message and help of a violation.
-fn words(v: &ValuesViolation<'_>) -> (String, String) {
+fn words(v: &ValuesViolation) -> (String, String) {
     let field = if v.pointer.is_empty() {
         "values".to_string()
     } else {

@@ -278,7 +278,7 @@ fn resolve<'w>(layer: Origin<'w>, segments: &[String]) -> Option<Origin<'w>> {
 /// A value of a HelmRelease's effective values that its chart's
 /// `values.schema.json` rejects, at the place that set it.
 #[derive(Debug, Clone)]
-pub struct ValuesViolation<'v> {
+pub struct ValuesViolation {
     pub file: FileId,
     pub doc: DocId,
     pub span: Span,
@@ -292,20 +292,16 @@ pub struct ValuesViolation<'v> {
     pub pointer: String,
     /// What the schema says is wrong.
     pub error: String,
-    /// The post-build variables substituted into the rejected value, and
-    /// which Kustomization's set it was.
-    pub substituted: Option<(&'v Variables, Vec<String>)>,
+    /// The post-build variables (one Kustomization's set) substituted
+    /// into the rejected value, and which of them were used. Cloned: a
+    /// violation is rare, and the sets live only while a release is checked.
+    pub substituted: Option<(Variables, Vec<String>)>,
 }
 
 /// Every HelmRelease whose local chart ships a `values.schema.json`,
 /// checked. Each chart's schema is read and compiled once; releases are
-/// checked in parallel. The variable sets each release is rendered with
-/// are in `sets` (one entry per release of `graph.helm`).
-pub fn violations<'v>(
-    ws: &Workspace,
-    graph: &Graph,
-    sets: &'v [Vec<Variables>],
-) -> Vec<ValuesViolation<'v>> {
+/// checked in parallel.
+pub fn violations(ws: &Workspace, graph: &Graph) -> Vec<ValuesViolation> {
     let mut charts: Vec<(RepoId, &str)> = graph
         .helm
         .iter()
@@ -323,36 +319,14 @@ pub fn violations<'v>(
     graph
         .helm
         .par_iter()
-        .zip(sets)
-        .flat_map_iter(|(h, sets)| {
+        .flat_map_iter(|h| {
             let schema = h
                 .chart_dir
                 .as_deref()
                 .and_then(|dir| Some((dir, validators.get(&(h.chart_repo, dir))?)));
             match schema {
-                Some((dir, (v, shape))) => check_release(ws, graph, h, dir, v, shape, sets),
+                Some((dir, (v, shape))) => check_release(ws, graph, h, dir, v, shape),
                 None => Vec::new(),
-            }
-        })
-        .collect()
-}
-
-/// The variable sets each release of `graph.helm` is rendered with: as
-/// written, or as each Flux Kustomization applying it substitutes it (a
-/// HelmRelease's own values only: kustomize-controller substitutes the
-/// HelmRelease, helm-controller reads the chart's values files as they
-/// are).
-pub fn variable_sets(ws: &Workspace, graph: &Graph) -> Vec<Vec<Variables>> {
-    graph
-        .helm
-        .par_iter()
-        .map(|h| {
-            let occ = &graph.occurrences[h.occurrence];
-            match ws.file(occ.file).doc(occ.doc) {
-                Some(doc) if h.chart_dir.is_some() => {
-                    postbuild::variable_sets(ws, graph, occ.file, doc)
-                }
-                _ => Vec::new(),
             }
         })
         .collect()
@@ -371,19 +345,23 @@ fn load_schema(ws: &Workspace, repo: RepoId, dir: &str) -> Option<(jsonschema::V
     Some((validator, Shape::of(&schema, 0)))
 }
 
-fn check_release<'v>(
+fn check_release(
     ws: &Workspace,
     graph: &Graph,
     h: &HelmUse,
     dir: &str,
     validator: &jsonschema::Validator,
     shape: &Shape,
-    sets: &'v [Variables],
-) -> Vec<ValuesViolation<'v>> {
+) -> Vec<ValuesViolation> {
     let occ = &graph.occurrences[h.occurrence];
     let Some(hr_doc) = ws.file(occ.file).doc(occ.doc) else {
         return Vec::new();
     };
+    // The release as written, or as each Flux Kustomization applying it
+    // substitutes it (a HelmRelease's own values only: kustomize-controller
+    // substitutes the HelmRelease, helm-controller reads the chart's values
+    // files as they are).
+    let sets = postbuild::variable_sets(ws, graph, occ.file, hr_doc);
     let release = Release {
         ws,
         h,
@@ -392,7 +370,7 @@ fn check_release<'v>(
         root: hr_doc.root(),
     };
     let found = postbuild::check_each(
-        sets,
+        &sets,
         |vars| release.violations(validator, shape, vars),
         |v| (v.span, v.key.as_str()),
     );
@@ -410,10 +388,10 @@ struct Release<'w> {
 
 /// A violation, and what makes it the same as another's (its place and
 /// what is said about it).
-struct Keyed<'v> {
+struct Keyed {
     span: Span,
     key: String,
-    violation: ValuesViolation<'v>,
+    violation: ValuesViolation,
 }
 
 impl<'w> Release<'w> {
@@ -450,12 +428,12 @@ impl<'w> Release<'w> {
     }
 
     /// The violations of the release with one set of post-build variables.
-    fn violations<'v>(
+    fn violations(
         &self,
         validator: &jsonschema::Validator,
         shape: &Shape,
-        vars: Option<&'v Variables>,
-    ) -> Vec<Keyed<'v>> {
+        vars: Option<&Variables>,
+    ) -> Vec<Keyed> {
         let mut sub = vars.map(Substitution::new);
         let layered = self.layered(shape, &mut sub);
         let chart = HelmReleaseView::of(self.root)
@@ -491,7 +469,7 @@ impl<'w> Release<'w> {
             };
             let substituted = sub
                 .as_ref()
-                .and_then(|s| Some((s.vars(), s.used_at(span)?.to_vec())));
+                .and_then(|s| Some((s.vars().clone(), s.used_at(span)?.to_vec())));
             let error = error.to_string();
             let applier = substituted.as_ref().map_or("", |(v, _)| v.applier.as_str());
             out.push(Keyed {

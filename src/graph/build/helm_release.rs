@@ -1,7 +1,7 @@
 //! Following a HelmRelease whose chart comes from a Git source: the
 //! chart's checkout and directory, its values files, its pattern.
 
-use crate::base::ids::{DocId, FileId, OccurrenceId, RepoId};
+use crate::base::ids::{FileId, OccurrenceId, RepoId};
 use crate::base::paths;
 use crate::model::flux::{ChartSpec, HelmReleaseView};
 use crate::workspace::env_of_path;
@@ -9,13 +9,6 @@ use crate::yaml::NodeRef;
 
 use super::{Builder, Ctx, GapKind, Occurrence, Pattern};
 use crate::graph::HelmUse;
-
-/// The release being followed: where it is, what it is called.
-struct Release<'o> {
-    file: FileId,
-    doc: DocId,
-    occ: &'o Occurrence,
-}
 
 impl Builder<'_> {
     pub(super) fn follow_helm_release(&mut self, id: OccurrenceId, occ: &Occurrence, ctx: &Ctx) {
@@ -26,14 +19,9 @@ impl Builder<'_> {
         let Some(repo) = self.chart_checkout(occ, &chart, ctx) else {
             return;
         };
-        let release = Release {
-            file: occ.file,
-            doc: occ.doc,
-            occ,
-        };
         let pattern = self.pattern_of(occ, &chart, repo, ctx);
-        let chart_dir = self.chart_dir(&release, &chart, repo, ctx);
-        let values_files = self.values_files(&release, &chart, repo, ctx);
+        let chart_dir = self.chart_dir(occ, &chart, repo, ctx);
+        let values_files = self.values_files(occ, &chart, repo, ctx);
         self.index.helm.push(HelmUse {
             occurrence: id,
             chart_repo: repo,
@@ -97,7 +85,7 @@ impl Builder<'_> {
     /// is then reached); else a gap at `chart`.
     fn chart_dir(
         &mut self,
-        release: &Release<'_>,
+        release: &Occurrence,
         chart: &ChartSpec<'_>,
         repo: RepoId,
         ctx: &Ctx,
@@ -108,7 +96,7 @@ impl Builder<'_> {
         let chart_yaml = paths::join(&dir, "Chart.yaml").unwrap_or_default();
         if !self.file_exists(repo, &chart_yaml) {
             let kind = GapKind::Chart {
-                release: release.occ.name.clone(),
+                release: release.name.clone(),
                 chart: text.to_string(),
                 dir_exists: self.dir_exists(repo, &dir),
                 target: self.target(repo, &chart_yaml),
@@ -127,7 +115,7 @@ impl Builder<'_> {
     /// values of another environment.
     fn values_files(
         &mut self,
-        release: &Release<'_>,
+        release: &Occurrence,
         chart: &ChartSpec<'_>,
         repo: RepoId,
         ctx: &Ctx,
@@ -152,7 +140,7 @@ impl Builder<'_> {
                 None if self.file_exists(repo, &target) || chart.ignore_missing_values_files => {}
                 None => {
                     let kind = GapKind::ValuesFile {
-                        release: release.occ.name.clone(),
+                        release: release.name.clone(),
                         entry: entry.to_string(),
                         target: self.target(repo, &target),
                     };
@@ -167,7 +155,7 @@ impl Builder<'_> {
     /// one of another environment.
     fn note_mixed_environments(
         &mut self,
-        release: &Release<'_>,
+        release: &Occurrence,
         item: NodeRef<'_>,
         target: &str,
         seen: &mut Vec<String>,
@@ -180,7 +168,7 @@ impl Builder<'_> {
         };
         if let Some(first) = seen.iter().find(|e| *e != env) {
             let kind = GapKind::MixedValuesEnvironments {
-                release: release.occ.name.clone(),
+                release: release.name.clone(),
                 first: first.clone(),
                 second: env.to_string(),
             };
