@@ -161,6 +161,79 @@ def pack_version(src: Path, k8s: str):
     return {"kubernetes": k8s, "index": index, "$defs": defs}, raw_size
 
 
+def patch_strategies(src: Path, k8s: str) -> dict:
+    """What strategic merge needs of one release's definitions.
+
+    For every definition reachable from a kind, the fields that either carry
+    a patch strategy (``x-kubernetes-patch-strategy``, with the merge keys
+    from ``x-kubernetes-list-map-keys`` or ``x-kubernetes-patch-merge-key``)
+    or lead to another definition that does (``$ref``, directly or through
+    ``items``).  Output: ``{"kinds": {"apps/v1 Deployment": DEF}, "defs":
+    {DEF: {FIELD: {"strategy": "merge", "keys": ["name"], "ref": DEF}}}}``;
+    a definition without anything to say is left out.
+    """
+    doc = json.loads((src / f"v{k8s}.0-local-strict" / "_definitions.json").read_text())
+    raw = doc["$defs"]
+
+    def target(schema):
+        ref = schema.get("$ref") or (schema.get("items") or {}).get("$ref")
+        if not ref:
+            for alt in schema.get("allOf") or []:
+                ref = alt.get("$ref") or ref
+        return ref[len("#/$defs/"):] if ref else None
+
+    fields = {}
+    for name, schema in raw.items():
+        out = {}
+        for field, sub in (schema.get("properties") or {}).items():
+            entry = {}
+            strategy = sub.get("x-kubernetes-patch-strategy")
+            if strategy:
+                entry["strategy"] = strategy
+                keys = sub.get("x-kubernetes-list-map-keys") or (
+                    [sub["x-kubernetes-patch-merge-key"]] if "x-kubernetes-patch-merge-key" in sub else [])
+                if keys:
+                    entry["keys"] = keys
+            ref = target(sub)
+            if ref:
+                entry["ref"] = ref
+            if entry:
+                out[field] = entry
+        fields[name] = out
+    # Keep only definitions from which a strategy can be reached.
+    useful = {}
+    def reaches(name, stack=()):
+        if name in useful:
+            return useful[name]
+        if name in stack:
+            return False
+        found = False
+        for entry in fields.get(name, {}).values():
+            if "strategy" in entry or ("ref" in entry and reaches(entry["ref"], stack + (name,))):
+                found = True
+        useful[name] = found
+        return found
+    for name in fields:
+        reaches(name)
+    defs = {}
+    for name, out in sorted(fields.items()):
+        if not useful.get(name):
+            continue
+        kept = {f: {k: v for k, v in e.items() if k != "ref" or useful.get(v)} for f, e in out.items()}
+        kept = {f: e for f, e in kept.items() if e}
+        if kept:
+            defs[name] = kept
+    kinds = {}
+    for name, schema in raw.items():
+        gvks = schema.get("x-kubernetes-group-version-kind") or []
+        if len(gvks) != 1 or name not in defs:
+            continue
+        g = gvks[0]
+        api_version = f"{g['group']}/{g['version']}" if g["group"] else g["version"]
+        kinds[f"{api_version} {g['kind']}"] = name
+    return {"kubernetes": k8s, "kinds": dict(sorted(kinds.items())), "defs": defs}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--measure", action="store_true", help="also report the size a cross-version deduplicated pack would have")
@@ -188,6 +261,12 @@ def main() -> int:
             total_raw += raw_size
             total_gz += len(packed)
             rows.append((k8s, raw_size, len(data), len(packed), len(pack["$defs"]), len(pack["index"])))
+        # Strategic merge patches follow the newest release's strategies
+        # (kustomize embeds one release's too; they rarely change).
+        strategies = patch_strategies(src, K8S_VERSIONS[-1])
+        (OUT / "patch-strategies.json").write_text(
+            json.dumps(strategies, indent=None, separators=(",", ":"), sort_keys=False) + "\n")
+        print(f"patch strategies: {len(strategies['kinds'])} kinds, {len(strategies['defs'])} definitions")
         print("version | _definitions.json | stripped JSON | gzip -9 | defs | GVKs")
         for r in rows:
             print(f"{r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]}")

@@ -14,6 +14,7 @@ pub(crate) mod base;
 pub(crate) mod engine;
 pub(crate) mod graph;
 pub(crate) mod model;
+pub(crate) mod render;
 pub(crate) mod report;
 pub(crate) mod rules;
 pub(crate) mod run;
@@ -68,7 +69,10 @@ pub mod internals {
         pub use crate::model::objects;
     }
     pub mod workspace {
-        pub use crate::workspace::{discover, load};
+        pub use crate::workspace::{discover, load, Workspace};
+    }
+    pub mod render {
+        pub use crate::render::*;
     }
     pub mod schema {
         pub use crate::schema::*;

@@ -72,6 +72,12 @@ id! {
     RegistrationId
 }
 
+id! {
+    /// A step of a rendering — the patch, transformer or generator that
+    /// set a value: an index into `render::Rendered::steps`.
+    StepId
+}
+
 /// A table whose rows are addressed by one kind of [`Id`]. Reads like a
 /// slice; indexing takes only its own id.
 #[derive(Debug, Clone, PartialEq, Eq)]

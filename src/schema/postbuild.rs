@@ -34,6 +34,7 @@ use crate::base::ids::{FileId, OccurrenceId};
 use crate::base::source::Span;
 use crate::graph::Graph;
 use crate::model::objects::KUSTOMIZE_GROUP;
+use crate::render::substitute::{changes_structure, expand_with, Expanded, Lookup};
 use crate::workspace::Workspace;
 use crate::yaml::node::{Scalar, ScalarStyle};
 use crate::yaml::scalar::Typing;
@@ -331,87 +332,23 @@ pub enum Expansion {
     Unknown,
 }
 
-/// `^[_[:alpha:]][_[:alpha:][:digit:]]*$`, as Flux requires of names.
-fn is_var_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
-        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
-}
-
-/// Substitutes every `${…}` of `text` with `vars`.
+/// Substitutes every `${…}` of `text` with `vars` (the rules of
+/// [`crate::render::substitute`]); a placeholder without a value or a
+/// default leaves the text unknown.
 pub fn expand(text: &str, vars: &Variables) -> Expansion {
-    let mut out = String::with_capacity(text.len());
-    let mut used: Vec<String> = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at..];
-        if let Some(after) = tail.strip_prefix("$$") {
-            // `$$` is a literal `$`.
-            out.push('$');
-            rest = after;
-            continue;
-        }
-        let Some(body_start) = tail.strip_prefix("${") else {
-            out.push('$');
-            rest = &tail[1..];
-            continue;
-        };
-        let Some(close) = body_start.find('}') else {
-            return Expansion::Unknown; // kustomize-controller fails the build
-        };
-        let body = &body_start[..close];
-        rest = &body_start[close + 1..];
-        let (name, default) = match body.find(|c: char| !(c == '_' || c.is_ascii_alphanumeric())) {
-            None => (body, None),
-            Some(i) => {
-                let (name, op) = body.split_at(i);
-                let default = [":=", ":-", "=", "-"]
-                    .iter()
-                    .find_map(|p| op.strip_prefix(p));
-                match default {
-                    Some(d) if !d.contains('$') => (name, Some(d)),
-                    // `${#VAR}`, `${VAR/a/b}`, `${VAR^^}`, nested defaults:
-                    // forms we do not evaluate.
-                    _ => return Expansion::Unknown,
-                }
-            }
-        };
-        if !is_var_name(name) {
-            return Expansion::Unknown;
-        }
-        let value = match vars.vars.get(name) {
-            Some(Var { value: Some(v), .. }) => {
-                if !used.iter().any(|u| u == name) {
-                    used.push(name.to_string());
-                }
-                v.as_str()
-            }
-            Some(Var { value: None, .. }) => return Expansion::Unknown,
-            None => match default {
-                Some(d) if vars.complete => d,
-                _ => return Expansion::Unknown,
-            },
-        };
-        out.push_str(value);
+    let lookup = |name: &str| match vars.vars.get(name) {
+        Some(Var { value: Some(v), .. }) => Lookup::Value(v.as_str()),
+        Some(_) => Lookup::Unknown,
+        None => Lookup::Unset,
+    };
+    match expand_with(text, &lookup, vars.complete) {
+        Expanded::Text {
+            text,
+            used,
+            missing,
+        } if missing.is_empty() => Expansion::Text(text, used),
+        _ => Expansion::Unknown,
     }
-    out.push_str(rest);
-    Expansion::Text(out, used)
-}
-
-/// A plain scalar whose substituted text would read as more than one
-/// scalar (a mapping, a flow collection, a comment, an anchor): YAML we do
-/// not re-parse, so its value is left unknown.
-fn changes_structure(text: &str) -> bool {
-    text.contains(": ")
-        || text.contains(" #")
-        || text.contains('\n')
-        || text.ends_with(':')
-        || text.starts_with([
-            '[', '{', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', '#', '-', '?',
-        ])
 }
 
 /// The JSON value a scalar holding placeholders takes once `vars` are

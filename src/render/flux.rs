@@ -1,0 +1,493 @@
+//! What kustomize-controller does around a kustomize build, and a cluster
+//! reconciling from its entry point.
+//!
+//! For one Flux Kustomization, kustomize-controller takes the
+//! kustomization at `spec.path` (or generates one listing every manifest
+//! there), writes the Kustomization's own `targetNamespace`, `namePrefix`,
+//! `nameSuffix`, `patches`, `components` and `images` into it, builds it,
+//! sets `spec.commonMetadata` on every object, and substitutes the
+//! post-build variables. [`Builder::build_flux`] does the same, so the
+//! Flux fields keep their own origins (the parent's file, line and column).
+//!
+//! [`render_cluster`] starts from a cluster's directory (what the
+//! `flux-system` Kustomization applies), and renders every Flux
+//! Kustomization among the results in turn, from the repository its
+//! `sourceRef` names: a breadth-first walk, each Kustomization once.
+
+use std::collections::{HashSet, VecDeque};
+
+use crate::base::ids::{RepoId, StepId};
+use crate::base::paths;
+use crate::graph::Graph;
+use crate::model::objects::{KUSTOMIZE_GROUP, SELF_SOURCE};
+use crate::workspace::Workspace;
+
+use super::kustomize::{Builder, Problem, ProblemKind, Step, StepKind};
+use super::resource::Resource;
+use super::substitute::{self, Undefined, Var, Vars};
+use super::tree::{Node, Origin, Value};
+use crate::base::ids::IdVec;
+
+/// One object of a rendered cluster, and who applies it.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub resource: Resource,
+    /// The repository it was built from.
+    pub repo: RepoId,
+    /// The Flux Kustomization (an index into [`Rendering::objects`]) that
+    /// applies it; `None` for the cluster's entry.
+    pub applier: Option<usize>,
+}
+
+/// Everything one cluster applies.
+#[derive(Debug, Default)]
+pub struct Rendering {
+    pub objects: Vec<Applied>,
+    /// Every directory built.
+    pub built: Vec<(RepoId, String)>,
+    pub steps: IdVec<StepId, Step>,
+    pub problems: Vec<Problem>,
+    /// Placeholders with no value, and the Kustomization whose
+    /// substitution met them.
+    pub undefined: Vec<(Undefined, usize)>,
+}
+
+/// More objects than this in one cluster stops the walk (with a problem):
+/// a bound on what a runaway recursion can make.
+const MAX_OBJECTS: usize = 1_000_000;
+
+impl Builder<'_> {
+    /// What the Flux Kustomization `ks` (its rendered object) applies from
+    /// `dir` of `repo`, before post-build substitution.
+    pub fn build_flux(&mut self, repo: RepoId, dir: &str, ks: &Node) -> Vec<Resource> {
+        let at = ks.path(&["spec", "path"]).map_or(ks.origin, |n| n.origin);
+        let Some(mut k) = self.kustomization_at(repo, dir, at) else {
+            return Vec::new();
+        };
+        if let Some(spec) = ks.get("spec") {
+            overlay(&mut k, spec);
+        }
+        let mut out = self.build_tree(repo, dir, &k, at);
+        if let Some(meta) = ks.path(&["spec", "commonMetadata"]) {
+            self.common_metadata(meta, &mut out);
+        }
+        out
+    }
+
+    /// `spec.commonMetadata`: labels and annotations on every object's
+    /// metadata (not on templates).
+    fn common_metadata(&mut self, meta: &Node, out: &mut [Resource]) {
+        let step = self.step_of(StepKind::Labels, meta.origin);
+        for field in ["labels", "annotations"] {
+            let Some(pairs) = meta.get(field) else {
+                continue;
+            };
+            for r in out.iter_mut() {
+                let target = r
+                    .root
+                    .child_map("metadata", pairs.origin.by(step))
+                    .child_map(field, pairs.origin.by(step));
+                for e in pairs.entries() {
+                    let mut value = e.value.clone();
+                    value.mark(step);
+                    target.set(&e.key, value, e.key_origin.by(step));
+                }
+            }
+        }
+    }
+}
+
+/// Writes a Flux Kustomization's build fields into the kustomization, as
+/// kustomize-controller does before building.
+fn overlay(k: &mut Node, spec: &Node) {
+    for (flux, kustomize) in [
+        ("targetNamespace", "namespace"),
+        ("namePrefix", "namePrefix"),
+        ("nameSuffix", "nameSuffix"),
+    ] {
+        if let Some(e) = spec.entry(flux).filter(|e| e.value.as_str().is_some()) {
+            k.set(kustomize, e.value.clone(), e.key_origin);
+        }
+    }
+    for field in [
+        "patches",
+        "components",
+        "patchesStrategicMerge",
+        "patchesJson6902",
+    ] {
+        if let Some(e) = spec.entry(field).filter(|e| e.value.is_seq()) {
+            append(k, field, e.value.items(), e.key_origin);
+        }
+    }
+    for image in spec.get("images").map(Node::items).unwrap_or(&[]) {
+        merge_image(k, image);
+    }
+}
+
+fn append(k: &mut Node, field: &str, items: &[Node], origin: Origin) {
+    if !k.get(field).is_some_and(Node::is_seq) {
+        k.set(field, Node::new(Value::Seq(Vec::new()), origin), origin);
+    }
+    if let Some(Node {
+        value: Value::Seq(list),
+        ..
+    }) = k.get_mut(field)
+    {
+        list.extend(items.iter().cloned());
+    }
+}
+
+/// A Flux `images` entry updates the kustomization's entry of the same
+/// name, or is added.
+fn merge_image(k: &mut Node, image: &Node) {
+    let name = image.str_at(&["name"]);
+    let existing = k.get_mut("images").map(Node::items_mut).and_then(|items| {
+        items
+            .iter_mut()
+            .find(|i| i.str_at(&["name"]) == name && name.is_some())
+    });
+    match existing {
+        Some(entry) => {
+            if let Some(n) = image.get("newName").filter(|n| n.as_str().is_some()) {
+                entry.set("newName", n.clone(), n.origin);
+            }
+            if image.str_at(&["newTag"]).is_some() || image.str_at(&["digest"]).is_some() {
+                for f in ["newTag", "digest"] {
+                    match image.get(f) {
+                        Some(v) => entry.set(f, v.clone(), v.origin),
+                        None => {
+                            entry.remove(f);
+                        }
+                    }
+                }
+            }
+        }
+        None => append(k, "images", std::slice::from_ref(image), image.origin),
+    }
+}
+
+/// One Kustomization waiting to be rendered.
+struct Job {
+    applier: Option<usize>,
+    repo: RepoId,
+    dir: String,
+    /// Times it was put back to wait for a variable source.
+    waited: usize,
+}
+
+/// Renders what a cluster applies, starting from `dir` of `repo` (the
+/// `flux-system` Kustomization's path).
+pub fn render_cluster(ws: &Workspace, graph: &Graph, repo: RepoId, dir: &str) -> Rendering {
+    let mut builder = Builder::new(ws);
+    let mut out = Rendering::default();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut queue = VecDeque::new();
+    match sync_kustomization(ws, repo, dir) {
+        // The entry applies itself: it is rendered as its own
+        // Kustomization (patches, variables) would render it.
+        Some(sync) => {
+            seen.extend(flux_kustomization(&sync));
+            out.objects.push(Applied {
+                resource: sync,
+                repo,
+                applier: None,
+            });
+            queue.push_back(Job {
+                applier: Some(0),
+                repo,
+                dir: dir.to_string(),
+                waited: 0,
+            });
+        }
+        None => queue.push_back(Job {
+            applier: None,
+            repo,
+            dir: dir.to_string(),
+            waited: 0,
+        }),
+    }
+    while let Some(job) = queue.pop_front() {
+        if out.objects.len() > MAX_OBJECTS {
+            let at = out.objects[0].resource.root.origin;
+            builder.report(
+                at,
+                ProblemKind::Refused,
+                "the cluster renders more than a million objects; stopped",
+            );
+            break;
+        }
+        let ks = job.applier.map(|i| out.objects[i].resource.root.clone());
+        let waiting = ks
+            .as_ref()
+            .is_some_and(|ks| !sources_found(ks, out.objects.iter().map(|a| &a.resource)));
+        if waiting && job.waited < 2 && !queue.is_empty() {
+            queue.push_back(Job {
+                waited: job.waited + 1,
+                ..job
+            });
+            continue;
+        }
+        let mut built = match &ks {
+            Some(ks) => builder.build_flux(job.repo, &job.dir, ks),
+            None => builder.build_path(job.repo, &job.dir),
+        };
+        if let Some(ks) = &ks {
+            let vars = collect_vars(
+                ks,
+                out.objects.iter().map(|a| &a.resource).chain(built.iter()),
+            );
+            if let Some(vars) = vars {
+                let at = ks
+                    .path(&["spec", "postBuild"])
+                    .map_or(ks.origin, |n| n.origin);
+                let step = builder.step_of(StepKind::Substitution, at);
+                for u in substitute::substitute(&mut built, &vars, step) {
+                    out.undefined.push((u, job.applier.unwrap_or(0)));
+                }
+            }
+        }
+        let own = job
+            .applier
+            .and_then(|i| flux_kustomization(&out.objects[i].resource));
+        for resource in built {
+            let id = flux_kustomization(&resource);
+            if let (Some(i), true) = (job.applier, id.is_some() && id == own) {
+                // The Kustomization applying itself (`flux-system`).
+                out.objects[i].resource = resource;
+                continue;
+            }
+            let index = out.objects.len();
+            let child = id.filter(|id| seen.insert(id.clone()));
+            let next = child.and_then(|_| follow(&mut builder, graph, &resource, repo));
+            out.objects.push(Applied {
+                resource,
+                repo: job.repo,
+                applier: job.applier,
+            });
+            if let Some((child_repo, child_dir)) = next {
+                queue.push_back(Job {
+                    applier: Some(index),
+                    repo: child_repo,
+                    dir: child_dir,
+                    waited: 0,
+                });
+            }
+        }
+    }
+    out.steps = std::mem::take(&mut builder.steps);
+    out.problems = std::mem::take(&mut builder.problems);
+    out.built = std::mem::take(&mut builder.built);
+    out
+}
+
+/// The Flux Kustomization at `dir` that builds `dir` itself from the
+/// cluster's own source (what `flux bootstrap` writes to
+/// `flux-system/gotk-sync.yaml`), as written.
+fn sync_kustomization(ws: &Workspace, repo: RepoId, dir: &str) -> Option<Resource> {
+    let mut probe = Builder::new(ws);
+    probe.build_path(repo, dir).into_iter().find(|r| {
+        let source = r.root.str_at(&["spec", "sourceRef", "name"]);
+        let path = r.root.str_at(&["spec", "path"]).and_then(paths::normalize);
+        flux_kustomization(r).is_some()
+            && source == Some(SELF_SOURCE)
+            && path.as_deref() == Some(dir)
+    })
+}
+
+/// The namespace and name of a Flux Kustomization.
+fn flux_kustomization(r: &Resource) -> Option<(String, String)> {
+    let is = r.group() == KUSTOMIZE_GROUP && r.kind() == "Kustomization";
+    is.then(|| {
+        (
+            r.namespace().unwrap_or("").to_string(),
+            r.name().to_string(),
+        )
+    })
+}
+
+/// Where a Flux Kustomization builds: its source's checkout and its path.
+/// The cluster's own source (`flux-system`) is the entry repository.
+fn follow(
+    builder: &mut Builder<'_>,
+    graph: &Graph,
+    ks: &Resource,
+    entry: RepoId,
+) -> Option<(RepoId, String)> {
+    let source = ks.root.path(&["spec", "sourceRef"])?;
+    let kind = source.str_at(&["kind"]).unwrap_or("GitRepository");
+    let name = source.str_at(&["name"])?;
+    let repo = match graph.source_repos.get(name) {
+        Some(&r) => r,
+        None if name == SELF_SOURCE && matches!(kind, "GitRepository" | "OCIRepository") => entry,
+        None => return None,
+    };
+    let path_node = ks.root.path(&["spec", "path"]);
+    let text = path_node.and_then(Node::as_str).unwrap_or("");
+    let Some(dir) = paths::normalize(text) else {
+        let at = path_node.map_or(ks.root.origin, |n| n.origin);
+        builder.report(
+            at,
+            ProblemKind::Refused,
+            format!("`{text}` leaves the repository"),
+        );
+        return None;
+    };
+    Some((repo, dir))
+}
+
+/// Whether every required `substituteFrom` source of `ks` is among
+/// `objects`.
+fn sources_found<'r>(ks: &Node, objects: impl Iterator<Item = &'r Resource> + Clone) -> bool {
+    let namespace = ks.str_at(&["metadata", "namespace"]).unwrap_or("default");
+    let from = ks
+        .path(&["spec", "postBuild", "substituteFrom"])
+        .map(Node::items)
+        .unwrap_or(&[]);
+    from.iter().all(|f| {
+        f.str_at(&["optional"]) == Some("true")
+            || find_source(f, namespace, objects.clone()).is_some()
+    })
+}
+
+fn find_source<'r>(
+    from: &Node,
+    namespace: &str,
+    mut objects: impl Iterator<Item = &'r Resource>,
+) -> Option<&'r Resource> {
+    let kind = from.str_at(&["kind"]).unwrap_or("");
+    let name = from.str_at(&["name"]).unwrap_or("");
+    objects.find(|r| {
+        r.kind() == kind && r.name() == name && r.namespace().unwrap_or("default") == namespace
+    })
+}
+
+/// The post-build variables of `ks`: `substituteFrom` in order (later
+/// wins), then `substitute` (wins over all); `None` when it has no
+/// post-build. A required source not found leaves the set incomplete.
+fn collect_vars<'r>(
+    ks: &Node,
+    objects: impl Iterator<Item = &'r Resource> + Clone,
+) -> Option<Vars> {
+    let post = ks.path(&["spec", "postBuild"]).filter(|p| p.is_map())?;
+    let namespace = ks.str_at(&["metadata", "namespace"]).unwrap_or("default");
+    let mut vars = Vars {
+        complete: true,
+        ..Vars::default()
+    };
+    for from in post.get("substituteFrom").map(Node::items).unwrap_or(&[]) {
+        let optional = from.str_at(&["optional"]) == Some("true");
+        match (
+            find_source(from, namespace, objects.clone()),
+            from.str_at(&["kind"]),
+        ) {
+            (Some(r), Some("ConfigMap")) => add_config_map(&mut vars, r),
+            (Some(r), Some("Secret")) => add_secret(&mut vars, r),
+            (None, _) if optional => {}
+            _ => vars.complete = false,
+        }
+    }
+    for e in post.get("substitute").map(Node::entries).unwrap_or(&[]) {
+        let value = e.value.as_scalar().map(|s| s.text.replace('\n', ""));
+        vars.vars.insert(
+            e.key.to_string(),
+            Var {
+                value,
+                origin: e.value.origin,
+            },
+        );
+    }
+    Some(vars)
+}
+
+fn add_config_map(vars: &mut Vars, r: &Resource) {
+    for e in r.root.get("data").map(Node::entries).unwrap_or(&[]) {
+        let value = e
+            .value
+            .as_scalar()
+            .map(|s| s.text.to_string())
+            .or(Some(String::new()));
+        vars.vars.insert(
+            e.key.to_string(),
+            Var {
+                value,
+                origin: e.value.origin,
+            },
+        );
+    }
+}
+
+/// A Secret's keys are variables whose values are never read.
+fn add_secret(vars: &mut Vars, r: &Resource) {
+    for field in ["data", "stringData"] {
+        for e in r.root.get(field).map(Node::entries).unwrap_or(&[]) {
+            vars.vars.insert(
+                e.key.to_string(),
+                Var {
+                    value: None,
+                    origin: e.key_origin,
+                },
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::config::Config;
+
+    fn render(files: &[(&str, &str)]) -> Rendering {
+        let ws = Workspace::in_memory(files, Config::default());
+        let graph = Graph::build(&ws);
+        render_cluster(&ws, &graph, RepoId::new(0), "clusters/prod")
+    }
+
+    fn find<'r>(r: &'r Rendering, kind: &str, name: &str) -> &'r Resource {
+        r.objects
+            .iter()
+            .map(|a| &a.resource)
+            .find(|o| o.kind() == kind && o.name() == name)
+            .unwrap_or_else(|| panic!("no {kind} {name}"))
+    }
+
+    const SYNC: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: flux-system, namespace: flux-system}\nspec:\n  interval: 10m\n  path: ./clusters/prod\n  sourceRef: {kind: GitRepository, name: flux-system}\n  postBuild:\n    substituteFrom:\n      - {kind: ConfigMap, name: cluster-vars}\n  patches:\n    - target: {kind: Kustomization}\n      patch: |-\n        - op: add\n          path: /spec/prune\n          value: true\n";
+
+    const APPS: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec:\n  interval: 10m\n  path: ./apps/${CLUSTER}\n  sourceRef: {kind: GitRepository, name: flux-system}\n  postBuild:\n    substituteFrom:\n      - {kind: ConfigMap, name: cluster-vars}\n";
+
+    #[test]
+    fn renders_children_with_the_parents_patches_and_variables() {
+        let files = [
+            ("clusters/prod/flux-system/gotk-sync.yaml", SYNC),
+            ("clusters/prod/apps.yaml", APPS),
+            ("clusters/prod/vars.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cluster-vars, namespace: flux-system}\ndata: {REGION: westeurope, CLUSTER: prod}\n"),
+            ("apps/prod/kustomization.yaml", "resources: [child.yaml, cm.yaml]\n"),
+            ("apps/prod/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: apps}\ndata: {region: '${REGION}', escaped: '$${KEEP}', missing: 'x${NOPE}'}\n"),
+            ("apps/prod/child.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: child, namespace: flux-system}\nspec:\n  interval: 5m\n  path: ./child\n  sourceRef: {kind: GitRepository, name: flux-system}\n"),
+            ("child/svc.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-child}\n"),
+        ];
+        let r = render(&files);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        let cm = find(&r, "ConfigMap", "app").root.to_json();
+        assert_eq!(
+            cm["data"],
+            serde_json::json!({"region": "westeurope", "escaped": "${KEEP}", "missing": "x"})
+        );
+        let apps = find(&r, "Kustomization", "apps");
+        assert_eq!(apps.root.str_at(&["spec", "path"]), Some("./apps/prod"));
+        let prune = apps.root.path(&["spec", "prune"]).unwrap();
+        assert_eq!(prune.to_json(), serde_json::json!(true));
+        // Set by the flux-system Kustomization's patch, written in a block
+        // scalar: line 16, column 18 of its file.
+        let at = prune.origin.span.start;
+        assert_eq!((at.line, at.col), (16, 18));
+        let file = &r.objects[0].resource.root.origin.file;
+        assert_eq!(prune.origin.file, *file);
+        // The patch applies to what flux-system applies, not to the
+        // grandchildren.
+        let child = find(&r, "Kustomization", "child");
+        assert!(child.root.path(&["spec", "prune"]).is_none());
+        find(&r, "ConfigMap", "from-child");
+        assert_eq!(r.undefined.len(), 1);
+        assert_eq!(r.undefined[0].0.name, "NOPE");
+    }
+}
