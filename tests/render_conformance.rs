@@ -139,9 +139,12 @@ fn compare(root: &Path, dir: &str) -> Result<(), String> {
     let theirs = kustomize(&root.join(dir));
     let ws = workspace_of(root);
     let (ours, problems) = build_json(&ws, dir);
-    let refused = problems
-        .iter()
-        .any(|p| matches!(p.kind, ProblemKind::Refused | ProblemKind::Missing));
+    let refused = problems.iter().any(|p| {
+        matches!(
+            p.kind,
+            ProblemKind::Refused | ProblemKind::Missing | ProblemKind::Duplicate
+        )
+    });
     match theirs {
         Err(error) if refused => {
             let _ = error;

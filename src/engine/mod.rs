@@ -21,6 +21,7 @@ use crate::base::source::{Pos, Span};
 use crate::graph::images::{workspace_images, FoundImage};
 use crate::graph::{Graph, Target};
 use crate::model::objects::ObjectMeta;
+use crate::render::workspace::{render_workspace, Renderings};
 use crate::schema::SchemaStore;
 use crate::workspace::config::Config;
 use crate::workspace::load::ParsedFile;
@@ -71,6 +72,7 @@ pub struct RunContext<'a> {
     pub config: &'a Config,
     pub workspace: &'a Workspace,
     graph: OnceLock<Graph>,
+    renderings: OnceLock<Renderings>,
     schemas: OnceLock<SchemaStore>,
     images: OnceLock<Vec<FoundImage>>,
 }
@@ -81,6 +83,7 @@ impl<'a> RunContext<'a> {
             config: &workspace.config,
             workspace,
             graph: OnceLock::new(),
+            renderings: OnceLock::new(),
             schemas: OnceLock::new(),
             images: OnceLock::new(),
         }
@@ -95,6 +98,13 @@ impl<'a> RunContext<'a> {
     /// The cross-repository graph.
     pub fn graph(&self) -> &Graph {
         self.graph.get_or_init(|| Graph::build(self.workspace))
+    }
+
+    /// What Flux applies: every cluster rendered, and every kustomization
+    /// no cluster builds.
+    pub fn renderings(&self) -> &Renderings {
+        self.renderings
+            .get_or_init(|| render_workspace(self.workspace, self.graph()))
     }
 
     /// The schemas documents are validated against: built-ins for the

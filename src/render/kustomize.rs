@@ -45,6 +45,9 @@ pub enum ProblemKind {
     /// A resource, component or patch path that is not there
     /// (`missing-path`).
     Missing,
+    /// Two resources with the same id: kustomize refuses the build, and
+    /// `duplicate-object` says so (one finding per mistake).
+    Duplicate,
     /// Something not rendered: a remote resource, a Helm chart, a
     /// transformer this renderer does not run. What it would add is
     /// unknown.
@@ -415,7 +418,9 @@ impl<'w> Builder<'w> {
                 "{} is listed twice: kustomize refuses two resources with the same id",
                 r.describe()
             );
-            self.problem(at.unwrap_or(r.root.origin), ProblemKind::Refused, message);
+            let name = r.root.path(&["metadata", "name"]);
+            let at = name.map_or(at.unwrap_or(r.root.origin), |n| n.origin);
+            self.problem(at, ProblemKind::Duplicate, message);
             return;
         }
         acc.push(r);
@@ -807,6 +812,8 @@ impl<'w> Builder<'w> {
     /// A strategic-merge patch without a target applies to the one
     /// resource with its kind, name and namespace.
     fn merge_by_id(&mut self, patch: &Node, at: Origin, acc: &mut Vec<Resource>) {
+        // A problem is the patch's name's: it names what is not there.
+        let at = patch.path(&["metadata", "name"]).map_or(at, |n| n.origin);
         let kind = patch.str_at(&["kind"]).unwrap_or("");
         let api_version = patch.str_at(&["apiVersion"]).unwrap_or("");
         let name = patch.str_at(&["metadata", "name"]).unwrap_or("");
@@ -904,7 +911,12 @@ impl<'w> Builder<'w> {
 
     fn json_patch(&mut self, r: &mut Resource, ops: &Node) {
         if let Err(e) = json_patch::apply(&mut r.root, ops) {
-            let at = ops.items().get(e.index).map_or(ops.origin, |op| op.origin);
+            // At the operation's path (what is wrong, mostly), else the
+            // operation.
+            let op = ops.items().get(e.index);
+            let at = op.map_or(ops.origin, |op| {
+                op.get("path").map_or(op.origin, |p| p.origin)
+            });
             let message = format!(
                 "the JSON patch cannot apply to {}: {}",
                 r.describe(),
@@ -1370,7 +1382,7 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [(ProblemKind::Missing, 1, 26), (ProblemKind::Refused, 5, 9)]
+            [(ProblemKind::Missing, 1, 26), (ProblemKind::Refused, 6, 15)]
         );
     }
 

@@ -8,6 +8,7 @@ use crate::base::ids::RepoId;
 use crate::base::paths;
 use crate::graph::Graph;
 use crate::model::kustomization::is_kustomization;
+use crate::model::objects::{KUSTOMIZE_GROUP, OPERATOR_GROUP, SELF_SOURCE};
 use crate::workspace::Workspace;
 
 use super::flux::{render_cluster, Rendering};
@@ -83,20 +84,80 @@ pub fn render_workspace(ws: &Workspace, graph: &Graph) -> Renderings {
     out
 }
 
-/// `clusters/<name>` directories of a platform repository.
+/// Where each cluster of a platform repository starts: the path a
+/// FluxInstance under `clusters/<name>/` syncs (`spec.sync.path`), or the
+/// path of the `flux-system` Kustomization there (what `flux bootstrap`
+/// writes), or else `clusters/<name>` itself.
 fn cluster_dirs(ws: &Workspace, repo: RepoId) -> Vec<String> {
-    let mut dirs: Vec<String> = ws
-        .files
+    let mut out: Vec<String> = Vec::new();
+    let files = ws.files.iter().filter(|f| f.file.repo == repo);
+    let mut by_cluster: Vec<(String, Vec<String>)> = Vec::new();
+    for f in files {
+        let Some(rest) = f.file.rel.strip_prefix("clusters/") else {
+            continue;
+        };
+        let Some((name, _)) = rest.split_once('/') else {
+            continue;
+        };
+        let dir = format!("clusters/{name}");
+        if by_cluster.last().is_none_or(|(d, _)| *d != dir) {
+            by_cluster.push((dir, Vec::new()));
+        }
+        let syncs = &mut by_cluster.last_mut().expect("pushed above").1;
+        for doc in f.doc_ids() {
+            let (Some(meta), Some(d)) = (f.object(doc), f.doc(doc)) else {
+                continue;
+            };
+            let path = if meta.is(OPERATOR_GROUP, "FluxInstance") {
+                d.root()
+                    .path(&["spec", "sync", "path"])
+                    .and_then(|p| p.as_str())
+            } else if meta.is(KUSTOMIZE_GROUP, "Kustomization")
+                && meta.name.as_deref() == Some(SELF_SOURCE)
+            {
+                d.root().path(&["spec", "path"]).and_then(|p| p.as_str())
+            } else {
+                None
+            };
+            syncs.extend(path.and_then(paths::normalize));
+        }
+    }
+    // What clusters sync below their own directory (`systems` for
+    // `clusters/dev/systems`): where a cluster whose sync points
+    // elsewhere (a mistake `flux-instance` reports) would sync.
+    let own_rests: Vec<String> = by_cluster
         .iter()
-        .filter(|f| f.file.repo == repo)
-        .filter_map(|f| {
-            let rest = f.file.rel.strip_prefix("clusters/")?;
-            let (name, _) = rest.split_once('/')?;
-            Some(format!("clusters/{name}"))
+        .flat_map(|(dir, syncs)| {
+            syncs
+                .iter()
+                .filter_map(move |s| s.strip_prefix(&format!("{dir}/")))
         })
+        .map(str::to_string)
         .collect();
-    dirs.dedup();
-    dirs
+    for (dir, syncs) in by_cluster {
+        let own: Vec<&String> = syncs
+            .iter()
+            .filter(|s| **s == dir || s.starts_with(&format!("{dir}/")))
+            .collect();
+        out.extend(syncs.iter().cloned());
+        if !own.is_empty() {
+            continue;
+        }
+        let has_files = |d: &str| {
+            let prefix = format!("{d}/");
+            ws.files
+                .iter()
+                .any(|f| f.file.repo == repo && f.file.rel.starts_with(&prefix))
+        };
+        let mirrored = own_rests
+            .iter()
+            .map(|rest| format!("{dir}/{rest}"))
+            .find(|d| has_files(d));
+        out.push(mirrored.unwrap_or(dir));
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The directories with a kustomization that no other kustomization of
