@@ -436,7 +436,10 @@ fn compare_tree(root: &Path, failures: &mut Vec<String>) -> usize {
     let mut compared = 0;
     for dir in dirs {
         let (_, problems) = build_json(&ws, &dir);
-        if problems.iter().any(|p| p.kind == ProblemKind::NotRendered) {
+        if problems
+            .iter()
+            .any(|p| matches!(p.kind, ProblemKind::NotRendered | ProblemKind::NotFetched))
+        {
             continue;
         }
         compared += 1;

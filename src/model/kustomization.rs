@@ -15,6 +15,19 @@ pub fn is_kustomization(rel: &str) -> bool {
     KUSTOMIZATION_FILES.contains(&crate::base::paths::file_name(rel))
 }
 
+/// A kustomize entry that names something remote (a URL, a Git address):
+/// not fetched, so not followed or rendered.
+pub fn is_remote(entry: &str) -> bool {
+    entry.contains("://")
+        || entry.starts_with("git@")
+        || entry.starts_with("git::")
+        || entry.starts_with("github.com/")
+        || entry.starts_with("gitlab.com/")
+        || entry.starts_with("bitbucket.org/")
+        || entry.contains("?ref=")
+        || entry.contains(".git//")
+}
+
 /// The files a kustomization lists as patches (`patches` with a `path`,
 /// `patchesStrategicMerge`, `patchesJson6902`), relative to its directory.
 pub fn patch_paths(root: NodeRef<'_>) -> impl Iterator<Item = &str> {

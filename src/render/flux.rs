@@ -282,16 +282,33 @@ pub fn render_cluster(ws: &Workspace, graph: &Graph, repo: RepoId, dir: &str) ->
 
 /// The Flux Kustomization at `dir` that builds `dir` itself from the
 /// cluster's own source (what `flux bootstrap` writes to
-/// `flux-system/gotk-sync.yaml`), as written.
+/// `flux-system/gotk-sync.yaml`), as written. Found by reading the parsed
+/// documents under `dir`, not by building it.
 fn sync_kustomization(ws: &Workspace, repo: RepoId, dir: &str) -> Option<Resource> {
-    let mut probe = Builder::new(ws);
-    probe.build_path(repo, dir).into_iter().find(|r| {
-        let source = r.root.str_at(&["spec", "sourceRef", "name"]);
-        let path = r.root.str_at(&["spec", "path"]).and_then(paths::normalize);
-        flux_kustomization(r).is_some()
-            && source == Some(SELF_SOURCE)
-            && path.as_deref() == Some(dir)
-    })
+    for f in ws.files_under(repo, dir) {
+        for doc in f.doc_ids() {
+            let (Some(meta), Some(d)) = (f.object(doc), f.doc(doc)) else {
+                continue;
+            };
+            let root = d.root();
+            let source = root
+                .path(&["spec", "sourceRef", "name"])
+                .and_then(|n| n.as_str());
+            let path = root
+                .path(&["spec", "path"])
+                .and_then(|n| n.as_str())
+                .and_then(paths::normalize);
+            let is_sync = meta.is(KUSTOMIZE_GROUP, "Kustomization")
+                && source == Some(SELF_SOURCE)
+                && path.as_deref() == Some(dir);
+            if is_sync {
+                let mut budget = super::tree::Budget::new(super::tree::Budget::DEFAULT);
+                let tree = super::tree::from_yaml(root, f.id, &|s| s, &mut budget).ok()?;
+                return Some(Resource::new(tree, f.id));
+            }
+        }
+    }
+    None
 }
 
 /// The namespace and name of a Flux Kustomization.
@@ -436,10 +453,9 @@ mod tests {
     use super::*;
     use crate::workspace::config::Config;
 
-    fn render(files: &[(&str, &str)]) -> Rendering {
-        let ws = Workspace::in_memory(files, Config::default());
-        let graph = Graph::build(&ws);
-        render_cluster(&ws, &graph, RepoId::new(0), "clusters/prod")
+    fn render(ws: &Workspace) -> Rendering {
+        let graph = Graph::build(ws);
+        render_cluster(ws, &graph, RepoId::new(0), "clusters/prod")
     }
 
     fn find<'r>(r: &'r Rendering, kind: &str, name: &str) -> &'r Resource {
@@ -465,7 +481,8 @@ mod tests {
             ("apps/prod/child.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: child, namespace: flux-system}\nspec:\n  interval: 5m\n  path: ./child\n  sourceRef: {kind: GitRepository, name: flux-system}\n"),
             ("child/svc.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-child}\n"),
         ];
-        let r = render(&files);
+        let ws = Workspace::in_memory(&files, Config::default());
+        let r = render(&ws);
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         let cm = find(&r, "ConfigMap", "app").root.to_json();
         assert_eq!(
@@ -478,7 +495,7 @@ mod tests {
         assert_eq!(prune.to_json(), serde_json::json!(true));
         // Set by the flux-system Kustomization's patch, written in a block
         // scalar: line 16, column 18 of its file.
-        let at = prune.origin.span.start;
+        let at = prune.origin.span(&ws).start;
         assert_eq!((at.line, at.col), (16, 18));
         let file = &r.objects[0].resource.root.origin.file;
         assert_eq!(prune.origin.file, *file);

@@ -210,9 +210,13 @@ mod tests {
     use crate::render::tree::parse_tree;
 
     fn problems(text: &str) -> Vec<(u32, u32, String)> {
+        let lines = crate::base::source::LineIndex::new(text);
         check(&parse_tree(text))
             .into_iter()
-            .map(|(o, m)| (o.span.start.line, o.span.start.col, m))
+            .map(|(o, m)| {
+                let at = lines.pos_of_offset(text, o.offset());
+                (at.line, at.col, m)
+            })
             .collect()
     }
 

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use crate::base::ids::{FileId, IdVec, RepoId, StepId};
 use crate::base::paths;
 use crate::base::source::{Pos, Span};
-use crate::model::kustomization::KUSTOMIZATION_FILES;
+use crate::model::kustomization::{is_remote, KUSTOMIZATION_FILES};
 use crate::workspace::load::ParsedFile;
 use crate::workspace::Workspace;
 
@@ -48,9 +48,10 @@ pub enum ProblemKind {
     /// Two resources with the same id: kustomize refuses the build, and
     /// `duplicate-object` says so (one finding per mistake).
     Duplicate,
-    /// Something not rendered: a remote resource, a Helm chart, a
-    /// transformer this renderer does not run. What it would add is
-    /// unknown.
+    /// A remote resource, not fetched (`missing-path` says so, once).
+    NotFetched,
+    /// Something not rendered: a Helm chart, a transformer this renderer
+    /// does not run. What it would change is unknown.
     NotRendered,
 }
 
@@ -58,8 +59,8 @@ pub enum ProblemKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     pub what: StepKind,
-    pub file: FileId,
-    pub span: Span,
+    /// The entry that configured it.
+    pub at: Origin,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,17 +193,13 @@ impl<'w> Builder<'w> {
     }
 
     fn step(&mut self, what: StepKind, origin: Origin) -> StepId {
-        self.steps.push(Step {
-            what,
-            file: origin.file,
-            span: origin.span,
-        })
+        self.steps.push(Step { what, at: origin })
     }
 
     fn problem(&mut self, at: Origin, kind: ProblemKind, message: impl Into<String>) {
         self.problems.push(Problem {
             file: at.file,
-            span: at.span,
+            span: at.span(self.ws),
             kind,
             message: message.into(),
         });
@@ -219,19 +216,8 @@ impl<'w> Builder<'w> {
         })
     }
 
-    /// The files of `repo` under `dir` (sorted, as the workspace is).
     fn files_under(&self, repo: RepoId, dir: &str) -> &'w [ParsedFile] {
-        let files: &'w [ParsedFile] = &self.ws.files;
-        let prefix = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
-        let start =
-            files.partition_point(|f| (f.file.repo, f.file.rel.as_str()) < (repo, prefix.as_str()));
-        let len = files[start..]
-            .partition_point(|f| f.file.repo == repo && f.file.rel.starts_with(&prefix));
-        &files[start..start + len]
+        self.ws.files_under(repo, dir)
     }
 
     fn dir_exists(&self, repo: RepoId, dir: &str) -> bool {
@@ -510,7 +496,7 @@ impl<'w> Builder<'w> {
         if is_remote(text) {
             self.problem(
                 entry.origin,
-                ProblemKind::NotRendered,
+                ProblemKind::NotFetched,
                 format!("`{text}` is remote and not fetched: what it adds is not checked"),
             );
             return None;
@@ -1021,11 +1007,10 @@ impl<'w> Builder<'w> {
                         };
                         let Some(map) = map else { return };
                         for e in pairs.entries() {
-                            let mut value = Node::string(
+                            let value = Node::string(
                                 e.value.as_str().unwrap_or(""),
                                 e.value.origin.by(step),
                             );
-                            value.origin.step = Some(step);
                             map.set(&e.key, value, e.key_origin.by(step));
                         }
                     },
@@ -1111,8 +1096,7 @@ impl<'w> Builder<'w> {
                 if let Some(node) = path_mut(&mut r.root, &["metadata", "name"]) {
                     let step = self.steps.push(Step {
                         what: StepKind::HashSuffix,
-                        file: node.origin.file,
-                        span: node.origin.span,
+                        at: node.origin,
                     });
                     let name = format!("{}-{hash}", node.as_str().unwrap_or(""));
                     *node = Node::string(&name, node.origin.by(step));
@@ -1151,13 +1135,6 @@ fn key_of(r: &Resource) -> (String, String, String, String) {
     )
 }
 
-fn is_remote(path: &str) -> bool {
-    path.contains("://")
-        || path.starts_with("github.com/")
-        || path.starts_with("git@")
-        || path.contains("?ref=")
-}
-
 /// Reads a file a generator names, from the workspace or the checkout on
 /// disk (never through a symlink out of the repository).
 fn read_file(ws: &Workspace, repo: RepoId, dir: &str, path: &str) -> Result<Vec<u8>, String> {
@@ -1185,7 +1162,10 @@ fn read_file(ws: &Workspace, repo: RepoId, dir: &str, path: &str) -> Result<Vec<
 /// scalar starts at its content); any other scalar maps everything to
 /// itself.
 fn embedding(file: &ParsedFile, inline: &Node) -> Box<dyn Fn(Span) -> Span> {
-    let whole = inline.origin.span;
+    let whole = Span::new(
+        file.source.pos_of_offset(inline.origin.offset()),
+        file.source.pos_of_offset(inline.origin.end()),
+    );
     let header = file.source.line_text(whole.start.line.saturating_sub(1));
     let header = header.split(" #").next().unwrap_or("").trim_end();
     let indicator = header.rsplit([' ', ':']).next().unwrap_or("");
@@ -1328,15 +1308,19 @@ mod tests {
     use super::*;
     use crate::workspace::config::Config;
 
-    fn build(files: &[(&str, &str)]) -> (Vec<Resource>, Vec<Problem>) {
-        let ws = Workspace::in_memory(files, Config::default());
-        let mut b = Builder::new(&ws);
+    fn build(ws: &Workspace) -> (Vec<Resource>, Vec<Problem>) {
+        let mut b = Builder::new(ws);
         let out = b.build(RepoId::new(0), "");
         (out, b.problems)
     }
 
-    fn at(node: &Node) -> (u32, u32) {
-        (node.origin.span.start.line, node.origin.span.start.col)
+    fn workspace(files: &[(&str, &str)]) -> Workspace {
+        Workspace::in_memory(files, Config::default())
+    }
+
+    fn at(ws: &Workspace, node: &Node) -> (u32, u32) {
+        let span = node.origin.span(ws);
+        (span.start.line, span.start.col)
     }
 
     const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers: [{name: app, image: 'nginx:1'}]\n";
@@ -1344,7 +1328,9 @@ mod tests {
     #[test]
     fn every_value_keeps_the_place_that_set_it() {
         let k = "resources: [deploy.yaml]\npatches:\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata: {name: web}\n      spec:\n        replicas: 3\nimages:\n  - name: nginx\n    newName: myacr.azurecr.io/nginx\nconfigMapGenerator:\n  - {name: cfg, literals: [a=1]}\n";
-        let (out, problems) = build(&[("kustomization.yaml", k), ("deploy.yaml", DEPLOY)]);
+        let ws = workspace(&[("kustomization.yaml", k), ("deploy.yaml", DEPLOY)]);
+        let (out, problems) = build(&ws);
+        let at = |node: &Node| at(&ws, node);
         assert!(problems.is_empty(), "{problems:?}");
         let deploy = out.iter().find(|r| r.kind() == "Deployment").unwrap();
         // The patch's value, inside the block scalar.
@@ -1375,7 +1361,8 @@ mod tests {
     #[test]
     fn a_missing_resource_and_a_bad_patch_are_problems_at_their_entries() {
         let k = "resources: [deploy.yaml, gone.yaml]\npatches:\n  - target: {kind: Deployment}\n    patch: |-\n      - op: replace\n        path: /spec/nothing/here\n        value: 1\n";
-        let (_, problems) = build(&[("kustomization.yaml", k), ("deploy.yaml", DEPLOY)]);
+        let ws = workspace(&[("kustomization.yaml", k), ("deploy.yaml", DEPLOY)]);
+        let (_, problems) = build(&ws);
         let got: Vec<_> = problems
             .iter()
             .map(|p| (p.kind, p.span.start.line, p.span.start.col))

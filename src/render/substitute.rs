@@ -79,7 +79,7 @@ fn walk(node: &mut Node, vars: &Vars, step: StepId, undefined: &mut Vec<Undefine
                             text: text.into(),
                             plain,
                         };
-                        node.origin.step = Some(step);
+                        node.origin = node.origin.by(step);
                     }
                 }
                 Expanded::Unknown => {}

@@ -14,34 +14,67 @@ use serde_json::Value as Json;
 
 use crate::base::ids::{FileId, StepId};
 use crate::base::source::Span;
+use crate::workspace::Workspace;
 use crate::yaml::node::{NodeKind, Scalar as YamlScalar, ScalarStyle};
 use crate::yaml::scalar::{Typing, TAG_PREFIX};
 use crate::yaml::to_json::{is_merge_key, key_string, scalar_to_json};
 use crate::yaml::NodeRef;
 
-/// Where a rendered value was written, and by which step of the rendering
-/// (`None`: it is the resource's own text).
+/// Where a rendered value was written — its file and byte range — and by
+/// which step of the rendering (`None`: the resource's own text).
+///
+/// Sixteen bytes: a rendering holds one per key and value of every object
+/// of every cluster, so lines and columns are not stored but computed from
+/// the file's line index when a finding needs them ([`Origin::span`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Origin {
     pub file: FileId,
-    pub span: Span,
-    pub step: Option<StepId>,
+    start: u32,
+    end: u32,
+    step: u32,
 }
+
+const NO_STEP: u32 = u32::MAX;
 
 impl Origin {
     pub fn new(file: FileId, span: Span) -> Self {
+        let offset = |o: usize| u32::try_from(o).unwrap_or(u32::MAX);
         Origin {
             file,
-            span,
-            step: None,
+            start: offset(span.start.offset),
+            end: offset(span.end.offset),
+            step: NO_STEP,
         }
     }
 
     pub fn by(self, step: StepId) -> Self {
         Origin {
-            step: Some(step),
+            step: u32::try_from(step.index()).unwrap_or(NO_STEP - 1),
             ..self
         }
+    }
+
+    pub fn step(&self) -> Option<StepId> {
+        (self.step != NO_STEP).then(|| StepId::new(self.step as usize))
+    }
+
+    /// The byte offset where the value starts in its file.
+    pub fn offset(&self) -> usize {
+        self.start as usize
+    }
+
+    /// The byte offset where the value ends.
+    pub fn end(&self) -> usize {
+        self.end as usize
+    }
+
+    /// Lines and columns, from the file's line index.
+    pub fn span(&self, ws: &Workspace) -> Span {
+        let source = &ws.file(self.file).source;
+        Span::new(
+            source.pos_of_offset(self.start as usize),
+            source.pos_of_offset(self.end as usize),
+        )
     }
 }
 
@@ -160,7 +193,12 @@ fn map_entries(
             merges.push(v);
             continue;
         }
-        let key = CompactString::from(key_string(k, Typing::Kubernetes));
+        // A plain or quoted key without a tag is its text (no allocation
+        // for short keys); anything else as the JSON key it becomes.
+        let key = match k.as_scalar() {
+            Some(s) if k.tag().is_none() && !k.is_alias() => s.value.clone(),
+            _ => CompactString::from(key_string(k, Typing::Kubernetes)),
+        };
         let value = from_yaml(v, file, place, budget)?;
         let entry = Entry {
             key,
@@ -380,12 +418,12 @@ impl Node {
     /// Marks every origin under this node with `step` (a patch's own
     /// values, which keep their place in the patch).
     pub fn mark(&mut self, step: StepId) {
-        self.origin.step = Some(step);
+        self.origin = self.origin.by(step);
         match &mut self.value {
             Value::Scalar(_) => {}
             Value::Seq(items) => items.iter_mut().for_each(|n| n.mark(step)),
             Value::Map(entries) => entries.iter_mut().for_each(|e| {
-                e.key_origin.step = Some(step);
+                e.key_origin = e.key_origin.by(step);
                 e.value.mark(step);
             }),
         }
@@ -420,9 +458,11 @@ mod tests {
     fn keeps_the_span_of_every_value() {
         let t = tree("a:\n  b: [1, x]\n");
         let b = t.path(&["a", "b"]).unwrap();
-        assert_eq!((b.origin.span.start.line, b.origin.span.start.col), (2, 6));
+        assert_eq!(b.origin.offset(), "a:\n  b: ".len());
         let x = &b.items()[1];
-        assert_eq!((x.origin.span.start.line, x.origin.span.start.col), (2, 10));
+        assert_eq!(x.origin.offset(), "a:\n  b: [1, ".len());
+        assert!(x.origin.step().is_none());
+        assert_eq!(x.origin.by(StepId::new(3)).step(), Some(StepId::new(3)));
         assert_eq!(t.to_json(), serde_json::json!({"a": {"b": [1, "x"]}}));
     }
 

@@ -4,6 +4,8 @@
 
 use std::collections::HashSet;
 
+use rayon::prelude::*;
+
 use crate::base::ids::RepoId;
 use crate::base::paths;
 use crate::graph::Graph;
@@ -44,16 +46,27 @@ impl Renderings {
 /// Renders the run's clusters, then the kustomizations they do not build.
 pub fn render_workspace(ws: &Workspace, graph: &Graph) -> Renderings {
     let mut out = Renderings::default();
-    for &repo in &graph.platform_repos {
-        for dir in cluster_dirs(ws, repo) {
+    let entries: Vec<(RepoId, String)> = graph
+        .platform_repos
+        .iter()
+        .flat_map(|&repo| {
+            cluster_dirs(ws, repo)
+                .into_iter()
+                .map(move |dir| (repo, dir))
+        })
+        .collect();
+    // Clusters render independently: in parallel.
+    out.clusters = entries
+        .into_par_iter()
+        .map(|(repo, dir)| {
             let rendering = render_cluster(ws, graph, repo, &dir);
-            out.clusters.push(Cluster {
+            Cluster {
                 repo,
                 dir,
                 rendering,
-            });
-        }
-    }
+            }
+        })
+        .collect();
     let built: HashSet<&(RepoId, String)> = out
         .clusters
         .iter()

@@ -35,7 +35,8 @@ impl Rule for DependencyCycle {
                     );
                     let at = cycle.entry.get("name").map_or(cycle.entry.origin, |n| n.origin);
                     let help = "remove one `dependsOn` entry of the cycle; a dependency runs one way";
-                    out.push(cx.finding_at(ID, at.file, None, at.span, message).with_help(help));
+                    let span = at.span(cx.workspace);
+                    out.push(cx.finding_at(ID, at.file, None, span, message).with_help(help));
                 }
             }
         }

@@ -7,12 +7,13 @@
 //! place however many renderings met it.
 //!
 //! A path that does not exist is `missing-path`'s, two resources with the
-//! same id `duplicate-object`'s; what the renderer does not fetch (remote
-//! resources, Helm charts) is not an error.
+//! same id `duplicate-object`'s. What the renderer does not compute (Helm
+//! charts, `replacements`, plugins) is reported as `info`: the run did not
+//! check what it changes. Remote resources are `missing-path`'s `info`.
 
 use std::collections::BTreeSet;
 
-use crate::base::finding::Findings;
+use crate::base::finding::{Findings, Severity};
 use crate::engine::registry::ids;
 use crate::engine::{declare_rule, Rule, RunContext};
 use crate::render::kustomize::ProblemKind;
@@ -23,11 +24,21 @@ impl Rule for RenderError {
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let mut seen = BTreeSet::new();
         for rendering in cx.renderings().all() {
-            for p in rendering.problems.iter().filter(|p| p.kind == ProblemKind::Refused) {
-                if seen.insert((p.file, p.span.start.offset, p.message.as_str())) {
-                    let f = cx.finding_at(ID, p.file, None, p.span, &p.message);
-                    out.push(f.with_help("`kubectl kustomize DIR` shows the same failure; Flux reports it on the Kustomization and applies nothing from it"));
+            for p in &rendering.problems {
+                let help = match p.kind {
+                    ProblemKind::Refused => "`kubectl kustomize DIR` shows the same failure; Flux reports it on the Kustomization and applies nothing from it",
+                    // Said as information: the run did not check it.
+                    ProblemKind::NotRendered => "what this field adds or changes is not checked by this run",
+                    _ => continue,
+                };
+                if !seen.insert((p.file, p.span.start.offset, p.message.as_str())) {
+                    continue;
                 }
+                let f = cx.finding_at(ID, p.file, None, p.span, &p.message).with_help(help);
+                out.push(match p.kind {
+                    ProblemKind::NotRendered => f.with_severity(Severity::Info),
+                    _ => f,
+                });
             }
         }
     }
@@ -48,6 +59,14 @@ mod tests {
         assert_eq!(positions(&f), [(ID, 4, 13), (ID, 9, 15)]);
         assert!(f[0].message.contains("`images[0].newTag` must be a string"), "{}", f[0].message);
         assert!(f[1].message.contains("`/data/missing` does not exist"), "{}", f[1].message);
+    }
+
+    #[test]
+    fn says_what_it_did_not_render_as_information() {
+        let files = [("apps/kustomization.yaml", "resources: []\nhelmCharts:\n  - {name: x, repo: https://charts.example.com}\n")];
+        let f = run_rule(RULE, &files, "");
+        assert_eq!(positions(&f), [(ID, 2, 1)]);
+        assert_eq!(f[0].severity, Severity::Info);
     }
 
     #[test]

@@ -22,7 +22,7 @@ impl Rule for UndefinedVariable {
         let mut seen = BTreeSet::new();
         for rendering in cx.renderings().all() {
             for (u, applier) in &rendering.undefined {
-                if !seen.insert((u.at.file, u.at.span.start.offset, u.name.clone())) {
+                if !seen.insert((u.at.file, u.at.offset(), u.name.clone())) {
                     continue;
                 }
                 let ks = &rendering.objects[*applier].resource;
@@ -36,7 +36,8 @@ impl Rule for UndefinedVariable {
                     "define `{0}` in one of those, give it a default (`${{{0}:=value}}`), or write `$${{{0}}}` for a literal `${{{0}}}`",
                     u.name
                 );
-                out.push(cx.finding_at(ID, u.at.file, None, u.at.span, message).with_help(help));
+                let span = u.at.span(cx.workspace);
+                out.push(cx.finding_at(ID, u.at.file, None, span, message).with_help(help));
             }
         }
     }

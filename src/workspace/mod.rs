@@ -109,6 +109,22 @@ impl Workspace {
             .map(FileId::new)
     }
 
+    /// The files of `repo` under directory `dir` (`""`: all of them), a
+    /// slice of the sorted files found by binary search.
+    pub fn files_under(&self, repo: RepoId, dir: &str) -> &[ParsedFile] {
+        let files: &[ParsedFile] = &self.files;
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let start =
+            files.partition_point(|f| (f.file.repo, f.file.rel.as_str()) < (repo, prefix.as_str()));
+        let len = files[start..]
+            .partition_point(|f| f.file.repo == repo && f.file.rel.starts_with(&prefix));
+        &files[start..start + len]
+    }
+
     pub fn documents(&self) -> usize {
         self.files.iter().map(|f| f.stream.docs.len()).sum()
     }

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::base::paths;
 use crate::model::flux::KustomizationView;
+use crate::model::kustomization::is_remote;
 use crate::workspace::env_of_path;
 use crate::yaml::NodeRef;
 
@@ -384,16 +385,4 @@ impl Builder<'_> {
             }
         }
     }
-}
-
-/// A kustomize entry that names something remote (a URL, a Git address).
-fn is_remote(entry: &str) -> bool {
-    entry.contains("://")
-        || entry.starts_with("git@")
-        || entry.starts_with("git::")
-        || entry.starts_with("github.com/")
-        || entry.starts_with("gitlab.com/")
-        || entry.starts_with("bitbucket.org/")
-        || entry.contains("?ref=")
-        || entry.contains(".git//")
 }
