@@ -91,8 +91,12 @@ impl<'a> RunContext<'a> {
 
     /// What the run built, to be dropped elsewhere (freeing a large graph
     /// takes time a run need not wait for).
-    pub fn into_built(self) -> (Option<Graph>, Option<SchemaStore>) {
-        (self.graph.into_inner(), self.schemas.into_inner())
+    pub fn into_built(self) -> (Option<Graph>, Option<Renderings>, Option<SchemaStore>) {
+        (
+            self.graph.into_inner(),
+            self.renderings.into_inner(),
+            self.schemas.into_inner(),
+        )
     }
 
     /// The cross-repository graph.
