@@ -21,6 +21,7 @@ use crate::base::source::{Pos, Span};
 use crate::graph::images::{workspace_images, FoundImage};
 use crate::graph::{Graph, Target};
 use crate::model::objects::ObjectMeta;
+use crate::render::tree::Origin;
 use crate::render::workspace::{render_workspace, Renderings};
 use crate::schema::SchemaStore;
 use crate::workspace::config::Config;
@@ -147,6 +148,15 @@ impl<'a> RunContext<'a> {
         Related {
             path: format!("{}{}", self.graph().display_prefix[target.repo], target.rel),
             span: Span::point(Pos::START),
+            message: message.into(),
+        }
+    }
+
+    /// A place a rendered value came from, as a related location.
+    pub fn related_origin(&self, origin: &Origin, message: impl Into<String>) -> Related {
+        Related {
+            path: self.workspace.file(origin.file).path().to_string(),
+            span: origin.span(self.workspace),
             message: message.into(),
         }
     }

@@ -36,7 +36,13 @@ impl Rule for DependencyCycle {
                     let at = cycle.entry.get("name").map_or(cycle.entry.origin, |n| n.origin);
                     let help = "remove one `dependsOn` entry of the cycle; a dependency runs one way";
                     let span = at.span(cx.workspace);
-                    out.push(cx.finding_at(ID, at.file, None, span, message).with_help(help));
+                    let mut f = cx.finding_at(ID, at.file, None, span, message).with_help(help);
+                    for (member, entry) in cycle.members.iter().zip(&cycle.entries).skip(1) {
+                        let at = entry.get("name").map_or(entry.origin, |n| n.origin);
+                        let what = format!("{kind} '{}/{}' depends on the next member of the cycle here", member.0, member.1);
+                        f = f.with_related(cx.related_origin(&at, what));
+                    }
+                    out.push(f);
                 }
             }
         }
@@ -48,6 +54,8 @@ struct Cycle<'r> {
     members: Vec<(String, String)>,
     /// The reported `dependsOn` entry.
     entry: &'r Node,
+    /// Each member's entry naming the next member.
+    entries: Vec<&'r Node>,
 }
 
 /// The `dependsOn` cycles among the objects of one kind of a rendering.
@@ -91,6 +99,7 @@ fn cycles<'r>(rendering: &'r Rendering, group: &str, kind: &str) -> Vec<Cycle<'r
             out.push(Cycle {
                 members: path.iter().map(|&(i, _)| id(objects[i])).collect(),
                 entry: path[0].1,
+                entries: path.iter().map(|&(_, e)| e).collect(),
             });
         }
     }
@@ -153,6 +162,8 @@ mod tests {
         assert_eq!(f[0].path, "clusters/dev/a.yaml");
         assert!(f[0].message.contains("flux-system/a → flux-system/b → flux-system/c → flux-system/a"), "{}", f[0].message);
         assert_eq!(f[1].path, "clusters/dev/d.yaml");
+        let related: Vec<_> = f[0].related.iter().map(|r| (r.path.as_str(), r.span.start.line)).collect();
+        assert_eq!(related, [("clusters/dev/b.yaml", 10), ("clusters/dev/c.yaml", 10)]);
     }
 
     #[test]

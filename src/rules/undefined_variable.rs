@@ -37,7 +37,12 @@ impl Rule for UndefinedVariable {
                     u.name
                 );
                 let span = u.at.span(cx.workspace);
-                out.push(cx.finding_at(ID, u.at.file, None, span, message).with_help(help));
+                let mut f = cx.finding_at(ID, u.at.file, None, span, message).with_help(help);
+                if let Some(post) = ks.root.path(&["spec", "postBuild"]) {
+                    let what = format!("Kustomization '{}' takes its variables from here", ks.name());
+                    f = f.with_related(cx.related_origin(&post.origin, what));
+                }
+                out.push(f);
             }
         }
     }
@@ -87,6 +92,8 @@ mod tests {
         assert!(f[0].message.contains("`${DOMAIN}`"), "{}", f[0].message);
         assert!(f[0].message.contains("`spec.postBuild.substitute`, ConfigMap 'vars'"), "{}", f[0].message);
         assert_eq!(f[0].path, "apps/web.yaml");
+        let related = &f[0].related[0];
+        assert_eq!((related.path.as_str(), related.span.start.line), ("clusters/dev/apps.yaml", 10));
     }
 
     #[test]
