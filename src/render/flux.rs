@@ -77,7 +77,7 @@ impl Builder<'_> {
     /// `spec.commonMetadata`: labels and annotations on every object's
     /// metadata (not on templates).
     fn common_metadata(&mut self, meta: &Node, out: &mut [Resource]) {
-        let step = self.step_of(StepKind::Labels, meta.origin);
+        let step = self.step(StepKind::Labels, meta.origin);
         for field in ["labels", "annotations"] {
             let Some(pairs) = meta.get(field) else {
                 continue;
@@ -209,7 +209,7 @@ pub fn render_cluster(ws: &Workspace, graph: &Graph, repo: RepoId, dir: &str) ->
     while let Some(job) = queue.pop_front() {
         if out.objects.len() > MAX_OBJECTS {
             let at = out.objects[0].resource.root.origin;
-            builder.report(
+            builder.problem(
                 at,
                 ProblemKind::Refused,
                 "the cluster renders more than a million objects; stopped",
@@ -240,7 +240,7 @@ pub fn render_cluster(ws: &Workspace, graph: &Graph, repo: RepoId, dir: &str) ->
                 let at = ks
                     .path(&["spec", "postBuild"])
                     .map_or(ks.origin, |n| n.origin);
-                let step = builder.step_of(StepKind::Substitution, at);
+                let step = builder.step(StepKind::Substitution, at);
                 for u in substitute::substitute(&mut built, &vars, step) {
                     out.undefined.push((u, job.applier.unwrap_or(0)));
                 }
@@ -342,7 +342,7 @@ fn follow(
     let text = path_node.and_then(Node::as_str).unwrap_or("");
     let Some(dir) = paths::normalize(text) else {
         let at = path_node.map_or(ks.root.origin, |n| n.origin);
-        builder.report(
+        builder.problem(
             at,
             ProblemKind::Refused,
             format!("`{text}` leaves the repository"),

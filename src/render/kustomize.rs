@@ -80,6 +80,9 @@ pub enum StepKind {
     Substitution,
 }
 
+/// The ids (group, kind, namespace, name) of the resources accumulated.
+type Ids = HashSet<(String, String, String, String)>;
+
 /// Kustomizations nested deeper than this are refused (kustomize has no
 /// limit, but no real repository comes near it).
 const MAX_DEPTH: usize = 64;
@@ -183,20 +186,12 @@ impl<'w> Builder<'w> {
     }
 
     /// Records a step that set values.
-    pub fn step_of(&mut self, what: StepKind, origin: Origin) -> StepId {
-        self.step(what, origin)
-    }
-
-    /// Records a problem found around the build.
-    pub fn report(&mut self, at: Origin, kind: ProblemKind, message: impl Into<String>) {
-        self.problem(at, kind, message);
-    }
-
-    fn step(&mut self, what: StepKind, origin: Origin) -> StepId {
+    pub fn step(&mut self, what: StepKind, origin: Origin) -> StepId {
         self.steps.push(Step { what, at: origin })
     }
 
-    fn problem(&mut self, at: Origin, kind: ProblemKind, message: impl Into<String>) {
+    /// Records what the build could not do.
+    pub fn problem(&mut self, at: Origin, kind: ProblemKind, message: impl Into<String>) {
         self.problems.push(Problem {
             file: at.file,
             span: at.span(self.ws),
@@ -216,18 +211,14 @@ impl<'w> Builder<'w> {
         })
     }
 
-    fn files_under(&self, repo: RepoId, dir: &str) -> &'w [ParsedFile] {
-        self.ws.files_under(repo, dir)
-    }
-
     fn dir_exists(&self, repo: RepoId, dir: &str) -> bool {
-        !self.files_under(repo, dir).is_empty()
+        !self.ws.files_under(repo, dir).is_empty()
     }
 
     /// The manifests under `dir` outside subdirectories with a
     /// kustomization, and those subdirectories.
     fn manifests_under(&self, repo: RepoId, dir: &str) -> (Vec<FileId>, Vec<String>) {
-        let files = self.files_under(repo, dir);
+        let files = self.ws.files_under(repo, dir);
         let mut nested: Vec<String> = files
             .iter()
             .filter(|f| crate::model::kustomization::is_kustomization(&f.file.rel))
@@ -378,7 +369,7 @@ impl<'w> Builder<'w> {
         k: &Node,
         mut acc: Vec<Resource>,
     ) -> Vec<Resource> {
-        let mut ids: HashSet<(String, String, String, String)> = acc.iter().map(key_of).collect();
+        let mut ids: Ids = acc.iter().map(key_of).collect();
         for field in ["resources", "bases"] {
             for entry in list(k, field) {
                 self.add_resource(repo, dir, entry, &mut acc, &mut ids);
@@ -392,13 +383,7 @@ impl<'w> Builder<'w> {
         acc
     }
 
-    fn append(
-        &mut self,
-        acc: &mut Vec<Resource>,
-        ids: &mut HashSet<(String, String, String, String)>,
-        r: Resource,
-        at: Option<Origin>,
-    ) {
+    fn append(&mut self, acc: &mut Vec<Resource>, ids: &mut Ids, r: Resource, at: Option<Origin>) {
         if !ids.insert(key_of(&r)) {
             let message = format!(
                 "{} is listed twice: kustomize refuses two resources with the same id",
@@ -418,7 +403,7 @@ impl<'w> Builder<'w> {
         dir: &str,
         entry: &Node,
         acc: &mut Vec<Resource>,
-        ids: &mut HashSet<(String, String, String, String)>,
+        ids: &mut Ids,
     ) {
         let Some(rel) = self.entry_path(dir, entry) else {
             return;
@@ -514,21 +499,34 @@ impl<'w> Builder<'w> {
 
     /// The objects of a manifest file (a `List` is its items).
     fn read_resources(&mut self, file: FileId) -> Vec<Resource> {
-        let parsed = self.ws.file(file);
         let mut out = Vec::new();
-        for doc in &parsed.stream.docs {
-            let root = doc.root();
-            if root.is_null() || doc.is_empty() {
-                continue;
+        for tree in self.file_trees(file) {
+            if !tree.is_null() {
+                self.push_objects(tree, file, &mut out);
             }
-            let tree = match from_yaml(root, file, &|s| s, &mut self.budget) {
-                Ok(t) => t,
+        }
+        out
+    }
+
+    /// Every document of a file with content, as trees; stops (with one
+    /// problem) when the rendering's allowance runs out.
+    fn file_trees(&mut self, file: FileId) -> Vec<Node> {
+        let mut out = Vec::new();
+        for doc in self
+            .ws
+            .file(file)
+            .stream
+            .docs
+            .iter()
+            .filter(|d| !d.is_empty())
+        {
+            match from_yaml(doc.root(), file, &|s| s, &mut self.budget) {
+                Ok(t) => out.push(t),
                 Err(TooLarge) => {
                     self.too_large(file);
-                    return out;
+                    break;
                 }
-            };
-            self.push_objects(tree, file, &mut out);
+            }
         }
         out
     }
@@ -567,7 +565,7 @@ impl<'w> Builder<'w> {
         dir: &str,
         k: &Node,
         acc: &mut Vec<Resource>,
-        ids: &mut HashSet<(String, String, String, String)>,
+        ids: &mut Ids,
     ) {
         let global = k.get("generatorOptions");
         for (field, kind) in [
@@ -727,15 +725,7 @@ impl<'w> Builder<'w> {
                 );
                 return None;
             };
-            let parsed = self.ws.file(file);
-            let mut out = Vec::new();
-            for doc in parsed.stream.docs.iter().filter(|d| !d.is_empty()) {
-                match from_yaml(doc.root(), file, &|s| s, &mut self.budget) {
-                    Ok(t) => out.push(t),
-                    Err(TooLarge) => self.too_large(file),
-                }
-            }
-            return Some(out);
+            return Some(self.file_trees(file));
         }
         let Some(inline) = inline else {
             self.problem(
@@ -950,7 +940,7 @@ impl<'w> Builder<'w> {
             }
             if kind == "CustomResourceDefinition" {
                 let path = ["spec", "conversion", "webhook", "clientConfig", "service"];
-                if let Some(service) = path_mut(&mut r.root, &path).filter(|s| s.is_map()) {
+                if let Some(service) = r.root.path_mut(&path).filter(|s| s.is_map()) {
                     service.set("namespace", text(), origin);
                 }
             }
@@ -970,7 +960,7 @@ impl<'w> Builder<'w> {
                 StepKind::NamePrefix => format!("{text}{}", r.name()),
                 _ => format!("{}{text}", r.name()),
             };
-            if let Some(node) = path_mut(&mut r.root, &["metadata", "name"]) {
+            if let Some(node) = r.root.path_mut(&["metadata", "name"]) {
                 let origin = node.origin.by(step);
                 *node = Node::string(&name, origin);
             }
@@ -1093,7 +1083,7 @@ impl<'w> Builder<'w> {
         for r in acc.iter_mut() {
             if r.generated.is_some_and(|g| g.hash) {
                 let hash = generate::name_hash(&r.root);
-                if let Some(node) = path_mut(&mut r.root, &["metadata", "name"]) {
+                if let Some(node) = r.root.path_mut(&["metadata", "name"]) {
                     let step = self.steps.push(Step {
                         what: StepKind::HashSuffix,
                         at: node.origin,
@@ -1116,10 +1106,6 @@ fn keep_identity(patch: &mut Node) {
     }
     patch.remove("kind");
     patch.remove("apiVersion");
-}
-
-fn path_mut<'n>(node: &'n mut Node, keys: &[&str]) -> Option<&'n mut Node> {
-    keys.iter().try_fold(node, |n, k| n.get_mut(k))
 }
 
 fn list<'k>(k: &'k Node, field: &str) -> &'k [Node] {
@@ -1204,7 +1190,12 @@ impl ImageRule {
         let pattern = format!(
             "^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{{}}-]*)?$"
         );
-        let field = |f: &str| entry.get(f).and_then(scalar_text).filter(|s| !s.is_empty());
+        let field = |f: &str| {
+            entry
+                .str_at(&[f])
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         Some(ImageRule {
             name: regex::Regex::new(&pattern).ok()?,
             new_name: field("newName"),
@@ -1241,11 +1232,6 @@ impl ImageRule {
         }
         *node = Node::string(&name, origin);
     }
-}
-
-/// A tag may be written as a number (`newTag: 1.2`): its text is the tag.
-fn scalar_text(node: &Node) -> Option<String> {
-    node.as_scalar().map(|s| s.text.to_string())
 }
 
 /// Every `containers` and `initContainers` list anywhere in the object.

@@ -346,6 +346,10 @@ impl Node {
         keys.iter().try_fold(self, |node, key| node.get(key))
     }
 
+    pub fn path_mut(&mut self, keys: &[&str]) -> Option<&mut Node> {
+        keys.iter().try_fold(self, |node, key| node.get_mut(key))
+    }
+
     pub fn str_at(&self, keys: &[&str]) -> Option<&str> {
         self.path(keys)?.as_str()
     }

@@ -156,12 +156,7 @@ fn cluster_dirs(ws: &Workspace, repo: RepoId) -> Vec<String> {
         if !own.is_empty() {
             continue;
         }
-        let has_files = |d: &str| {
-            let prefix = format!("{d}/");
-            ws.files
-                .iter()
-                .any(|f| f.file.repo == repo && f.file.rel.starts_with(&prefix))
-        };
+        let has_files = |d: &str| !ws.files_under(repo, d).is_empty();
         let mirrored = own_rests
             .iter()
             .map(|rest| format!("{dir}/{rest}"))
