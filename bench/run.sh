@@ -7,6 +7,8 @@
 #   1. floor: walk + read every file          (what any tool pays)
 #   2. floor: walk + read + parse every file  (what any YAML tool pays)
 #   3. gitops-lint check                      (the real thing)
+# and the same on a real-shaped corpus (../shared/corpus copies and a
+# generated home-ops fleet) at N=1 and N=10.
 # interleaved, RUNS rounds (default 5), and prints the ratios of `check` to
 # each floor and the peak RSS of each (via /usr/bin/time -v when present).
 set -euo pipefail
@@ -110,6 +112,59 @@ done
 printf 'one file, 100k documents  mean %8.3f s\n' "$(echo "${ONE_T[0]} / $RUNS" | bc -l)"
 printf 'one file, 200k documents  mean %8.3f s   (200k / 100k: %5.2fx; linear is 2x)\n' \
   "$(echo "${ONE_T[1]} / $RUNS" | bc -l)" "$(echo "${ONE_T[1]} / ${ONE_T[0]}" | bc -l)"
+
+# The real-shaped corpus: N copies of ../shared/corpus (real public Flux
+# repositories) and a generated home-ops fleet of N clusters (each a parent
+# Kustomization patching 300 children and their HelmReleases, with a
+# Component and post-build variables: examples/bench_gen/home_ops.rs), in
+# one repository. `check` against the walk+read+parse floor at N=1 and
+# N=10, interleaved, and how time grows with the input.
+real_corpus() {
+  local n=$1 dir="bench/out/real-$1"
+  if [ ! -d "$dir" ]; then
+    "$TARGET_DIR/release/examples/bench_gen" "$dir" --home-ops "$n" >/dev/null
+    mkdir -p "$dir/.git"
+    for c in $(seq "$n"); do
+      mkdir -p "$dir/corpus/copy-$c"
+      cp -r "$CORPUS"/*/ "$dir/corpus/copy-$c/"
+    done
+  fi
+  echo "$dir"
+}
+CORPUS=${CORPUS:-../shared/corpus}
+if [ -d "$CORPUS" ]; then
+  R1=$(real_corpus 1)
+  R10=$(real_corpus 10)
+  echo "real-shaped corpus: $R1 ($(find "$R1" -name '*.yaml' | wc -l) YAML files, $(du -sh "$R1" | cut -f1)), $R10 ($(find "$R10" -name '*.yaml' | wc -l) YAML files, $(du -sh "$R10" | cut -f1))"
+  declare -a RN=("floor N=1" "check N=1" "floor N=10" "check N=10")
+  declare -a RC=("$FLOOR walk-read-parse $R1" "$BIN check $R1 --format json --output /dev/null" \
+                 "$FLOOR walk-read-parse $R10" "$BIN check $R10 --format json --output /dev/null")
+  declare -a RT=(0 0 0 0)
+  for i in 0 1 2 3; do bash -c "${RC[$i]}" >/dev/null 2>&1 || true; done
+  for _ in $(seq "$RUNS"); do
+    for i in 0 1 2 3; do
+      start=$(now)
+      bash -c "${RC[$i]}" >/dev/null 2>&1 || true
+      RT[$i]=$(echo "${RT[$i]} + $(now) - $start" | bc -l)
+    done
+  done
+  for i in 0 1 2 3; do
+    printf '%-12s mean %8.3f s\n' "${RN[$i]}" "$(echo "${RT[$i]} / $RUNS" | bc -l)"
+  done
+  printf 'check / floor at N=1:   %5.2fx\n' "$(echo "${RT[1]} / ${RT[0]}" | bc -l)"
+  printf 'check / floor at N=10:  %5.2fx\n' "$(echo "${RT[3]} / ${RT[2]}" | bc -l)"
+  printf 'check N=10 / check N=1: %5.2fx   (10x the input)\n' "$(echo "${RT[3]} / ${RT[1]}" | bc -l)"
+  if [ -x /usr/bin/time ]; then
+    log=$(mktemp)
+    /usr/bin/time -v -o "$log" bash -c "${RC[3]}" >/dev/null 2>&1 || true
+    printf 'check N=10 peak RSS %s KB (YAML: %s bytes)\n' "$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")" \
+      "$(find "$R10" -name '*.yaml' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)"
+    rm -f "$log"
+  fi
+  echo "findings at N=1: $("$BIN" check "$R1" --format json 2>/dev/null | grep -o '"errors":[0-9]*,"warnings":[0-9]*' || true)"
+else
+  echo "skip: real-shaped corpus ($CORPUS not found)"
+fi
 
 if [ -x /usr/bin/time ]; then
   for i in "${!CMDS[@]}"; do

@@ -11,6 +11,9 @@
 //! B and C system repositories plus the central chart). The output depends on
 //! N only: the pseudo-random choices come from a fixed seed.
 //!
+//! With `--home-ops COPIES` it writes a home-ops fleet instead (see
+//! `bench_gen/home_ops.rs`), the generated part of the real-shaped corpus.
+//!
 //! About one system in a hundred carries a typical mistake (prune disabled, an
 //! image on `latest` or from Docker Hub, an unknown SKU), so that reporting is
 //! part of what is measured.
@@ -18,6 +21,9 @@
 use std::error::Error;
 use std::fs;
 use std::path::PathBuf;
+
+#[path = "bench_gen/home_ops.rs"]
+mod home_ops;
 
 const ENVS: [(&str, &str); 3] = [
     ("experimental", "experimental"),
@@ -193,8 +199,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
     let mut out_dir = None;
     let mut count = 1000usize;
+    let mut home_ops: Option<usize> = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--home-ops" => {
+                let value = args.next().ok_or("--home-ops needs a number")?;
+                let copies = value
+                    .parse()
+                    .map_err(|_| format!("--home-ops: not a number: {value}"))?;
+                home_ops = Some(copies);
+            }
             "--systems" => {
                 let value = args.next().ok_or("--systems needs a number")?;
                 count = value
@@ -203,6 +217,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             }
             "-h" | "--help" => {
                 println!("usage: bench_gen OUT_DIR [--systems N]   (default N = 1000)");
+                println!("       bench_gen OUT_DIR --home-ops COPIES  (a home-ops fleet of COPIES clusters)");
                 return Ok(());
             }
             _ if out_dir.is_none() && !arg.starts_with('-') => out_dir = Some(PathBuf::from(arg)),
@@ -212,6 +227,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     let root = out_dir.ok_or("usage: bench_gen OUT_DIR [--systems N]")?;
     if root.exists() && fs::read_dir(&root)?.next().is_some() {
         return Err(format!("{} exists and is not empty", root.display()).into());
+    }
+
+    if let Some(copies) = home_ops {
+        let written = home_ops::fleet(&root, copies)?;
+        println!(
+            "generated a home-ops fleet of {copies} clusters under {}: {} files, {} bytes",
+            root.display(),
+            written.files,
+            written.bytes
+        );
+        return Ok(());
     }
 
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);

@@ -1,11 +1,13 @@
 //! Running the rules.
 //!
-//! A rule sees one file, one document, or the whole workspace (for
-//! cross-file and cross-repo checks). Files are checked in parallel; nothing
+//! A rule sees one file or one document as written, each object as Flux
+//! applies it ([`objects`]), or the whole workspace (for cross-file and
+//! cross-repo checks). Files are checked in parallel; nothing
 //! here prints. The engine then applies severities (rule default < rule's own
 //! choice < configuration), suppressions, and the run's filters.
 
 pub mod docs;
+pub mod objects;
 pub mod registry;
 pub mod suppress;
 #[doc(hidden)]
@@ -21,6 +23,7 @@ use crate::base::source::{Pos, Span};
 use crate::graph::images::{workspace_images, FoundImage};
 use crate::graph::{Graph, Target};
 use crate::model::objects::ObjectMeta;
+use crate::render::images::rendered_images;
 use crate::render::tree::Origin;
 use crate::render::workspace::{render_workspace, Renderings};
 use crate::schema::SchemaStore;
@@ -40,8 +43,17 @@ pub trait Rule: RuleId + Send + Sync {
     /// Called once per file, before its documents.
     fn check_file(&self, _cx: &FileContext<'_>, _out: &mut Findings) {}
 
-    /// Called once per document of every file.
+    /// Called once per document of every file, as written: for what only
+    /// the text shows (duplicate keys, how a value is spelled).
     fn check_document(&self, _cx: &DocContext<'_>, _out: &mut Findings) {}
+
+    /// Called once per object as Flux applies it: each object of each
+    /// cluster's rendering (see [`objects`]), and each document no
+    /// rendering covers, as written (an object or not: a Helm values file
+    /// holds objects a chart renders as they are). Report on nodes
+    /// ([`DocContext::finding`] with a [`NodeRef`]): a rendered node may
+    /// have been written in another file.
+    fn check_object(&self, _cx: &DocContext<'_>, _out: &mut Findings) {}
 
     /// Called once per run, with every file of every repository.
     fn check_workspace(&self, _cx: &RunContext<'_>, _out: &mut Findings) {}
@@ -123,8 +135,12 @@ impl<'a> RunContext<'a> {
     /// Every image the workspace would run (see
     /// [`crate::graph::images::workspace_images`]).
     pub fn images(&self) -> &[FoundImage] {
-        self.images
-            .get_or_init(|| workspace_images(self.workspace, self.graph()))
+        self.images.get_or_init(|| {
+            let renderings = self.renderings();
+            let mut images = workspace_images(self.workspace, self.graph(), &renderings.covered);
+            images.extend(rendered_images(self.workspace, self.graph(), renderings));
+            images
+        })
     }
 
     /// A finding at `span` of `file`, naming the object of document `doc`
@@ -188,6 +204,28 @@ pub struct DocContext<'a> {
     pub doc: &'a Document,
     /// The document's Kubernetes identity, if it is an object.
     pub object: Option<&'a ObjectMeta>,
+    /// Set when the document is a rendered object: where it was rendered.
+    pub rendered: Option<objects::Rendered<'a>>,
+}
+
+/// Where a finding of a document points: a node (in whichever file wrote
+/// it, for a rendered object), or a span of the document's own file.
+#[derive(Clone, Copy)]
+pub enum At<'d> {
+    Node(NodeRef<'d>),
+    Span(Span),
+}
+
+impl<'d> From<NodeRef<'d>> for At<'d> {
+    fn from(node: NodeRef<'d>) -> Self {
+        At::Node(node)
+    }
+}
+
+impl From<Span> for At<'_> {
+    fn from(span: Span) -> Self {
+        At::Span(span)
+    }
 }
 
 impl<'a> FileContext<'a> {
@@ -196,6 +234,15 @@ impl<'a> FileContext<'a> {
             run,
             file,
             env: OnceLock::new(),
+        }
+    }
+
+    /// For an object rendered in an environment (a cluster's).
+    pub fn with_env(run: &'a RunContext<'a>, file: &'a ParsedFile, env: Option<&'a str>) -> Self {
+        FileContext {
+            run,
+            file,
+            env: OnceLock::from(env),
         }
     }
 
@@ -232,11 +279,30 @@ impl<'a> DocContext<'a> {
         self.file.env()
     }
 
-    /// A finding in this document, naming its object.
-    pub fn finding(&self, rule: &'static str, span: Span, message: impl Into<String>) -> Finding {
-        self.file
-            .finding(rule, span, message)
-            .with_object(self.object.map(ObjectMeta::to_ref))
+    /// A finding in this document, naming its object: at a node, in the
+    /// file that wrote it, or at a span of the document's own file.
+    pub fn finding<'n>(
+        &self,
+        rule: &'static str,
+        at: impl Into<At<'n>>,
+        message: impl Into<String>,
+    ) -> Finding {
+        let (path, span) = match at.into() {
+            At::Node(node) => match node.source() {
+                Some(source) => (
+                    self.file.run.workspace.file(source.file).path(),
+                    node.span(),
+                ),
+                None => (self.file.path(), node.span()),
+            },
+            At::Span(span) => (self.file.path(), span),
+        };
+        Finding::new(rule, path, span, message).with_object(self.object.map(ObjectMeta::to_ref))
+    }
+
+    /// Whether the document is a rendered object, not a file as written.
+    pub fn is_rendered(&self) -> bool {
+        self.rendered.is_some()
     }
 }
 
@@ -291,13 +357,13 @@ pub fn run(cx: &RunContext<'_>, rules: &[&dyn Rule], selection: &Selection) -> V
         || -> Vec<Vec<Finding>> {
             // Every run needs the index (report scopes, environments).
             cx.graph();
-            rules
-                .iter()
-                .map(|rule| {
+            let objects = objects::check_objects(cx, rules);
+            std::iter::once(objects)
+                .chain(rules.iter().map(|rule| {
                     let mut out = Findings::default();
                     rule.check_workspace(cx, &mut out);
                     out.into_vec()
-                })
+                }))
                 .collect()
         },
     );
@@ -321,17 +387,33 @@ fn check_file(cx: &RunContext<'_>, rules: &[&dyn Rule], file: &ParsedFile) -> Ve
     for rule in rules {
         rule.check_file(&fcx, &mut out);
     }
-    for (doc, object) in file.stream.docs.iter().zip(&file.objects) {
-        let dcx = DocContext {
-            file: &fcx,
+    each_document(&fcx, |_| true, &mut |dcx| {
+        for rule in rules {
+            rule.check_document(dcx, &mut out);
+        }
+    });
+    out.into_vec()
+}
+
+/// Calls `check` with each document of the file that `keep` accepts, as
+/// written.
+fn each_document<'a>(
+    fcx: &'a FileContext<'a>,
+    keep: impl Fn(DocId) -> bool,
+    check: &mut dyn FnMut(&DocContext<'a>),
+) {
+    let file = fcx.file;
+    for (i, (doc, object)) in file.stream.docs.iter().zip(&file.objects).enumerate() {
+        if !keep(DocId::new(i)) {
+            continue;
+        }
+        check(&DocContext {
+            file: fcx,
             doc,
             object: object.as_ref(),
-        };
-        for rule in rules {
-            rule.check_document(&dcx, &mut out);
-        }
+            rendered: None,
+        });
     }
-    out.into_vec()
 }
 
 /// Config override, else the rule's own choice, else the documented default.

@@ -2,7 +2,7 @@
 //! was set (shared by `private-registry` and `image-tag-pinned`).
 
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -11,7 +11,7 @@ use super::Graph;
 use crate::base::ids::{DocId, FileId};
 use crate::base::source::Span;
 use crate::model::images::{effective_images, ImageRef, SetAt};
-use crate::model::objects;
+use crate::model::objects::{self, ObjectMeta};
 use crate::workspace::discover::FileKind;
 use crate::workspace::load::ParsedFile;
 use crate::workspace::Workspace;
@@ -53,7 +53,14 @@ pub struct FoundImage {
 /// through that release, so a default the release overrides is not reported.
 ///
 /// Several rules judge them: the engine finds them once per run.
-pub fn workspace_images(ws: &Workspace, graph: &Graph) -> Vec<FoundImage> {
+///
+/// Workloads of `rendered` documents are left out: their images are found
+/// in what Flux applies (`crate::render::images`).
+pub fn workspace_images(
+    ws: &Workspace,
+    graph: &Graph,
+    rendered: &HashSet<(FileId, DocId)>,
+) -> Vec<FoundImage> {
     let releases = releases(ws, graph);
     // Images set in a shared values file, by place: the releases using it.
     let mut shared: Vec<(FoundImage, Vec<String>)> = Vec::new();
@@ -66,7 +73,7 @@ pub fn workspace_images(ws: &Workspace, graph: &Graph) -> Vec<FoundImage> {
         .files
         .par_iter()
         .filter(|f| f.file.kind.holds_manifests())
-        .flat_map_iter(|file| container_images(graph, file))
+        .flat_map_iter(|file| container_images(graph, file, rendered))
         .collect();
     let per_release: Vec<Vec<FoundImage>> = releases
         .list
@@ -116,40 +123,55 @@ fn env_of(graph: &Graph, file: FileId) -> Option<String> {
 }
 
 /// The images of every container of every workload in a manifest file.
-fn container_images(graph: &Graph, file: &ParsedFile) -> Vec<FoundImage> {
+fn container_images(
+    graph: &Graph,
+    file: &ParsedFile,
+    rendered: &HashSet<(FileId, DocId)>,
+) -> Vec<FoundImage> {
     let mut out = Vec::new();
     let env = env_of(graph, file.id);
     for (position, (doc, meta)) in file.stream.docs.iter().zip(&file.objects).enumerate() {
         let Some(meta) = meta.as_ref() else { continue };
+        if rendered.contains(&(file.id, DocId::new(position))) {
+            continue;
+        }
         let Some(spec) = objects::pod_spec(meta, doc.root()) else {
             continue;
         };
-        for container in objects::containers(spec) {
-            let Some(value) = container.get("image") else {
-                continue;
-            };
-            let Some(text) = value.as_str() else { continue };
-            let Some(image) = ImageRef::parse(text) else {
-                continue;
-            };
-            let place = Place {
-                file: file.id,
-                doc: Some(DocId::new(position)),
-                span: value.span(),
-            };
-            let name = container.str_at(&["name"]).unwrap_or("?");
-            out.push(FoundImage {
-                image,
-                text: text.to_string(),
-                owner: format!("{} container '{name}'", meta.display_name()),
-                env: env.clone(),
-                name_at: place,
-                tag_at: place,
-                tag_from_chart: false,
-            });
-        }
+        let place = |value: NodeRef<'_>| Place {
+            file: file.id,
+            doc: Some(DocId::new(position)),
+            span: value.span(),
+        };
+        out.extend(pod_images(meta, spec, &env, place));
     }
     out
+}
+
+/// The images of a pod spec's containers; `place` says where an `image`
+/// value is.
+pub fn pod_images<'d>(
+    meta: &'d ObjectMeta,
+    spec: NodeRef<'d>,
+    env: &'d Option<String>,
+    place: impl Fn(NodeRef<'_>) -> Place + 'd,
+) -> impl Iterator<Item = FoundImage> + 'd {
+    objects::containers(spec).filter_map(move |container| {
+        let value = container.get("image")?;
+        let text = value.as_str()?;
+        let image = ImageRef::parse(text)?;
+        let at = place(value);
+        let name = container.str_at(&["name"]).unwrap_or("?");
+        Some(FoundImage {
+            image,
+            text: text.to_string(),
+            owner: format!("{} container '{name}'", meta.display_name()),
+            env: env.clone(),
+            name_at: at,
+            tag_at: at,
+            tag_from_chart: false,
+        })
+    })
 }
 
 /// The images of a release's effective values. Those set in the release
@@ -269,7 +291,7 @@ mod tests {
                 "environments/dev/flux/helmrelease.yaml"
             ]
         );
-        let images = workspace_images(&ws, &Graph::build(&ws));
+        let images = workspace_images(&ws, &Graph::build(&ws), &HashSet::new());
         assert_eq!(images.len(), 1, "{images:?}");
         let i = &images[0];
         assert_eq!(i.text, "myacr.azurecr.io/shop:3");
@@ -311,7 +333,7 @@ mod tests {
         assert_eq!(r.list[0].layers.len(), 1);
         // The values file is then judged on its own; spec.values alone has
         // no repository, so no image.
-        let images = workspace_images(&ws, &Graph::build(&ws));
+        let images = workspace_images(&ws, &Graph::build(&ws), &HashSet::new());
         assert_eq!(images.len(), 1);
         assert_eq!(images[0].owner, "value `image`");
     }

@@ -89,9 +89,14 @@ pub const OPERATOR_GROUP: &str = "fluxcd.controlplane.io";
 
 /// Kinds whose objects run pods: they have a pod template (or are a Pod).
 pub fn is_workload(meta: &ObjectMeta) -> bool {
-    let apps = matches!(meta.group(), "" | "apps" | "batch" | "extensions");
+    is_workload_kind(meta.group(), &meta.kind)
+}
+
+/// [`is_workload`], by group and kind.
+pub fn is_workload_kind(group: &str, kind: &str) -> bool {
+    let apps = matches!(group, "" | "apps" | "batch" | "extensions");
     apps && matches!(
-        meta.kind.as_str(),
+        kind,
         "Pod" | "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "CronJob"
     )
 }

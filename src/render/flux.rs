@@ -14,7 +14,8 @@
 //! Kustomization among the results in turn, from the repository its
 //! `sourceRef` names: a breadth-first walk, each Kustomization once.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use crate::base::ids::{RepoId, StepId};
 use crate::base::paths;
@@ -22,7 +23,7 @@ use crate::graph::Graph;
 use crate::model::objects::{KUSTOMIZE_GROUP, SELF_SOURCE};
 use crate::workspace::Workspace;
 
-use super::kustomize::{Builder, Problem, ProblemKind, Step, StepKind};
+use super::kustomize::{Builder, Problem, ProblemKind, Step, StepKind, StepNote};
 use super::resource::Resource;
 use super::substitute::{self, Undefined, Var, Vars};
 use super::tree::{Node, Origin, Value};
@@ -240,8 +241,27 @@ pub fn render_cluster(ws: &Workspace, graph: &Graph, repo: RepoId, dir: &str) ->
                 let at = ks
                     .path(&["spec", "postBuild"])
                     .map_or(ks.origin, |n| n.origin);
-                let step = builder.step(StepKind::Substitution, at);
-                for u in substitute::substitute(&mut built, &vars, step) {
+                // One step per variable, so that a finding on a value
+                // names the variable and where it was set.
+                let mut steps: HashMap<&str, StepId> = HashMap::new();
+                let mut defaults = None;
+                let mut step_for = |name: Option<&str>| -> StepId {
+                    match name.and_then(|n| vars.vars.get_key_value(n)) {
+                        Some((name, var)) => *steps.entry(name).or_insert_with(|| {
+                            let note = StepNote {
+                                value: format!(
+                                    "`${{{name}}}` is `{}`",
+                                    var.value.as_deref().unwrap_or("")
+                                ),
+                                source: var.source.to_string(),
+                            };
+                            builder.noted_step(StepKind::Substitution, var.origin, note)
+                        }),
+                        None => *defaults
+                            .get_or_insert_with(|| builder.step(StepKind::Substitution, at)),
+                    }
+                };
+                for u in substitute::substitute(&mut built, &vars, &mut step_for) {
                     out.undefined.push((u, job.applier.unwrap_or(0)));
                 }
             }
@@ -387,6 +407,7 @@ fn collect_vars<'r>(
 ) -> Option<Vars> {
     let post = ks.path(&["spec", "postBuild"]).filter(|p| p.is_map())?;
     let namespace = ks.str_at(&["metadata", "namespace"]).unwrap_or("default");
+    let name = ks.str_at(&["metadata", "name"]).unwrap_or("");
     let mut vars = Vars {
         complete: true,
         ..Vars::default()
@@ -403,6 +424,9 @@ fn collect_vars<'r>(
             _ => vars.complete = false,
         }
     }
+    let source: Arc<str> = Arc::from(format!(
+        "`spec.postBuild.substitute` of Kustomization '{name}'"
+    ));
     for e in post.get("substitute").map(Node::entries).unwrap_or(&[]) {
         let value = e.value.as_scalar().map(|s| s.text.replace('\n', ""));
         vars.vars.insert(
@@ -410,6 +434,7 @@ fn collect_vars<'r>(
             Var {
                 value,
                 origin: e.value.origin,
+                source: source.clone(),
             },
         );
     }
@@ -417,6 +442,7 @@ fn collect_vars<'r>(
 }
 
 fn add_config_map(vars: &mut Vars, r: &Resource) {
+    let source: Arc<str> = Arc::from(format!("ConfigMap '{}'", r.name()));
     for e in r.root.get("data").map(Node::entries).unwrap_or(&[]) {
         let value = e
             .value
@@ -428,6 +454,7 @@ fn add_config_map(vars: &mut Vars, r: &Resource) {
             Var {
                 value,
                 origin: e.value.origin,
+                source: source.clone(),
             },
         );
     }
@@ -435,6 +462,7 @@ fn add_config_map(vars: &mut Vars, r: &Resource) {
 
 /// A Secret's keys are variables whose values are never read.
 fn add_secret(vars: &mut Vars, r: &Resource) {
+    let source: Arc<str> = Arc::from(format!("Secret '{}'", r.name()));
     for field in ["data", "stringData"] {
         for e in r.root.get(field).map(Node::entries).unwrap_or(&[]) {
             vars.vars.insert(
@@ -442,6 +470,7 @@ fn add_secret(vars: &mut Vars, r: &Resource) {
                 Var {
                     value: None,
                     origin: e.key_origin,
+                    source: source.clone(),
                 },
             );
         }

@@ -61,6 +61,18 @@ pub struct Step {
     pub what: StepKind,
     /// The entry that configured it.
     pub at: Origin,
+    /// What a finding on a value it set should say of it (a post-build
+    /// variable: its value and its source).
+    pub note: Option<Box<StepNote>>,
+}
+
+/// A post-build variable's value and source, as findings explain them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepNote {
+    /// `` `${replicas}` is `3` ``
+    pub value: String,
+    /// `ConfigMap 'cluster-vars'`
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,7 +199,20 @@ impl<'w> Builder<'w> {
 
     /// Records a step that set values.
     pub fn step(&mut self, what: StepKind, origin: Origin) -> StepId {
-        self.steps.push(Step { what, at: origin })
+        self.steps.push(Step {
+            what,
+            at: origin,
+            note: None,
+        })
+    }
+
+    /// A step with what findings should say of the values it set.
+    pub fn noted_step(&mut self, what: StepKind, origin: Origin, note: StepNote) -> StepId {
+        self.steps.push(Step {
+            what,
+            at: origin,
+            note: Some(Box::new(note)),
+        })
     }
 
     /// Records what the build could not do.
@@ -1084,10 +1109,7 @@ impl<'w> Builder<'w> {
             if r.generated.is_some_and(|g| g.hash) {
                 let hash = generate::name_hash(&r.root);
                 if let Some(node) = r.root.path_mut(&["metadata", "name"]) {
-                    let step = self.steps.push(Step {
-                        what: StepKind::HashSuffix,
-                        at: node.origin,
-                    });
+                    let step = self.step(StepKind::HashSuffix, node.origin);
                     let name = format!("{}-{hash}", node.as_str().unwrap_or(""));
                     *node = Node::string(&name, node.origin.by(step));
                 }

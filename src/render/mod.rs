@@ -8,9 +8,11 @@
 //! that wrote it, and the [`kustomize::Step`] (patch, transformer,
 //! generator) that put it there.
 
+pub mod arena;
 pub mod fields;
 pub mod flux;
 pub mod generate;
+pub mod images;
 pub mod json_patch;
 pub mod kustomization;
 pub mod kustomize;

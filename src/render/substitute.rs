@@ -12,6 +12,7 @@
 //! not re-read: a deliberate difference, listed in the conformance tests.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::resource::Resource;
 use super::tree::{Node, Origin, Scalar, Value};
@@ -26,6 +27,9 @@ pub const DISABLE_KEY: &str = "kustomize.toolkit.fluxcd.io/substitute";
 pub struct Var {
     pub value: Option<String>,
     pub origin: Origin,
+    /// What set it: `ConfigMap 'cluster-vars'`, or the `substitute` of a
+    /// Kustomization.
+    pub source: Arc<str>,
 }
 
 /// The variables of one Kustomization's post-build.
@@ -46,12 +50,21 @@ pub struct Undefined {
     pub at: Origin,
 }
 
+/// The step a substituted value is marked with, given the first variable
+/// it used (`None`: only defaults).
+pub type StepFor<'s> = dyn FnMut(Option<&str>) -> StepId + 's;
+
 /// Substitutes every scalar of every object; returns the undefined
-/// placeholders met. `step` marks the values substitution wrote.
-pub fn substitute(resources: &mut [Resource], vars: &Vars, step: StepId) -> Vec<Undefined> {
+/// placeholders met. `step_for` gives the step that marks a value
+/// substitution wrote.
+pub fn substitute(
+    resources: &mut [Resource],
+    vars: &Vars,
+    step_for: &mut StepFor<'_>,
+) -> Vec<Undefined> {
     let mut undefined = Vec::new();
     for r in resources.iter_mut().filter(|r| !is_disabled(&r.root)) {
-        walk(&mut r.root, vars, step, &mut undefined);
+        walk(&mut r.root, vars, step_for, &mut undefined);
     }
     undefined
 }
@@ -62,12 +75,16 @@ fn is_disabled(root: &Node) -> bool {
         .any(|f| root.str_at(&["metadata", f, DISABLE_KEY]) == Some("disabled"))
 }
 
-fn walk(node: &mut Node, vars: &Vars, step: StepId, undefined: &mut Vec<Undefined>) {
+fn walk(node: &mut Node, vars: &Vars, step_for: &mut StepFor<'_>, undefined: &mut Vec<Undefined>) {
     match &mut node.value {
         Value::Scalar(s) if s.text.contains('$') => {
             let origin = node.origin;
             match expand(&s.text, vars) {
-                Expanded::Text { text, missing, .. } => {
+                Expanded::Text {
+                    text,
+                    missing,
+                    used,
+                } => {
                     undefined.extend(
                         missing
                             .into_iter()
@@ -79,6 +96,7 @@ fn walk(node: &mut Node, vars: &Vars, step: StepId, undefined: &mut Vec<Undefine
                             text: text.into(),
                             plain,
                         };
+                        let step = step_for(used.first().map(String::as_str));
                         node.origin = node.origin.by(step);
                     }
                 }
@@ -88,10 +106,10 @@ fn walk(node: &mut Node, vars: &Vars, step: StepId, undefined: &mut Vec<Undefine
         Value::Scalar(_) => {}
         Value::Seq(items) => items
             .iter_mut()
-            .for_each(|i| walk(i, vars, step, undefined)),
+            .for_each(|i| walk(i, vars, step_for, undefined)),
         Value::Map(entries) => entries
             .iter_mut()
-            .for_each(|e| walk(&mut e.value, vars, step, undefined)),
+            .for_each(|e| walk(&mut e.value, vars, step_for, undefined)),
     }
 }
 
@@ -241,6 +259,7 @@ mod tests {
                     Var {
                         value: v.map(str::to_string),
                         origin,
+                        source: Arc::from("test"),
                     },
                 )
             })

@@ -6,15 +6,18 @@ use std::collections::HashSet;
 
 use rayon::prelude::*;
 
-use crate::base::ids::RepoId;
+use crate::base::ids::{DocId, FileId, RepoId};
 use crate::base::paths;
 use crate::graph::Graph;
 use crate::model::kustomization::is_kustomization;
-use crate::model::objects::{KUSTOMIZE_GROUP, OPERATOR_GROUP, SELF_SOURCE};
+use crate::model::objects::{ObjectMeta, KUSTOMIZE_GROUP, OPERATOR_GROUP, SELF_SOURCE};
+use crate::workspace::load::ParsedFile;
 use crate::workspace::Workspace;
+use crate::yaml::NodeRef;
 
 use super::flux::{render_cluster, Rendering};
 use super::kustomize::Builder;
+use super::tree::Origin;
 
 /// One cluster: the directory of a platform repository it starts from.
 #[derive(Debug)]
@@ -22,6 +25,8 @@ pub struct Cluster {
     pub repo: RepoId,
     /// `clusters/<name>`.
     pub dir: String,
+    /// The environment of the cluster's directory.
+    pub env: Option<String>,
     pub rendering: Rendering,
 }
 
@@ -31,6 +36,9 @@ pub struct Renderings {
     pub clusters: Vec<Cluster>,
     /// The kustomizations no cluster builds, each built on its own.
     pub standalone: Rendering,
+    /// The written documents some rendering holds an object of: checked
+    /// as rendered, not as written.
+    pub covered: HashSet<(FileId, DocId)>,
 }
 
 impl Renderings {
@@ -46,7 +54,7 @@ impl Renderings {
 /// Renders the run's clusters, then the kustomizations they do not build.
 pub fn render_workspace(ws: &Workspace, graph: &Graph) -> Renderings {
     let mut out = Renderings::default();
-    let entries: Vec<(RepoId, String)> = graph
+    let mut entries: Vec<(RepoId, String)> = graph
         .platform_repos
         .iter()
         .flat_map(|&repo| {
@@ -55,14 +63,21 @@ pub fn render_workspace(ws: &Workspace, graph: &Graph) -> Renderings {
                 .map(move |dir| (repo, dir))
         })
         .collect();
+    entries.extend(sync_paths(ws, &graph.platform_repos));
     // Clusters render independently: in parallel.
     out.clusters = entries
         .into_par_iter()
         .map(|(repo, dir)| {
             let rendering = render_cluster(ws, graph, repo, &dir);
+            let env = ws
+                .files_under(repo, &dir)
+                .first()
+                .and_then(|f| graph.env_of(f.id))
+                .map(String::from);
             Cluster {
                 repo,
                 dir,
+                env,
                 rendering,
             }
         })
@@ -94,7 +109,70 @@ pub fn render_workspace(ws: &Workspace, graph: &Graph) -> Renderings {
         problems: std::mem::take(&mut builder.problems),
         undefined: Vec::new(),
     };
+    out.covered = covered_documents(ws, out.all());
     out
+}
+
+/// The written documents the renderings hold an object of (a generated
+/// object is written nowhere).
+fn covered_documents<'r>(
+    ws: &Workspace,
+    renderings: impl Iterator<Item = &'r Rendering>,
+) -> HashSet<(FileId, DocId)> {
+    let mut covered = HashSet::new();
+    for applied in renderings.flat_map(|r| &r.objects) {
+        let resource = &applied.resource;
+        if resource.generated.is_some() {
+            continue;
+        }
+        if let Some(doc) = document_at(ws.file(resource.file), resource.root.origin) {
+            covered.insert((resource.file, doc));
+        }
+    }
+    covered
+}
+
+/// The document of `file` that `origin` falls in.
+pub fn document_at(file: &ParsedFile, origin: Origin) -> Option<DocId> {
+    let docs = &file.stream.docs;
+    let i = docs.partition_point(|d| d.span.end.offset < origin.offset());
+    let doc = docs.get(i)?;
+    (doc.span.start.offset <= origin.offset()).then(|| DocId::new(i))
+}
+
+/// Where the clusters of the other repositories start: the path of each
+/// `flux-system` Kustomization (what `flux bootstrap` writes) and of each
+/// FluxInstance's `spec.sync`, wherever it is written.
+fn sync_paths(ws: &Workspace, platform_repos: &[RepoId]) -> Vec<(RepoId, String)> {
+    let mut out: Vec<(RepoId, String)> = Vec::new();
+    for f in ws
+        .files
+        .iter()
+        .filter(|f| !platform_repos.contains(&f.file.repo))
+    {
+        for doc in f.doc_ids() {
+            let (Some(meta), Some(d)) = (f.object(doc), f.doc(doc)) else {
+                continue;
+            };
+            out.extend(sync_path(meta, d.root()).map(|p| (f.file.repo, p)));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The path a FluxInstance or a `flux-system` Kustomization syncs.
+fn sync_path(meta: &ObjectMeta, root: NodeRef<'_>) -> Option<String> {
+    let path = if meta.is(OPERATOR_GROUP, "FluxInstance") {
+        root.path(&["spec", "sync", "path"])
+    } else if meta.is(KUSTOMIZE_GROUP, "Kustomization") && meta.name.as_deref() == Some(SELF_SOURCE)
+    {
+        root.path(&["spec", "path"])
+    } else {
+        None
+    };
+    path.and_then(|p| p.as_str()).and_then(paths::normalize)
 }
 
 /// Where each cluster of a platform repository starts: the path a
@@ -121,18 +199,7 @@ fn cluster_dirs(ws: &Workspace, repo: RepoId) -> Vec<String> {
             let (Some(meta), Some(d)) = (f.object(doc), f.doc(doc)) else {
                 continue;
             };
-            let path = if meta.is(OPERATOR_GROUP, "FluxInstance") {
-                d.root()
-                    .path(&["spec", "sync", "path"])
-                    .and_then(|p| p.as_str())
-            } else if meta.is(KUSTOMIZE_GROUP, "Kustomization")
-                && meta.name.as_deref() == Some(SELF_SOURCE)
-            {
-                d.root().path(&["spec", "path"]).and_then(|p| p.as_str())
-            } else {
-                None
-            };
-            syncs.extend(path.and_then(paths::normalize));
+            syncs.extend(sync_path(meta, d.root()));
         }
     }
     // What clusters sync below their own directory (`systems` for
@@ -190,7 +257,7 @@ fn standalone_roots(ws: &Workspace) -> Vec<(RepoId, String)> {
             }
         }
     }
-    let is_component = |k: &&&crate::workspace::load::ParsedFile| {
+    let is_component = |k: &&&ParsedFile| {
         k.stream
             .docs
             .first()

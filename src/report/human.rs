@@ -148,11 +148,25 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let f = self.finding;
-        let explain = format!("see `gitops-lint explain {}`", f.rule);
-        Some(Box::new(match &f.help {
-            Some(h) => format!("{h}\n{explain}"),
-            None => explain,
-        }))
+        let mut text = String::new();
+        if let Some(h) = &f.help {
+            text.push_str(h);
+            text.push('\n');
+        }
+        // The chain that put the value there, and where it applies.
+        for r in &f.related {
+            let at = r.span.start;
+            text.push_str(&format!(
+                "note: {}: {}:{}:{}\n",
+                r.message, r.path, at.line, at.col
+            ));
+        }
+        let explain = format!("gitops-lint explain {}", f.rule);
+        if !text.contains(&explain) {
+            text.push_str(&format!("see `{explain}`"));
+        }
+        let text = text.trim_end().to_string();
+        Some(Box::new(text))
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {

@@ -11,15 +11,15 @@ use crate::schema::{apis, kubernetes};
 declare_rule!(DeprecatedApi, ids::DEPRECATED_API);
 
 impl Rule for DeprecatedApi {
-    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         if !cx.file.file.file.kind.holds_manifests() {
             return;
         }
         let root = cx.root();
-        let span = root
+        let at = root
             .get("apiVersion")
-            .map_or_else(|| root.span(), |v| v.span());
+            .unwrap_or(root);
         let api = &meta.api_version;
         let kind = &meta.kind;
         let message = if let Some(s) = apis::flux_api_status(meta.group(), meta.version(), kind) {
@@ -43,7 +43,7 @@ impl Rule for DeprecatedApi {
         } else {
             return;
         };
-        out.push(cx.finding(ID, span, message));
+        out.push(cx.finding(ID, at, message));
     }
 }
 

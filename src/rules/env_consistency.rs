@@ -21,7 +21,7 @@ use crate::graph::GapKind;
 declare_rule!(EnvConsistency, ids::ENV_CONSISTENCY);
 
 impl Rule for EnvConsistency {
-    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         let rel = cx.file.file.file.rel.as_str();
         if !rel.starts_with("clusters/") {
@@ -53,7 +53,7 @@ impl Rule for EnvConsistency {
                 let mut f = cx
                     .finding(
                         ID,
-                        node.span(),
+                        node,
                         format!(
                             "{} under `clusters/{env}` tracks branch `{branch}` (environment `{other}`) in `spec.{field}`; {env} tracks `{own}`",
                             meta.display_name()
@@ -87,7 +87,7 @@ impl Rule for EnvConsistency {
             out.push(
                 cx.finding(
                     ID,
-                    node.span(),
+                    node,
                     format!(
                         "{} under `clusters/{env}` has `spec.path: {path}`, a path of environment `{other}`; use `./{top}/{env}/…`",
                         meta.display_name()

@@ -36,7 +36,7 @@ const COMPONENTS: &[&str] = &[
 const PRIVATE_VARIANT: &str = "upstream-alpine";
 
 impl Rule for FluxInstance {
-    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         if !meta.is(OPERATOR_GROUP, "FluxInstance") {
             return;
@@ -53,7 +53,7 @@ impl Rule for FluxInstance {
                 if !COMPONENTS.contains(&name) {
                     out.push(cx.finding(
                         ID,
-                        item.span(),
+                        item,
                         format!(
                             "{} lists the unknown component `{name}` in `spec.components`; use one of: {}",
                             meta.display_name(),
@@ -84,7 +84,7 @@ fn check_distribution(
                 out.push(
                     cx.finding(
                         ID,
-                        node.span(),
+                        node,
                         format!(
                             "{name} pulls Flux from `{registry}`, which is not an allowed registry; mirror the images and set `spec.distribution.registry` under one of: {}",
                             allowed.join(", ")
@@ -101,12 +101,12 @@ fn check_distribution(
                     None if cx.file.run.workspace.is_patch(cx.file.file) => {}
                     None => out.push(cx.finding(
                         ID,
-                        key.span(),
+                        key,
                         format!("{name} pulls Flux from the private registry `{registry}` without `spec.distribution.variant`; set `variant: {PRIVATE_VARIANT}`"),
                     )),
                     Some(v) if v.as_str() != Some(PRIVATE_VARIANT) => out.push(cx.finding(
                         ID,
-                        v.span(),
+                        v,
                         format!(
                             "{name} pulls Flux from the private registry `{registry}` with `variant: {}`; mirrored upstream images need `variant: {PRIVATE_VARIANT}`",
                             v.as_str().unwrap_or("?")
@@ -123,7 +123,7 @@ fn check_distribution(
                 out.push(
                     cx.finding(
                         ID,
-                        node.span(),
+                        node,
                         format!("{name} has the version range `{version}` in `spec.distribution.version`, so Flux upgrades without a commit; pin an exact version such as `2.6.4`"),
                     )
                     .with_help("with a pinned version, every Flux upgrade is a reviewed change that is promoted through the environments")
@@ -158,7 +158,7 @@ fn check_sync(cx: &DocContext<'_>, meta: &ObjectMeta, sync: NodeRef<'_>, out: &m
             if normal != expected_path {
                 out.push(cx.finding(
                     ID,
-                    node.span(),
+                    node,
                     format!("{name} in environment `{env}` syncs `spec.sync.path: {path}`; set it to `{expected_path}`"),
                 ));
             }
@@ -176,7 +176,7 @@ fn check_sync(cx: &DocContext<'_>, meta: &ObjectMeta, sync: NodeRef<'_>, out: &m
             if r != expected_ref {
                 out.push(cx.finding(
                     ID,
-                    node.span(),
+                    node,
                     format!("{name} in environment `{env}` syncs `spec.sync.ref: {r}`; environment `{env}` tracks branch `{branch}`, set it to `{expected_ref}`"),
                 ));
             }

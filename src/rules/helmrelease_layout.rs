@@ -16,7 +16,7 @@ declare_rule!(HelmReleaseLayout, ids::HELMRELEASE_LAYOUT);
 const NAMESPACE: &str = "flux-system";
 
 impl Rule for HelmReleaseLayout {
-    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         if !meta.is(HELM_GROUP, "HelmRelease") {
             return;
@@ -42,13 +42,13 @@ impl HelmReleaseLayout {
         match metadata.get("namespace") {
             Some(ns) if ns.as_str() != Some(NAMESPACE) => out.push(cx.finding(
                 ID,
-                ns.span(),
+                ns,
                 format!("{name} is in namespace `{}`; HelmReleases live in `{NAMESPACE}` and install into their system's namespace with `spec.targetNamespace`", ns.as_str().unwrap_or("?")),
             )),
             Some(_) => {}
             None => missing.push(cx.finding(
                 ID,
-                metadata_key.span(),
+                metadata_key,
                 format!("{name} does not set `metadata.namespace`; set `namespace: {NAMESPACE}`"),
             )),
         }
@@ -58,7 +58,7 @@ impl HelmReleaseLayout {
         if spec.get("targetNamespace").is_none() {
             missing.push(cx.finding(
                 ID,
-                spec_key.span(),
+                spec_key,
                 format!("{name} does not set `spec.targetNamespace`; set it to the system's namespace"),
             ));
         }
@@ -117,7 +117,7 @@ impl Conventions<'_, '_> {
         };
         out.push(self.cx.finding(
             ID,
-            at.span(),
+            at,
             format!("{name} {what} `spec.{section}.{field}`; set `{field}: true` under `spec.{section}`"),
         ));
     }
@@ -143,7 +143,7 @@ impl Conventions<'_, '_> {
         };
         out.push(self.cx.finding(
             ID,
-            at.span(),
+            at,
             format!("{name} takes its chart from a GitRepository but {what} `spec.chart.spec.reconcileStrategy`; set `reconcileStrategy: Revision` so chart changes without a version bump are released"),
         ));
     }

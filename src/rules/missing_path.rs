@@ -8,10 +8,13 @@
 //! this rule says it.
 
 use crate::base::finding::{Findings, Severity};
-use crate::base::ids::RepoId;
+use std::collections::HashSet;
+
+use crate::base::ids::{FileId, RepoId};
 use crate::engine::registry::ids;
 use crate::engine::{declare_rule, Rule, RunContext};
 use crate::graph::{GapKind, Target};
+use crate::render::kustomize::ProblemKind;
 
 declare_rule!(MissingPath, ids::MISSING_PATH);
 
@@ -53,6 +56,30 @@ impl Rule for MissingPath {
             if let Some((target, what)) = words.expected {
                 f = f.with_related(cx.related_at(target, format!("{what} expected here")));
             }
+            out.push(f);
+        }
+        missing_in_renderings(cx, out);
+    }
+}
+
+/// What the renderings found missing where the graph does not follow
+/// (kustomizations reached only through what Flux applies: a child
+/// Kustomization a parent's build produced), once per place.
+fn missing_in_renderings(cx: &RunContext<'_>, out: &mut Findings) {
+    let mut seen: HashSet<(FileId, usize)> = cx
+        .graph()
+        .gaps
+        .iter()
+        .map(|g| (g.file, g.span.start.offset))
+        .collect();
+    for rendering in cx.renderings().all() {
+        for p in rendering.problems.iter().filter(|p| p.kind == ProblemKind::Missing) {
+            if !seen.insert((p.file, p.span.start.offset)) {
+                continue;
+            }
+            let f = cx
+                .finding_at(ID, p.file, None, p.span, &p.message)
+                .with_help("kustomize fails on a path that is not there: Flux applies nothing of this Kustomization until it is fixed");
             out.push(f);
         }
     }

@@ -15,7 +15,7 @@ use crate::yaml::{NodeRef, ScalarStyle};
 declare_rule!(NoScpSshUrl, ids::NO_SCP_SSH_URL);
 
 impl Rule for NoScpSshUrl {
-    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         let root = cx.root();
         let (url, field) = if meta.is(SOURCE_GROUP, "GitRepository") {
@@ -32,7 +32,7 @@ impl Rule for NoScpSshUrl {
         let ssh = scp.to_ssh_url();
         let mut finding = cx.finding(
             ID,
-            url.span(),
+            url,
             format!(
                 "{} has an scp-like Git URL in `{field}`, which Flux cannot parse; write `{ssh}`",
                 meta.display_name()

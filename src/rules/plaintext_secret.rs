@@ -12,7 +12,7 @@ use crate::yaml::NodeRef;
 declare_rule!(PlaintextSecret, ids::PLAINTEXT_SECRET);
 
 impl Rule for PlaintextSecret {
-    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
         for secret in secrets(cx) {
             check_secret(cx, secret, out);
         }
@@ -70,8 +70,7 @@ fn check_secret(cx: &DocContext<'_>, secret: NodeRef<'_>, out: &mut Findings) {
             )
         };
         out.push(
-            cx.file
-                .finding(ID, key.span(), message)
+            cx.finding(ID, key, message)
                 .with_object(Some(object.clone()))
                 .with_help("a secret committed in plain text is readable in the repository's history forever; rotate it, then commit it encrypted")
                 .with_redacted(values.entries().map(|(_, v)| v.span())),

@@ -10,7 +10,7 @@ use crate::base::finding::{Findings, Fix};
 declare_rule!(ProviderAzure, ids::PROVIDER_AZURE);
 
 impl Rule for ProviderAzure {
-    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         let Some(source) = azure_source(meta, cx.root()) else {
             return;
@@ -23,7 +23,7 @@ impl Rule for ProviderAzure {
             None => out.push(
                 cx.finding(
                     ID,
-                    source.holder_key.span(),
+                    source.holder_key,
                     format!(
                         "{name} pulls from {} without `{field}`; set `provider: azure` to authenticate with workload identity",
                         source.service
@@ -35,7 +35,7 @@ impl Rule for ProviderAzure {
                 let written = provider.as_str().unwrap_or("a non-string value");
                 let mut finding = cx.finding(
                     ID,
-                    provider.span(),
+                    provider,
                     format!(
                         "{name} pulls from {} with `{field}: {written}`; set `provider: azure` to authenticate with workload identity",
                         source.service

@@ -18,7 +18,7 @@ use crate::yaml::{self, NodeRef};
 declare_rule!(PruneEnabled, ids::PRUNE_ENABLED);
 
 impl Rule for PruneEnabled {
-    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         if meta.is(KUSTOMIZE_GROUP, "Kustomization") {
             check_kustomization(cx, out);
@@ -40,7 +40,7 @@ fn check_kustomization(cx: &DocContext<'_>, out: &mut Findings) {
         None => out.push(
             cx.finding(
                 ID,
-                spec_key.span(),
+                spec_key,
                 format!("{name} does not set `spec.prune`, so objects removed from Git stay in the cluster; set `spec.prune: true`"),
             )
             .with_help("add `prune: true` under `spec`"),
@@ -52,7 +52,7 @@ fn check_kustomization(cx: &DocContext<'_>, out: &mut Findings) {
             };
             let finding = cx.finding(
                 ID,
-                prune.span(),
+                prune,
                 format!("{name} has {what}, so objects removed from Git stay in the cluster; set `spec.prune: true`"),
             );
             let finding = if prune.as_scalar().is_some() && !prune.is_alias() {
@@ -95,7 +95,7 @@ fn check_instance_patches(cx: &DocContext<'_>, out: &mut Findings) {
             out.push(
                 cx.finding(
                     ID,
-                    patch_key.span(),
+                    patch_key,
                     format!(
                         "{} patches its sync Kustomization to `spec.prune: false`, so objects removed from Git stay in the cluster; remove the prune override from the patch",
                         meta.display_name()

@@ -13,7 +13,7 @@ use crate::schema::validate::{self, CheckOptions, Problem};
 declare_rule!(Schema, ids::SCHEMA);
 
 impl Rule for Schema {
-    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         let file = cx.file.file;
         if !file.file.kind.holds_manifests() {
@@ -31,7 +31,8 @@ impl Rule for Schema {
         };
         let replaced = resolved.replacement.then_some(resolved.entry.api_version.as_str());
         let opts = CheckOptions {
-            partial: cx.file.run.workspace.is_patch(file),
+            // A rendered object is whole; a patch file as written is not.
+            partial: !cx.is_rendered() && cx.file.run.workspace.is_patch(file),
             hide_values: meta.group().is_empty() && meta.kind == "Secret",
             vars: None,
         };
@@ -72,7 +73,11 @@ fn finding(
         help = Some(told);
         related = places;
     }
-    let mut f = cx.finding(ID, p.span, message);
+    let at = crate::yaml::NodeRef {
+        doc: cx.doc,
+        id: p.node,
+    };
+    let mut f = cx.finding(ID, at, message);
     if let Some(h) = help {
         f = f.with_help(h);
     }
@@ -82,8 +87,12 @@ fn finding(
     f
 }
 
-/// The post-build variable sets the document is checked with.
+/// The post-build variable sets the document is checked with (a rendered
+/// object has had its variables substituted already).
 fn variable_sets(cx: &DocContext<'_>) -> Vec<Variables> {
+    if cx.is_rendered() {
+        return Vec::new();
+    }
     let run = cx.file.run;
     postbuild::variable_sets(run.workspace, run.graph(), cx.file.file.id, cx.doc)
 }
@@ -108,7 +117,7 @@ fn too_complex_cel_rules(
                     out.push(
                         cx.finding(
                             ID,
-                            rule.span(),
+                            rule,
                             format!("this CEL validation rule is too complex to evaluate ({why}); gitops-lint does not check it"),
                         )
                         .with_help("split the rule into smaller ones; the API server's cost limit rejects rules this large too")

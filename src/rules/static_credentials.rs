@@ -15,7 +15,7 @@ use crate::model::urls::{mask_credentials, Url};
 declare_rule!(StaticCredentials, ids::STATIC_CREDENTIALS);
 
 impl Rule for StaticCredentials {
-    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         let root = cx.root();
         let name = meta.display_name();
@@ -24,7 +24,7 @@ impl Rule for StaticCredentials {
                 out.push(
                     cx.finding(
                         ID,
-                        key.span(),
+                        key,
                         format!(
                             "{name} authenticates to {} with a stored credential (`{}.{}`); use workload identity: set `provider: azure` and remove `{}`",
                             source.service, source.holder_path, source.credential_field, source.credential_field
@@ -47,7 +47,7 @@ impl Rule for StaticCredentials {
             out.push(
                 cx.finding(
                     ID,
-                    url_node.span(),
+                    url_node,
                     format!(
                         "{name} has credentials written into `{field}` (`{}`); remove them from the URL and authenticate with workload identity or a Secret",
                         mask_credentials(text)

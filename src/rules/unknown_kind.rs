@@ -11,7 +11,7 @@ use crate::schema::{apis, kubernetes, validate};
 declare_rule!(UnknownKind, ids::UNKNOWN_KIND);
 
 impl Rule for UnknownKind {
-    fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
         let Some(meta) = cx.object else { return };
         if !cx.file.file.file.kind.holds_manifests() {
             return;
@@ -27,7 +27,7 @@ impl Rule for UnknownKind {
             return;
         }
         let root = cx.root();
-        let span = root.get("kind").map_or_else(|| root.span(), |k| k.span());
+        let at = root.get("kind").unwrap_or(root);
         let same_version: Vec<&str> = store
             .entries()
             .into_iter()
@@ -41,7 +41,7 @@ impl Rule for UnknownKind {
         if let Some(s) = suggest::closest(&meta.kind, same_version.iter().copied()) {
             message.push_str(&format!(" — did you mean kind `{s}`?"));
         }
-        out.push(cx.finding(ID, span, message).with_help(
+        out.push(cx.finding(ID, at, message).with_help(
             "add the kind's CustomResourceDefinition to the repository, or import it: `gitops-lint schemas import crd.yaml`",
         ));
     }

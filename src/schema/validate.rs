@@ -22,7 +22,7 @@ use crate::base::suggest;
 use crate::model::objects::ObjectMeta;
 use crate::yaml::scalar::Typing;
 use crate::yaml::to_json::{resolve_pointer, to_json_with};
-use crate::yaml::{Document, NodeRef};
+use crate::yaml::{Document, NodeId, NodeRef};
 
 /// The schema a document is checked against.
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +59,8 @@ pub fn resolve<'s>(store: &'s SchemaStore, meta: &ObjectMeta) -> Option<Resolved
 /// One problem, at its place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
+    /// The node the problem is at (a key, for a missing or unknown field).
+    pub node: NodeId,
     pub span: Span,
     pub message: String,
     pub help: Option<String>,
@@ -363,7 +365,7 @@ fn or_list(items: &[String]) -> String {
     }
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
     /// `Kustomization.spec` (the object's kind, then the field).
     fn field(&self, path: &[String]) -> String {
         if path.is_empty() {
@@ -388,20 +390,17 @@ impl Cx<'_> {
         format!("`{short}`")
     }
 
-    /// The span of a node, or of the key of the entry holding it.
-    fn span_at(&self, path: &[String], key: bool) -> Span {
+    /// A node, or the key of the entry holding it.
+    fn node_at(&self, path: &[String], key: bool) -> NodeRef<'a> {
         if path.is_empty() {
-            return self.root_span();
+            return self.root_node();
         }
-        let (node, _) = resolve_pointer(self.root, &pointer(path), key);
-        node.span()
+        resolve_pointer(self.root, &pointer(path), key).0
     }
 
     /// For the document as a whole: its `kind` value.
-    fn root_span(&self) -> Span {
-        self.root
-            .get("kind")
-            .map_or_else(|| self.root.span(), |k| k.span())
+    fn root_node(&self) -> NodeRef<'a> {
+        self.root.get("kind").unwrap_or(self.root)
     }
 
     fn accepted_fields(&self, path: &[String]) -> Vec<&str> {
@@ -413,7 +412,8 @@ impl Cx<'_> {
 
     fn problems(&self, r: &Raw) -> Vec<Problem> {
         let at_value = |message: String| Problem {
-            span: self.span_at(&r.path, false),
+            node: self.node_at(&r.path, false).id,
+            span: self.node_at(&r.path, false).span(),
             message,
             help: None,
             substituted: Vec::new(),
@@ -427,7 +427,8 @@ impl Cx<'_> {
                     self.field(&r.path)
                 };
                 vec![Problem {
-                    span: self.span_at(&r.path, true),
+                    node: self.node_at(&r.path, true).id,
+                    span: self.node_at(&r.path, true).span(),
                     message: format!("{holder} is missing the required field `{prop}`"),
                     help: None,
                     substituted: Vec::new(),
@@ -483,7 +484,8 @@ impl Cx<'_> {
             help = Some(format!("{field} accepts: {}", names.join(", ")));
         }
         Problem {
-            span: self.span_at(&p, true),
+            node: self.node_at(&p, true).id,
+            span: self.node_at(&p, true).span(),
             message,
             help,
             substituted: Vec::new(),
@@ -512,7 +514,8 @@ impl Cx<'_> {
             "Kubernetes reads an unquoted `1.10` as the number 1.1; quote the value".to_string()
         });
         Problem {
-            span: self.span_at(&r.path, false),
+            node: self.node_at(&r.path, false).id,
+            span: self.node_at(&r.path, false).span(),
             message,
             help,
             substituted: Vec::new(),
@@ -555,7 +558,8 @@ impl Cx<'_> {
                     .unwrap_or_else(|| format!("failed rule `{}`", spec.rule));
                 let field = self.field(&path);
                 out.push(Problem {
-                    span: self.span_at(&at, true),
+                    node: self.node_at(&at, true).id,
+                    span: self.node_at(&at, true).span(),
                     message: format!("{field}: {what}"),
                     help: Some(format!("validation rule: {}", spec.rule)),
                     substituted: Vec::new(),

@@ -511,6 +511,7 @@ impl<'a> Loader<'a> {
             root,
             index: self.doc_index,
             span: Span::new(start, span.end.max(start)),
+            sources: Vec::new(),
         });
         self.weights.clear();
         self.doc_index += 1;

@@ -5,6 +5,7 @@
 //! alias can then point at its anchor's node instead of copying it, so an
 //! alias bomb costs nothing to hold.
 
+use crate::base::ids::{FileId, StepId};
 use crate::base::source::{Pos, Span};
 
 pub use super::scalar::{Scalar, ScalarStyle};
@@ -96,6 +97,18 @@ pub struct Document {
     pub index: usize,
     /// From the document's first to its last character (markers included).
     pub span: Span,
+    /// For a rendered object (which mixes values written in several
+    /// files), where each node was written, by node; empty for a parsed
+    /// document, whose every node is in its own file.
+    pub sources: Vec<NodeSource>,
+}
+
+/// The file a node of a rendered object was written in, and the rendering
+/// step that put it there (`None`: the object's own text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeSource {
+    pub file: FileId,
+    pub step: Option<StepId>,
 }
 
 /// A borrowed view of a node, with its document, for convenient navigation.
@@ -114,6 +127,11 @@ impl std::fmt::Debug for NodeRef<'_> {
 impl Document {
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
+    }
+
+    /// Where node `id` was written, for a rendered object.
+    pub fn source_of(&self, id: NodeId) -> Option<NodeSource> {
+        self.sources.get(id as usize).copied()
     }
 
     /// The explicit tag of node `id`, if it has one.
@@ -158,6 +176,13 @@ impl<'d> NodeRef<'d> {
     /// Where this node was written (for an alias: the alias, not the anchor).
     pub fn span(&self) -> Span {
         self.doc.node(self.id).span()
+    }
+
+    /// For a node of a rendered object, the file that wrote it and the
+    /// step that put it there; `None` in a parsed document (the node is
+    /// in the document's own file).
+    pub fn source(&self) -> Option<NodeSource> {
+        self.doc.source_of(self.id)
     }
 
     /// The node's explicit tag (an alias's: its anchor's).

@@ -1,0 +1,264 @@
+//! The object checks: every object as Flux applies it.
+//!
+//! An object a cluster applies is checked as rendered (patches, images,
+//! prefixes, namespaces, post-build variables applied), once per cluster
+//! that applies it; a document no rendering covers (a file outside every
+//! kustomization Flux builds) is checked as written. A finding on a
+//! rendered value lands where the value was written — the base, the patch,
+//! the transformer entry — and carries the chain that put it there as
+//! related locations. One problem written once and rendered in several
+//! places is reported once, naming each place it applies.
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use crate::base::finding::{Finding, Findings};
+use crate::base::ids::{DocId, FileId};
+use crate::base::source::Span;
+use crate::model::objects::ObjectMeta;
+use crate::render::arena::to_document;
+use crate::render::flux::{Applied, Rendering};
+use crate::render::kustomize::{Step, StepKind, StepNote};
+use crate::render::tree::{Node, Origin};
+use crate::workspace::load::ParsedFile;
+use crate::yaml::{Document, NodeRef};
+
+use super::{DocContext, FileContext, Rule, RunContext};
+
+/// A rendered object being checked: the rendering it belongs to and its
+/// index there.
+#[derive(Clone, Copy)]
+pub struct Rendered<'a> {
+    pub rendering: &'a Rendering,
+    pub index: usize,
+    /// The cluster directory (`clusters/prod`), `None` for a kustomization
+    /// built on its own.
+    pub cluster: Option<&'a str>,
+}
+
+impl<'a> Rendered<'a> {
+    pub fn applied(&self) -> &'a Applied {
+        &self.rendering.objects[self.index]
+    }
+}
+
+/// Runs every rule's object check over every object of the run.
+pub fn check_objects(cx: &RunContext<'_>, rules: &[&dyn Rule]) -> Vec<Finding> {
+    let renderings = cx.renderings();
+    let covered = &renderings.covered;
+    let mut jobs: Vec<(Rendered<'_>, Option<&str>)> = Vec::new();
+    for cluster in &renderings.clusters {
+        let env = cluster.env.as_deref();
+        for index in 0..cluster.rendering.objects.len() {
+            let rendered = Rendered {
+                rendering: &cluster.rendering,
+                index,
+                cluster: Some(&cluster.dir),
+            };
+            jobs.push((rendered, env));
+        }
+    }
+    for index in 0..renderings.standalone.objects.len() {
+        let rendered = Rendered {
+            rendering: &renderings.standalone,
+            index,
+            cluster: None,
+        };
+        jobs.push((rendered, None));
+    }
+    let rendered: Vec<Finding> = jobs
+        .par_iter()
+        .flat_map_iter(|(r, env)| check_rendered(cx, rules, *r, *env))
+        .collect();
+    let written: Vec<Finding> = cx
+        .workspace
+        .files
+        .par_iter()
+        .flat_map_iter(|file| check_written(cx, rules, file, covered))
+        .collect();
+    let mut out = merge_renderings(rendered);
+    out.extend(written);
+    out
+}
+
+fn check_written(
+    cx: &RunContext<'_>,
+    rules: &[&dyn Rule],
+    file: &ParsedFile,
+    covered: &HashSet<(FileId, DocId)>,
+) -> Vec<Finding> {
+    let fcx = FileContext::new(cx, file);
+    let mut out = Findings::default();
+    let keep = |doc: DocId| !covered.contains(&(file.id, doc));
+    super::each_document(&fcx, keep, &mut |dcx| {
+        for rule in rules {
+            rule.check_object(dcx, &mut out);
+        }
+    });
+    out.into_vec()
+}
+
+fn check_rendered(
+    cx: &RunContext<'_>,
+    rules: &[&dyn Rule],
+    rendered: Rendered<'_>,
+    env: Option<&str>,
+) -> Vec<Finding> {
+    let applied = rendered.applied();
+    let doc = to_document(&applied.resource.root, cx.workspace);
+    let Some(meta) = ObjectMeta::of(&doc) else {
+        return Vec::new();
+    };
+    let fcx = FileContext::with_env(cx, cx.workspace.file(applied.resource.file), env);
+    let dcx = DocContext {
+        file: &fcx,
+        doc: &doc,
+        object: Some(&meta),
+        rendered: Some(rendered),
+    };
+    let mut out = Findings::default();
+    for rule in rules {
+        rule.check_object(&dcx, &mut out);
+    }
+    let mut findings = out.into_vec();
+    for f in &mut findings {
+        trace(cx, &doc, rendered, f);
+    }
+    findings
+}
+
+/// Adds the chain that put the value a finding is on into the object —
+/// the step that set it, the object it landed on, the Kustomization that
+/// applies it — and keeps a fix only where it edits the value as written.
+fn trace(cx: &RunContext<'_>, doc: &Document, rendered: Rendered<'_>, f: &mut Finding) {
+    let ws = cx.workspace;
+    let node = (0..doc.nodes.len())
+        .map(|id| NodeRef { doc, id: id as u32 })
+        .find(|n| {
+            n.span() == f.span && n.source().is_some_and(|s| ws.file(s.file).path() == f.path)
+        });
+    let step = node.and_then(|n| n.source()).and_then(|s| s.step);
+    let applied = rendered.applied();
+    if let Some(step) = step {
+        let step = &rendered.rendering.steps[step];
+        match &step.note {
+            Some(note) => explain_variable(cx, rendered, step, note, f),
+            None => {
+                let message = format!("set by {}", describe(step.what));
+                let by = cx.related_origin(&step.at, message);
+                // Said already when the finding is at the entry itself.
+                if (by.path.as_str(), by.span) != (f.path.as_str(), f.span) {
+                    f.related.push(by);
+                }
+            }
+        }
+    }
+    let own_file = ws.file(applied.resource.file).path() == f.path;
+    if !own_file {
+        let (origin, what) = object_origin(&applied.resource.root);
+        f.related
+            .push(cx.related_origin(&origin, format!("on {what}")));
+    }
+    if let Some(applier) = applied.applier {
+        let applier = &rendered.rendering.objects[applier].resource.root;
+        let (origin, what) = object_origin(applier);
+        let cluster = rendered
+            .cluster
+            .map(|c| format!(" in {c}"))
+            .unwrap_or_default();
+        f.related
+            .push(cx.related_origin(&origin, format!("applied by {what}{cluster}")));
+    }
+    // A fix edits the finding's text: only sound where the value is the
+    // object's own text, not one a patch, transformer or variable made.
+    if f.fix.is_some() && (step.is_some() || node.is_none()) {
+        f.fix = None;
+    }
+}
+
+/// A value a post-build variable wrote: which Kustomization substituted
+/// it, the variable's value, and where it was set.
+fn explain_variable(
+    cx: &RunContext<'_>,
+    rendered: Rendered<'_>,
+    step: &Step,
+    note: &StepNote,
+    f: &mut Finding,
+) {
+    if let Some(applier) = rendered.applied().applier {
+        let root = &rendered.rendering.objects[applier].resource.root;
+        let name = root.str_at(&["metadata", "name"]).unwrap_or("");
+        f.message.push_str(&format!(
+            ", after post-build substitution by Kustomization '{name}'"
+        ));
+    }
+    let at = cx.related_origin(&step.at, format!("set here, by {}", note.source));
+    let told = format!(
+        "{}, set at {}:{}:{} ({})",
+        note.value, at.path, at.span.start.line, at.span.start.col, note.source
+    );
+    f.help = Some(match f.help.take() {
+        Some(help) => format!("{told}\n{help}"),
+        None => told,
+    });
+    f.related.push(at);
+}
+
+/// Where an object is named (its `metadata.name`, else its start), and
+/// `Kind namespace/name`.
+fn object_origin(root: &Node) -> (Origin, String) {
+    let name = root.str_at(&["metadata", "name"]).unwrap_or("");
+    let kind = root.str_at(&["kind"]).unwrap_or("object");
+    let what = match root.str_at(&["metadata", "namespace"]) {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    };
+    let origin = root
+        .path(&["metadata", "name"])
+        .map_or(root.origin, |n| n.origin);
+    (origin, what)
+}
+
+fn describe(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::Patch => "this patch",
+        StepKind::Namespace => "this namespace",
+        StepKind::NamePrefix => "this name prefix",
+        StepKind::NameSuffix => "this name suffix",
+        StepKind::Labels => "these labels",
+        StepKind::Annotations => "these annotations",
+        StepKind::Replicas => "this replicas entry",
+        StepKind::Images => "this image entry",
+        StepKind::Generator => "this generator",
+        StepKind::HashSuffix => "this generator's name hash",
+        StepKind::NameReference => "the name of this object",
+        StepKind::Substitution => "this post-build variable",
+    }
+}
+
+/// One finding per problem: the same finding from several renderings (a
+/// base in each cluster) is reported once, with every place it applies as
+/// a related location.
+fn merge_renderings(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut seen: HashMap<(&'static str, String, Span, String), usize> = HashMap::new();
+    for f in findings {
+        let key = (f.rule, f.path.clone(), f.span, f.message.clone());
+        match seen.get(&key) {
+            Some(&i) => {
+                let first = &mut out[i];
+                for r in f.related {
+                    if !first.related.contains(&r) {
+                        first.related.push(r);
+                    }
+                }
+            }
+            None => {
+                seen.insert(key, out.len());
+                out.push(f);
+            }
+        }
+    }
+    out
+}
