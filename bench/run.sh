@@ -161,7 +161,7 @@ if [ -d "$CORPUS" ]; then
       "$(find "$R10" -name '*.yaml' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)"
     rm -f "$log"
   fi
-  echo "findings at N=1: $("$BIN" check "$R1" --format json 2>/dev/null | grep -o '"errors":[0-9]*,"warnings":[0-9]*' || true)"
+  echo "findings at N=1: $("$BIN" check "$R1" --format json 2>/dev/null | tr -d ' \n' | grep -o '"errors":[0-9]*,"warnings":[0-9]*' || true)"
 else
   echo "skip: real-shaped corpus ($CORPUS not found)"
 fi

@@ -3,6 +3,9 @@
 //! regular expressions (name and namespace against the original or the
 //! current value), and Kubernetes label and annotation selectors.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use regex::Regex;
 
 use super::resource::Resource;
@@ -33,13 +36,39 @@ struct Requirement {
     op: Op,
 }
 
+/// Compiled target patterns, by pattern. One parent's patch targets
+/// every child the same way, and each child's own patches are read again
+/// for each build: compiling a regex costs far more than matching it.
+static PATTERNS: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
+
+/// Entries kept at most (a run has a few dozen distinct patterns; this
+/// only bounds what a generated input could make it hold).
+const MAX_PATTERNS: usize = 4096;
+
+/// `pattern` anchored as kustomize anchors it (`^(?:…)$`), compiled once
+/// per run.
+fn compiled(pattern: &str) -> Result<Regex, regex::Error> {
+    let cache = PATTERNS.get_or_init(Mutex::default);
+    if let Some(re) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+        return Ok(re);
+    }
+    let re = Regex::new(&format!("^(?:{pattern})$"))?;
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= MAX_PATTERNS {
+            c.clear();
+        }
+        c.insert(pattern.to_string(), re.clone());
+    }
+    Ok(re)
+}
+
 impl Selector {
     /// Reads a `target:` mapping; an error names the field that is wrong.
     pub fn read(target: &Node) -> Result<Selector, String> {
         let pattern = |field: &str| -> Result<Option<Regex>, String> {
             match target.str_at(&[field]).filter(|p| !p.is_empty()) {
                 None => Ok(None),
-                Some(p) => Regex::new(&format!("^(?:{p})$"))
+                Some(p) => compiled(p)
                     .map(Some)
                     .map_err(|e| format!("`{field}` is not a valid regular expression: {e}")),
             }
