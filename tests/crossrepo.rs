@@ -248,7 +248,7 @@ spec:
         "apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata:
-  name: orders
+  name: orders  # expect: duplicate-object
   namespace: flux-system
 spec:
   interval: 5m
