@@ -110,7 +110,13 @@ fn check_rendered(
     let Some(meta) = ObjectMeta::of(&doc) else {
         return Vec::new();
     };
-    let fcx = FileContext::with_env(cx, cx.workspace.file(applied.resource.file), env);
+    let file = cx.workspace.file(applied.resource.file);
+    // A cluster's objects are in its environment; a kustomization built on
+    // its own is in its file's.
+    let fcx = match rendered.cluster {
+        Some(_) => FileContext::with_env(cx, file, env),
+        None => FileContext::new(cx, file),
+    };
     let dcx = DocContext {
         file: &fcx,
         doc: &doc,
