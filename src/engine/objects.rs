@@ -268,3 +268,70 @@ fn merge_renderings(findings: Vec<Finding>) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::base::finding::Finding;
+    use crate::engine::testing::run_rule;
+
+    /// Runs the `schema` rule (any object rule would do).
+    fn schema(files: &[(&str, &str)]) -> Vec<Finding> {
+        let rule = crate::rules::RULES
+            .iter()
+            .find(|r| r.id() == "schema")
+            .expect("the schema rule");
+        run_rule(*rule, files, "")
+    }
+
+    fn sync(cluster: &str) -> String {
+        format!("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./clusters/{cluster}\n  prune: true\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n")
+    }
+
+    fn apps(cluster: &str) -> String {
+        sync(cluster)
+            .replace("name: flux-system\n  namespace", "name: apps\n  namespace")
+            .replace(&format!("./clusters/{cluster}"), "./apps")
+    }
+
+    #[test]
+    fn a_base_rendered_in_two_clusters_is_one_finding_naming_both() {
+        let files = [
+            ("clusters/dev/flux-system.yaml".to_string(), sync("dev")),
+            ("clusters/dev/apps.yaml".to_string(), apps("dev")),
+            ("clusters/prod/flux-system.yaml".to_string(), sync("prod")),
+            ("clusters/prod/apps.yaml".to_string(), apps("prod")),
+            (
+                "apps/settings.yaml".to_string(),
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: apps\ndata: [1]\n".to_string(),
+            ),
+        ];
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let f = schema(&files);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(
+            (f[0].path.as_str(), f[0].span.start.line),
+            ("apps/settings.yaml", 6)
+        );
+        let appliers: Vec<&str> = f[0].related.iter().map(|r| r.message.as_str()).collect();
+        assert_eq!(
+            appliers,
+            [
+                "applied by Kustomization flux-system/apps in clusters/dev",
+                "applied by Kustomization flux-system/apps in clusters/prod"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_document_no_rendering_covers_is_checked_as_written() {
+        let f = schema(&[(
+            "loose/settings.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: [1]\n",
+        )]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0].related.is_empty());
+    }
+}
