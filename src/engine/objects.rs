@@ -21,6 +21,7 @@ use crate::render::arena::to_document;
 use crate::render::flux::{Applied, Rendering};
 use crate::render::kustomize::{Step, StepKind, StepNote};
 use crate::render::tree::{Node, Origin};
+use crate::render::workspace::Cluster;
 use crate::workspace::load::ParsedFile;
 use crate::yaml::{Document, NodeRef};
 
@@ -32,9 +33,9 @@ use super::{DocContext, FileContext, Rule, RunContext};
 pub struct Rendered<'a> {
     pub rendering: &'a Rendering,
     pub index: usize,
-    /// The cluster directory (`clusters/prod`), `None` for a kustomization
-    /// built on its own.
-    pub cluster: Option<&'a str>,
+    /// The cluster that applies it, `None` for a kustomization built on
+    /// its own.
+    pub cluster: Option<&'a Cluster>,
 }
 
 impl<'a> Rendered<'a> {
@@ -46,40 +47,37 @@ impl<'a> Rendered<'a> {
 /// Runs every rule's object check over every object of the run.
 pub fn check_objects(cx: &RunContext<'_>, rules: &[&dyn Rule]) -> Vec<Finding> {
     let renderings = cx.renderings();
-    let covered = &renderings.covered;
-    let mut jobs: Vec<(Rendered<'_>, Option<&str>)> = Vec::new();
-    for cluster in &renderings.clusters {
-        let env = cluster.env.as_deref();
-        for index in 0..cluster.rendering.objects.len() {
-            let rendered = Rendered {
-                rendering: &cluster.rendering,
-                index,
-                cluster: Some(&cluster.dir),
-            };
-            jobs.push((rendered, env));
-        }
-    }
-    for index in 0..renderings.standalone.objects.len() {
-        let rendered = Rendered {
-            rendering: &renderings.standalone,
-            index,
-            cluster: None,
-        };
-        jobs.push((rendered, None));
-    }
+    let jobs: Vec<Rendered<'_>> = renderings
+        .clusters
+        .iter()
+        .flat_map(|c| objects_of(&c.rendering, Some(c)))
+        .chain(objects_of(&renderings.standalone, None))
+        .collect();
     let rendered: Vec<Finding> = jobs
         .par_iter()
-        .flat_map_iter(|(r, env)| check_rendered(cx, rules, *r, *env))
+        .flat_map_iter(|r| check_rendered(cx, rules, *r))
         .collect();
     let written: Vec<Finding> = cx
         .workspace
         .files
         .par_iter()
-        .flat_map_iter(|file| check_written(cx, rules, file, covered))
+        .flat_map_iter(|file| check_written(cx, rules, file, &renderings.covered))
         .collect();
     let mut out = merge_renderings(rendered);
     out.extend(written);
     out
+}
+
+/// Each object of a rendering, as a job of the object checks.
+fn objects_of<'a>(
+    rendering: &'a Rendering,
+    cluster: Option<&'a Cluster>,
+) -> impl Iterator<Item = Rendered<'a>> {
+    (0..rendering.objects.len()).map(move |index| Rendered {
+        rendering,
+        index,
+        cluster,
+    })
 }
 
 fn check_written(
@@ -103,7 +101,6 @@ fn check_rendered(
     cx: &RunContext<'_>,
     rules: &[&dyn Rule],
     rendered: Rendered<'_>,
-    env: Option<&str>,
 ) -> Vec<Finding> {
     let applied = rendered.applied();
     let doc = to_document(&applied.resource.root, cx.workspace);
@@ -114,7 +111,7 @@ fn check_rendered(
     // A cluster's objects are in its environment; a kustomization built on
     // its own is in its file's.
     let fcx = match rendered.cluster {
-        Some(_) => FileContext::with_env(cx, file, env),
+        Some(cluster) => FileContext::with_env(cx, file, cluster.env.as_deref()),
         None => FileContext::new(cx, file),
     };
     let dcx = DocContext {
@@ -171,7 +168,7 @@ fn trace(cx: &RunContext<'_>, doc: &Document, rendered: Rendered<'_>, f: &mut Fi
         let (origin, what) = object_origin(applier);
         let cluster = rendered
             .cluster
-            .map(|c| format!(" in {c}"))
+            .map(|c| format!(" in {}", c.dir))
             .unwrap_or_default();
         f.related
             .push(cx.related_origin(&origin, format!("applied by {what}{cluster}")));

@@ -6,7 +6,6 @@
 //! wrote it ([`Document::sources`]): a finding on a node lands on the line
 //! of the base, the patch or the transformer entry that set it.
 
-use crate::base::source::Span;
 use crate::workspace::Workspace;
 use crate::yaml::node::{Entry as YamlEntry, Node as YamlNode, NodeSource};
 use crate::yaml::{Document, NodeId, NodeKind, Scalar as YamlScalar, ScalarStyle};
@@ -41,7 +40,7 @@ struct Arena<'w> {
 impl Arena<'_> {
     fn push(&mut self, kind: NodeKind, origin: Origin) -> NodeId {
         let id = NodeId::try_from(self.nodes.len()).unwrap_or(NodeId::MAX);
-        self.nodes.push(YamlNode::new(kind, self.span(origin)));
+        self.nodes.push(YamlNode::new(kind, origin.span(self.ws)));
         self.sources.push(NodeSource {
             file: origin.file,
             step: origin.step(),
@@ -49,24 +48,9 @@ impl Arena<'_> {
         id
     }
 
-    fn span(&self, origin: Origin) -> Span {
-        origin.span(self.ws)
-    }
-
     fn push_node(&mut self, node: &Node) -> NodeId {
         match &node.value {
-            Value::Scalar(s) => {
-                let style = if s.plain {
-                    ScalarStyle::Plain
-                } else {
-                    ScalarStyle::DoubleQuoted
-                };
-                let scalar = YamlScalar {
-                    value: s.text.clone(),
-                    style,
-                };
-                self.push(NodeKind::Scalar(scalar), node.origin)
-            }
+            Value::Scalar(s) => self.push(NodeKind::Scalar(s.to_yaml()), node.origin),
             Value::Seq(items) => {
                 let ids = items.iter().map(|i| self.push_node(i)).collect();
                 self.push(NodeKind::Seq(ids), node.origin)

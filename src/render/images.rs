@@ -14,7 +14,6 @@ use crate::yaml::NodeRef;
 
 use super::arena::to_document;
 use super::flux::Applied;
-use super::tree::Origin;
 use super::workspace::{document_at, Renderings};
 
 /// Every container image of every rendered workload, once per place,
@@ -69,7 +68,7 @@ fn container_images(ws: &Workspace, applied: &Applied, env: &Option<String>) -> 
         let file = value.source().map_or(applied.resource.file, |s| s.file);
         Place {
             file,
-            doc: document_at(ws.file(file), Origin::new(file, span)),
+            doc: document_at(ws.file(file), span.start.offset),
             span,
         }
     };

@@ -253,16 +253,21 @@ impl Scalar {
     }
 
     pub fn to_json(&self) -> Json {
+        scalar_to_json(&self.to_yaml(), None, Typing::Kubernetes)
+    }
+
+    /// As a parsed scalar: plain, or quoted (a string whatever it reads
+    /// as).
+    pub fn to_yaml(&self) -> YamlScalar {
         let style = if self.plain {
             ScalarStyle::Plain
         } else {
             ScalarStyle::DoubleQuoted
         };
-        let yaml = YamlScalar {
+        YamlScalar {
             value: self.text.clone(),
             style,
-        };
-        scalar_to_json(&yaml, None, Typing::Kubernetes)
+        }
     }
 }
 

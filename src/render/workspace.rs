@@ -17,7 +17,6 @@ use crate::yaml::NodeRef;
 
 use super::flux::{render_cluster, Rendering};
 use super::kustomize::Builder;
-use super::tree::Origin;
 
 /// One cluster: the directory of a platform repository it starts from.
 #[derive(Debug)]
@@ -125,19 +124,19 @@ fn covered_documents<'r>(
         if resource.generated.is_some() {
             continue;
         }
-        if let Some(doc) = document_at(ws.file(resource.file), resource.root.origin) {
+        if let Some(doc) = document_at(ws.file(resource.file), resource.root.origin.offset()) {
             covered.insert((resource.file, doc));
         }
     }
     covered
 }
 
-/// The document of `file` that `origin` falls in.
-pub fn document_at(file: &ParsedFile, origin: Origin) -> Option<DocId> {
+/// The document of `file` that byte `offset` falls in.
+pub fn document_at(file: &ParsedFile, offset: usize) -> Option<DocId> {
     let docs = &file.stream.docs;
-    let i = docs.partition_point(|d| d.span.end.offset < origin.offset());
+    let i = docs.partition_point(|d| d.span.end.offset < offset);
     let doc = docs.get(i)?;
-    (doc.span.start.offset <= origin.offset()).then(|| DocId::new(i))
+    (doc.span.start.offset <= offset).then(|| DocId::new(i))
 }
 
 /// Where the clusters of the other repositories start: the path of each

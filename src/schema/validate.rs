@@ -68,6 +68,18 @@ pub struct Problem {
     pub substituted: Vec<String>,
 }
 
+impl Problem {
+    fn new(node: NodeRef<'_>, message: String, help: Option<String>) -> Self {
+        Problem {
+            node: node.id,
+            span: node.span(),
+            message,
+            help,
+            substituted: Vec::new(),
+        }
+    }
+}
+
 /// How a document is checked.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CheckOptions<'v> {
@@ -411,13 +423,7 @@ impl<'a> Cx<'a> {
     }
 
     fn problems(&self, r: &Raw) -> Vec<Problem> {
-        let at_value = |message: String| Problem {
-            node: self.node_at(&r.path, false).id,
-            span: self.node_at(&r.path, false).span(),
-            message,
-            help: None,
-            substituted: Vec::new(),
-        };
+        let at_value = |message: String| Problem::new(self.node_at(&r.path, false), message, None);
         match &r.kind {
             RawKind::Unknown(keys) => keys.iter().map(|k| self.unknown_field(r, k)).collect(),
             RawKind::Required(prop) => {
@@ -426,13 +432,11 @@ impl<'a> Cx<'a> {
                 } else {
                     self.field(&r.path)
                 };
-                vec![Problem {
-                    node: self.node_at(&r.path, true).id,
-                    span: self.node_at(&r.path, true).span(),
-                    message: format!("{holder} is missing the required field `{prop}`"),
-                    help: None,
-                    substituted: Vec::new(),
-                }]
+                vec![Problem::new(
+                    self.node_at(&r.path, true),
+                    format!("{holder} is missing the required field `{prop}`"),
+                    None,
+                )]
             }
             RawKind::Type(types) => vec![self.wrong_type(r, types)],
             RawKind::Enum(options) => {
@@ -483,13 +487,7 @@ impl<'a> Cx<'a> {
             names.sort_unstable();
             help = Some(format!("{field} accepts: {}", names.join(", ")));
         }
-        Problem {
-            node: self.node_at(&p, true).id,
-            span: self.node_at(&p, true).span(),
-            message,
-            help,
-            substituted: Vec::new(),
-        }
+        Problem::new(self.node_at(&p, true), message, help)
     }
 
     /// A value of the wrong type, shown unless it is a container or hidden
@@ -513,13 +511,7 @@ impl<'a> Cx<'a> {
         let help = (got == "number" && types.contains(&"string")).then(|| {
             "Kubernetes reads an unquoted `1.10` as the number 1.1; quote the value".to_string()
         });
-        Problem {
-            node: self.node_at(&r.path, false).id,
-            span: self.node_at(&r.path, false).span(),
-            message,
-            help,
-            substituted: Vec::new(),
-        }
+        Problem::new(self.node_at(&r.path, false), message, help)
     }
 
     /// Evaluates the CEL rules where the schema found nothing wrong.
@@ -557,13 +549,11 @@ impl<'a> Cx<'a> {
                     .clone()
                     .unwrap_or_else(|| format!("failed rule `{}`", spec.rule));
                 let field = self.field(&path);
-                out.push(Problem {
-                    node: self.node_at(&at, true).id,
-                    span: self.node_at(&at, true).span(),
-                    message: format!("{field}: {what}"),
-                    help: Some(format!("validation rule: {}", spec.rule)),
-                    substituted: Vec::new(),
-                });
+                out.push(Problem::new(
+                    self.node_at(&at, true),
+                    format!("{field}: {what}"),
+                    Some(format!("validation rule: {}", spec.rule)),
+                ));
             }
         }
         out
