@@ -233,6 +233,7 @@ fn describe(kind: StepKind) -> &'static str {
         StepKind::Annotations => "these annotations",
         StepKind::Replicas => "this replicas entry",
         StepKind::Images => "this image entry",
+        StepKind::Replacement => "this replacement",
         StepKind::Generator => "this generator",
         StepKind::HashSuffix => "this generator's name hash",
         StepKind::NameReference => "the name of this object",

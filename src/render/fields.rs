@@ -4,16 +4,21 @@
 //! A path is `/`-separated; `name[]` and any list met on the way are walked
 //! element by element; `\/` is a `/` inside one key (an annotation name).
 
+use std::borrow::Cow;
+
 use super::resource::Resource;
 use super::tree::{Node, Origin};
 
 /// One place a transformer writes. Empty group, version or kind match any.
-#[derive(Debug, Clone, Copy)]
+///
+/// The built-in specs are static; a kustomization's `configurations` add
+/// specs read from a file.
+#[derive(Debug, Clone)]
 pub struct FieldSpec {
-    pub group: &'static str,
-    pub version: &'static str,
-    pub kind: &'static str,
-    pub path: &'static str,
+    pub group: Cow<'static, str>,
+    pub version: Cow<'static, str>,
+    pub kind: Cow<'static, str>,
+    pub path: Cow<'static, str>,
     /// Create the path when it is missing.
     pub create: bool,
 }
@@ -25,10 +30,10 @@ const fn spec(
     create: bool,
 ) -> FieldSpec {
     FieldSpec {
-        group,
-        version: "",
-        kind,
-        path,
+        group: Cow::Borrowed(group),
+        version: Cow::Borrowed(""),
+        kind: Cow::Borrowed(kind),
+        path: Cow::Borrowed(path),
         create,
     }
 }
@@ -83,7 +88,11 @@ pub fn label_specs(templates: bool, selectors: bool, claims: bool) -> Vec<(Field
         out.push((spec("apps", "StatefulSet", path, true), path.to_string()));
     }
     if selectors {
-        out.extend(SELECTOR_SPECS.iter().map(|s| (*s, s.path.to_string())));
+        out.extend(
+            SELECTOR_SPECS
+                .iter()
+                .map(|s| (s.clone(), s.path.to_string())),
+        );
         for kind in ["Deployment", "StatefulSet"] {
             for affinity in AFFINITY_SELECTORS {
                 out.push((spec("apps", kind, affinity, false), affinity.to_string()));
@@ -95,17 +104,17 @@ pub fn label_specs(templates: bool, selectors: bool, claims: bool) -> Vec<(Field
 
 const SELECTOR_SPECS: &[FieldSpec] = &[
     FieldSpec {
-        group: "",
-        version: "v1",
-        kind: "Service",
-        path: "spec/selector",
+        group: Cow::Borrowed(""),
+        version: Cow::Borrowed("v1"),
+        kind: Cow::Borrowed("Service"),
+        path: Cow::Borrowed("spec/selector"),
         create: true,
     },
     FieldSpec {
-        group: "",
-        version: "v1",
-        kind: "ReplicationController",
-        path: "spec/selector",
+        group: Cow::Borrowed(""),
+        version: Cow::Borrowed("v1"),
+        kind: Cow::Borrowed("ReplicationController"),
+        path: Cow::Borrowed("spec/selector"),
         create: true,
     },
     spec("", "Deployment", "spec/selector/matchLabels", true),

@@ -95,6 +95,43 @@ const LABEL: &[(&str, Ty)] = &[
     ("fields", List(&Obj(FIELD_SPEC))),
 ];
 
+const FIELD_OPTIONS: &[(&str, Ty)] = &[
+    ("delimiter", Str),
+    ("index", Int),
+    ("encoding", Str),
+    ("create", Bool),
+];
+
+const REPLACEMENT_SOURCE: &[(&str, Ty)] = &[
+    ("group", Str),
+    ("version", Str),
+    ("kind", Str),
+    ("name", Str),
+    ("namespace", Str),
+    ("fieldPath", Str),
+    ("options", Obj(FIELD_OPTIONS)),
+];
+
+const REPLACEMENT_TARGET: &[(&str, Ty)] = &[
+    ("select", Obj(SELECTOR)),
+    ("reject", List(&Obj(SELECTOR))),
+    ("fieldPaths", Strs),
+    ("options", Obj(FIELD_OPTIONS)),
+];
+
+/// A replacement as a file holds it (kustomize's `types.Replacement`).
+const REPLACEMENT: &[(&str, Ty)] = &[
+    ("source", Obj(REPLACEMENT_SOURCE)),
+    ("targets", List(&Obj(REPLACEMENT_TARGET))),
+];
+
+/// A `replacements` entry: a replacement, or the file that holds some.
+const REPLACEMENT_FIELD: &[(&str, Ty)] = &[
+    ("path", Str),
+    ("source", Obj(REPLACEMENT_SOURCE)),
+    ("targets", List(&Obj(REPLACEMENT_TARGET))),
+];
+
 /// The fields of a kustomization (kustomize's `types.Kustomization`).
 const KUSTOMIZATION: &[(&str, Ty)] = &[
     ("apiVersion", Str),
@@ -112,7 +149,7 @@ const KUSTOMIZATION: &[(&str, Ty)] = &[
     ("patches", List(&Obj(PATCH))),
     ("images", List(&Obj(IMAGE))),
     ("imageTags", List(&Obj(IMAGE))),
-    ("replacements", Any),
+    ("replacements", List(&Obj(REPLACEMENT_FIELD))),
     ("replicas", List(&Obj(&[("name", Str), ("count", Int)]))),
     ("vars", Any),
     ("sortOptions", Any),
@@ -138,6 +175,20 @@ const KUSTOMIZATION: &[(&str, Ty)] = &[
 pub fn check(k: &Node) -> Vec<(Origin, String)> {
     let mut out = Vec::new();
     check_value(k, &Obj(KUSTOMIZATION), "", &mut out);
+    out
+}
+
+/// Every place replacements read from a file break kustomize's decoding.
+pub fn check_replacements(items: &[Node]) -> Vec<(Origin, String)> {
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        check_value(
+            item,
+            &Obj(REPLACEMENT),
+            &format!("replacements[{i}]"),
+            &mut out,
+        );
+    }
     out
 }
 

@@ -20,6 +20,7 @@ use crate::model::kustomization::{is_remote, KUSTOMIZATION_FILES};
 use crate::workspace::load::ParsedFile;
 use crate::workspace::Workspace;
 
+use super::configurations::Configured;
 use super::fields::{self, FieldSpec};
 use super::generate::{self, Behavior};
 use super::json_patch;
@@ -85,6 +86,8 @@ pub enum StepKind {
     Annotations,
     Replicas,
     Images,
+    /// A `replacements` target: the value is the source's.
+    Replacement,
     Generator,
     HashSuffix,
     NameReference,
@@ -109,6 +112,11 @@ pub struct Builder<'w> {
     /// Every directory built (a kustomization's, or one Flux generates a
     /// kustomization for).
     pub built: Vec<(RepoId, String)>,
+    /// The `configurations` of each kustomization being built, with those
+    /// of the kustomizations it includes (kustomize merges them upwards).
+    configured: Vec<Configured>,
+    /// The whole build's, for the name references fixed at its end.
+    finished: Configured,
 }
 
 impl<'w> Builder<'w> {
@@ -120,6 +128,8 @@ impl<'w> Builder<'w> {
             problems: Vec::new(),
             stack: Vec::new(),
             built: Vec::new(),
+            configured: Vec::new(),
+            finished: Configured::default(),
         }
     }
 
@@ -329,8 +339,14 @@ impl<'w> Builder<'w> {
         }
         self.built.push(key.clone());
         self.stack.push(key);
+        self.configured.push(Configured::default());
         let out = f(self);
         self.stack.pop();
+        let configured = self.configured.pop().unwrap_or_default();
+        self.configured
+            .last_mut()
+            .unwrap_or(&mut self.finished)
+            .merge(configured);
         Some(out)
     }
 
@@ -400,12 +416,37 @@ impl<'w> Builder<'w> {
                 self.add_resource(repo, dir, entry, &mut acc, &mut ids);
             }
         }
+        self.read_configurations(repo, dir, k);
         self.run_generators(repo, dir, k, &mut acc, &mut ids);
         for entry in list(k, "components") {
             acc = self.add_component(repo, dir, entry, acc);
         }
         self.transform(repo, dir, k, &mut acc);
         acc
+    }
+
+    /// Adds the field specs of the kustomization's `configurations` files
+    /// to what its transformers (and those above it) use.
+    fn read_configurations(&mut self, repo: RepoId, dir: &str, k: &Node) {
+        for entry in list(k, "configurations") {
+            let Some(trees) = self.patch_docs(repo, dir, entry, None, Some(entry)) else {
+                continue;
+            };
+            for tree in trees {
+                let (configured, not_applied) = Configured::read(&tree);
+                for (at, message) in not_applied {
+                    self.problem(at, ProblemKind::NotRendered, message);
+                }
+                if let Some(top) = self.configured.last_mut() {
+                    top.merge(configured);
+                }
+            }
+        }
+    }
+
+    /// The `configurations` in force for the kustomization being built.
+    fn configured(&self) -> Option<&Configured> {
+        self.configured.last()
     }
 
     fn append(&mut self, acc: &mut Vec<Resource>, ids: &mut Ids, r: Resource, at: Option<Origin>) {
@@ -692,32 +733,30 @@ impl<'w> Builder<'w> {
         if let Some(suffix) = k.get("nameSuffix").filter(|n| n.as_str().is_some()) {
             self.rename(suffix, StepKind::NameSuffix, acc);
         }
+        let configured = self.configured().cloned().unwrap_or_default();
         if let Some(labels) = k.get("commonLabels") {
-            self.add_labels(
-                labels,
-                &fields::label_specs(true, true, true),
-                StepKind::Labels,
-                acc,
-            );
+            let mut specs = fields::label_specs(true, true, true);
+            specs.extend(configured.labels.iter().cloned());
+            self.add_labels(labels, &specs, StepKind::Labels, acc);
         }
         for entry in list(k, "labels") {
             let flag = |f: &str| entry.str_at(&[f]) == Some("true");
-            let specs = fields::label_specs(
+            let mut specs = fields::label_specs(
                 flag("includeTemplates"),
                 flag("includeSelectors"),
                 flag("includeVolumeClaimTemplates"),
             );
+            if flag("includeSelectors") {
+                specs.extend(configured.labels.iter().cloned());
+            }
             if let Some(pairs) = entry.get("pairs") {
                 self.add_labels(pairs, &specs, StepKind::Labels, acc);
             }
         }
         if let Some(annotations) = k.get("commonAnnotations") {
-            self.add_labels(
-                annotations,
-                &fields::annotation_specs(),
-                StepKind::Annotations,
-                acc,
-            );
+            let mut specs = fields::annotation_specs();
+            specs.extend(configured.annotations.iter().cloned());
+            self.add_labels(annotations, &specs, StepKind::Annotations, acc);
         }
         for entry in list(k, "patchesJson6902") {
             self.patch(repo, dir, entry, acc);
@@ -726,7 +765,44 @@ impl<'w> Builder<'w> {
             self.set_replicas(entry, acc);
         }
         for entry in list(k, "images") {
-            self.set_images(entry, acc);
+            self.set_images(entry, &configured.images, acc);
+        }
+        for entry in list(k, "replacements") {
+            self.replacements(repo, dir, entry, acc);
+        }
+    }
+
+    /// A `replacements` entry: inline, or a file holding one replacement
+    /// or a list of them.
+    fn replacements(&mut self, repo: RepoId, dir: &str, entry: &Node, acc: &mut [Resource]) {
+        let inline = entry.get("source").is_some() || entry.get("targets").is_some();
+        let items = match entry.get("path") {
+            Some(_) if inline => {
+                let message = "a replacement has either `path` or `source` and `targets`";
+                self.problem(entry.origin, ProblemKind::Refused, message);
+                return;
+            }
+            Some(path) => {
+                let docs = self.patch_docs(repo, dir, entry, None, Some(path));
+                let mut items = Vec::new();
+                for doc in docs.unwrap_or_default() {
+                    match &doc.value {
+                        Value::Seq(list) => items.extend(list.iter().cloned()),
+                        _ => items.push(doc),
+                    }
+                }
+                for (at, message) in super::kustomization::check_replacements(&items) {
+                    self.problem(at, ProblemKind::Refused, message);
+                }
+                items
+            }
+            None => vec![entry.clone()],
+        };
+        for r in &items {
+            let step = self.step(StepKind::Replacement, r.origin);
+            if let Err((at, message)) = super::replace::apply(r, step, acc) {
+                self.problem(at, ProblemKind::Refused, message);
+            }
         }
     }
 
@@ -1071,7 +1147,8 @@ impl<'w> Builder<'w> {
         }
     }
 
-    fn set_images(&mut self, entry: &Node, acc: &mut [Resource]) {
+    /// An `images` entry; `extra`: the image fields `configurations` add.
+    fn set_images(&mut self, entry: &Node, extra: &[(FieldSpec, String)], acc: &mut [Resource]) {
         let Some(image) = ImageRule::read(entry) else {
             self.problem(
                 entry.origin,
@@ -1091,7 +1168,14 @@ impl<'w> Builder<'w> {
             .filter(|r| r.kind() != "CustomResourceDefinition")
         {
             update_container_images(&mut r.root, &image, origin);
-            for path in fields::IMAGE_PATHS {
+            let paths = fields::IMAGE_PATHS.iter().copied().chain(
+                extra
+                    .iter()
+                    .filter(|(spec, _)| spec.selects(r))
+                    .map(|(_, path)| path.as_str()),
+            );
+            let paths: Vec<&str> = paths.collect();
+            for path in paths {
                 let segments = fields::segments(path);
                 fields::visit(&mut r.root, &segments, false, origin, &mut |parent, key| {
                     if let Some(node) = parent.get_mut(key) {
@@ -1114,8 +1198,28 @@ impl<'w> Builder<'w> {
                     *node = Node::string(&name, node.origin.by(step));
                 }
             }
+            stringify_annotations(&mut r.root);
         }
-        super::names::fix_references(acc);
+        let configured = std::mem::take(&mut self.finished);
+        super::names::fix_references(acc, &configured.name_refs);
+    }
+}
+
+/// kustomize writes annotations back as strings: `1` becomes `"1"`, `~`
+/// becomes `"~"`, and a list or mapping an empty string.
+fn stringify_annotations(root: &mut Node) {
+    let Some(annotations) = root.path_mut(&["metadata", "annotations"]) else {
+        return;
+    };
+    let Value::Map(entries) = &mut annotations.value else {
+        return;
+    };
+    for e in entries {
+        let text = match &e.value.value {
+            Value::Scalar(s) => s.text.clone(),
+            _ => Default::default(),
+        };
+        e.value.value = Value::Scalar(Scalar { text, plain: false });
     }
 }
 
@@ -1299,15 +1403,10 @@ fn split_image(image: &str) -> (&str, &str, &str) {
 const NOT_RENDERED: &[(&str, &str)] = &[
     ("helmCharts", "charts are not fetched"),
     ("helmChartInflationGenerator", "charts are not fetched"),
-    ("replacements", "replacements are not rendered yet"),
     ("vars", "vars are not rendered yet"),
     ("generators", "generator plugins are not run"),
     ("transformers", "transformer plugins are not run"),
     ("validators", "validator plugins are not run"),
-    (
-        "configurations",
-        "custom transformer configurations are not read",
-    ),
     ("crds", "custom field specs from CRDs are not read"),
 ];
 
@@ -1379,6 +1478,34 @@ mod tests {
             got,
             [(ProblemKind::Missing, 1, 26), (ProblemKind::Refused, 6, 15)]
         );
+    }
+
+    #[test]
+    fn a_replaced_value_is_the_source_s_and_a_failure_is_at_its_entry() {
+        let k = "resources: [deploy.yaml, cm.yaml]\nreplacements:\n  - source: {kind: ConfigMap, name: src, fieldPath: data.n}\n    targets:\n      - select: {kind: Deployment}\n        fieldPaths: [spec.replicas, spec.paused]\n";
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: src}\ndata:\n  n: '4'\n";
+        let ws = workspace(&[
+            ("kustomization.yaml", k),
+            ("deploy.yaml", DEPLOY),
+            ("cm.yaml", cm),
+        ]);
+        let mut b = Builder::new(&ws);
+        let out = b.build(RepoId::new(0), "");
+        let deploy = out.iter().find(|r| r.kind() == "Deployment").unwrap();
+        let replicas = deploy.root.path(&["spec", "replicas"]).unwrap();
+        // A number stays a number; the value is where the source wrote it.
+        assert_eq!(replicas.to_json(), serde_json::json!(4));
+        assert_eq!(ws.file(replicas.origin.file).file.rel, "cm.yaml");
+        assert_eq!(at(&ws, replicas), (5, 6));
+        let step = replicas.origin.step().expect("set by a step");
+        assert_eq!(b.steps[step].what, StepKind::Replacement);
+        // `spec.paused` is not in the Deployment: kustomize fails there.
+        let got: Vec<_> = b
+            .problems
+            .iter()
+            .map(|p| (p.kind, p.span.start.line, p.span.start.col))
+            .collect();
+        assert_eq!(got, [(ProblemKind::Refused, 6, 37)]);
     }
 
     #[test]

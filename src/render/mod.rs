@@ -9,6 +9,7 @@
 //! generator) that put it there.
 
 pub mod arena;
+pub mod configurations;
 pub mod fields;
 pub mod flux;
 pub mod generate;
@@ -18,6 +19,7 @@ pub mod kustomization;
 pub mod kustomize;
 pub mod merge;
 pub mod names;
+pub mod replace;
 pub mod resource;
 pub mod select;
 pub mod strategy;

@@ -42,19 +42,25 @@ const TARGET_KINDS: &[&str] = &[
     "ValidatingAdmissionPolicy",
 ];
 
-pub fn fix_references(resources: &mut [Resource]) {
-    let mut renamed: HashMap<&str, Vec<Renamed>> = HashMap::new();
+/// Updates the references to renamed objects; `extra`: the references a
+/// kustomization's `configurations` add, as (kind referred to, referrer,
+/// path).
+pub fn fix_references(resources: &mut [Resource], extra: &[(String, FieldSpec, String)]) {
+    let mut renamed: HashMap<String, Vec<Renamed>> = HashMap::new();
     for r in resources.iter() {
-        let kind = TARGET_KINDS.iter().find(|k| **k == r.kind());
+        let known = TARGET_KINDS.contains(&r.kind()) || extra.iter().any(|(k, ..)| k == r.kind());
         let moved = r.name() != r.original.name || r.namespace() != r.original.namespace.as_deref();
-        if let Some(kind) = kind.filter(|_| moved) {
-            renamed.entry(kind).or_default().push(Renamed {
-                original: r.original.name.clone(),
-                original_namespace: r.original.namespace.clone(),
-                name: r.name().to_string(),
-                namespace: r.namespace().map(str::to_string),
-                cluster_scoped: r.is_cluster_scoped(),
-            });
+        if known && moved {
+            renamed
+                .entry(r.kind().to_string())
+                .or_default()
+                .push(Renamed {
+                    original: r.original.name.clone(),
+                    original_namespace: r.original.namespace.clone(),
+                    name: r.name().to_string(),
+                    namespace: r.namespace().map(str::to_string),
+                    cluster_scoped: r.is_cluster_scoped(),
+                });
         }
     }
     if renamed.is_empty() {
@@ -63,18 +69,23 @@ pub fn fix_references(resources: &mut [Resource]) {
     let specs: Vec<(&str, Vec<SplitSpec>)> = renamed
         .keys()
         .map(|kind| {
+            let configured = extra
+                .iter()
+                .filter(|(k, ..)| k == kind)
+                .map(|(_, spec, path)| (spec.clone(), path.clone()));
             let specs = fields::name_references(kind)
                 .into_iter()
+                .chain(configured)
                 .map(|(spec, path)| (spec, fields::segments(&path)))
                 .collect();
-            (*kind, specs)
+            (kind.as_str(), specs)
         })
         .collect();
     for r in resources.iter_mut() {
         let namespace = r.namespace().map(str::to_string);
         let referrer_cluster_scoped = r.is_cluster_scoped();
         for (kind, kind_specs) in &specs {
-            let candidates = &renamed[kind];
+            let candidates = &renamed[*kind];
             let pick = |name: &str, ns: Option<&str>| -> Option<String> {
                 candidates
                     .iter()

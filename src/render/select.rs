@@ -91,6 +91,12 @@ impl Selector {
     }
 
     pub fn matches(&self, r: &Resource) -> bool {
+        self.matches_id(r) && self.matches_labels(r)
+    }
+
+    /// Whether group, version, kind, name and namespace match (each one
+    /// not given matches anything).
+    pub fn matches_id(&self, r: &Resource) -> bool {
         let is = |re: &Option<Regex>, value: &str| re.as_ref().is_none_or(|re| re.is_match(value));
         let (group, version) = r.group_version();
         is(&self.group, group)
@@ -99,8 +105,30 @@ impl Selector {
             && (is(&self.name, &r.original.name) || is(&self.name, r.name()))
             && (is(&self.namespace, r.original.effective_namespace())
                 || is(&self.namespace, r.effective_namespace()))
-            && satisfied(&self.labels, r.root.path(&["metadata", "labels"]))
+    }
+
+    /// Whether the label and annotation selectors match.
+    pub fn matches_labels(&self, r: &Resource) -> bool {
+        satisfied(&self.labels, r.root.path(&["metadata", "labels"]))
             && satisfied(&self.annotations, r.root.path(&["metadata", "annotations"]))
+    }
+
+    /// Whether any of group, version, kind, name or namespace is given.
+    pub fn has_id(&self) -> bool {
+        [
+            &self.group,
+            &self.version,
+            &self.kind,
+            &self.name,
+            &self.namespace,
+        ]
+        .iter()
+        .any(|p| p.is_some())
+    }
+
+    /// Whether a label or annotation selector is given.
+    pub fn has_labels(&self) -> bool {
+        !self.labels.is_empty() || !self.annotations.is_empty()
     }
 }
 
