@@ -679,3 +679,52 @@ fn values_schema_sees_post_build_values() {
         "{help}"
     );
 }
+
+/// The values checked are the HelmRelease a cluster applies: a value set
+/// by the applying Kustomization's patch is judged, and reported at its
+/// line inside the patch, with the chain that put it there.
+#[test]
+fn values_schema_sees_values_set_by_a_kustomization_patch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files: &[(&str, &str)] = &[
+        (".gitops-lint.yaml", "systemRepos:\n  k8s-app: .\n"),
+        (
+            "clusters/dev/app.yaml",
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: k8s-app, namespace: flux-system}\nspec: {interval: 1m, url: \"https://dev.azure.com/contoso/platform/_git/k8s-app\", ref: {branch: dev}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app, namespace: flux-system}\nspec:\n  interval: 5m\n  path: ./environments/dev/flux\n  prune: true\n  sourceRef: {kind: GitRepository, name: k8s-app}\n  patches:\n    - target: {kind: HelmRelease}\n      patch: |-\n        - op: add\n          path: /spec/values/replicas\n          value: lots\n",
+        ),
+        ("chart/Chart.yaml", "apiVersion: v2\nname: chart\nversion: 1.0.0\n"),
+        ("chart/values.yaml", "replicas: 1\n"),
+        (
+            "environments/dev/flux/hr.yaml",
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app, namespace: flux-system}\nspec:\n  interval: 5m\n  chart:\n    spec:\n      chart: ./chart\n      sourceRef: {kind: GitRepository, name: k8s-app}\n  values:\n    replicas: 2\n",
+        ),
+    ];
+    write_files(tmp.path(), files);
+    std::fs::write(
+        tmp.path().join("chart/values.schema.json"),
+        r#"{"type": "object", "properties": {"replicas": {"type": "integer"}}}"#,
+    )
+    .unwrap();
+    let report = check_json(tmp.path());
+    let found: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "schema")
+        .collect();
+    // The written `replicas: 2` is fine; the patch's `lots` is not.
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = found[0];
+    assert_eq!(f["path"], "clusters/dev/app.yaml");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(19), Some(18))
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"lots\" is not of type \"integer\""),
+        "{f:#?}"
+    );
+}

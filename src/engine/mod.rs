@@ -26,6 +26,7 @@ use crate::model::objects::ObjectMeta;
 use crate::render::images::rendered_images;
 use crate::render::tree::Origin;
 use crate::render::workspace::{render_workspace, Renderings};
+use crate::schema::helm_values::ChartSchemas;
 use crate::schema::SchemaStore;
 use crate::workspace::config::Config;
 use crate::workspace::load::ParsedFile;
@@ -88,6 +89,7 @@ pub struct RunContext<'a> {
     renderings: OnceLock<Renderings>,
     schemas: OnceLock<SchemaStore>,
     images: OnceLock<Vec<FoundImage>>,
+    chart_schemas: OnceLock<ChartSchemas>,
 }
 
 impl<'a> RunContext<'a> {
@@ -99,6 +101,7 @@ impl<'a> RunContext<'a> {
             renderings: OnceLock::new(),
             schemas: OnceLock::new(),
             images: OnceLock::new(),
+            chart_schemas: OnceLock::new(),
         }
     }
 
@@ -130,6 +133,12 @@ impl<'a> RunContext<'a> {
     pub fn schemas(&self) -> &SchemaStore {
         self.schemas
             .get_or_init(|| SchemaStore::for_workspace(self.workspace))
+    }
+
+    /// The compiled `values.schema.json` of the local charts releases use.
+    pub fn chart_schemas(&self) -> &ChartSchemas {
+        self.chart_schemas
+            .get_or_init(|| ChartSchemas::build(self.workspace, self.graph()))
     }
 
     /// Every image the workspace would run (see
@@ -304,6 +313,30 @@ impl<'a> DocContext<'a> {
     pub fn is_rendered(&self) -> bool {
         self.rendered.is_some()
     }
+
+    /// The written document this object is: the document itself, or the
+    /// one a rendered object was read from (`None` for a generated one).
+    pub fn written(&self) -> Option<(FileId, DocId)> {
+        let file = self.file.file;
+        match self.rendered {
+            Some(r) => {
+                let resource = &r.applied().resource;
+                let from = self.file.run.workspace.file(resource.file);
+                let doc =
+                    crate::render::workspace::document_at(from, resource.root.origin.offset())?;
+                let generated = resource.generated.is_some();
+                (!generated).then_some((resource.file, doc))
+            }
+            None => {
+                let i = file
+                    .stream
+                    .docs
+                    .iter()
+                    .position(|d| std::ptr::eq(d, self.doc))?;
+                Some((file.id, DocId::new(i)))
+            }
+        }
+    }
 }
 
 /// Which rules run and what is reported.
@@ -356,7 +389,10 @@ pub fn run(cx: &RunContext<'_>, rules: &[&dyn Rule], selection: &Selection) -> V
         },
         || -> Vec<Vec<Finding>> {
             // Every run needs the index (report scopes, environments).
+            // The chart schemas are compiled in parallel: not from inside
+            // the object checks' parallel jobs (see above).
             cx.graph();
+            cx.chart_schemas();
             let objects = objects::check_objects(cx, rules);
             std::iter::once(objects)
                 .chain(rules.iter().map(|rule| {

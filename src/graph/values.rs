@@ -34,7 +34,6 @@ pub struct Layer<'a> {
 #[derive(Debug)]
 pub struct Release<'a> {
     pub file: &'a ParsedFile,
-    pub doc: &'a Document,
     pub meta: &'a ObjectMeta,
     pub layers: Vec<Layer<'a>>,
 }
@@ -80,19 +79,29 @@ fn chart_repo(ws: &Workspace, graph: &Graph, file: &ParsedFile, doc: DocId) -> O
     ws.file_at(own, &values).map(|_| own)
 }
 
-/// A release's values layers, lowest first: the chart's `values.yaml`,
-/// each `valuesFiles` entry, then `spec.values`.
+/// The values layers of the HelmRelease written at `position` of `file`,
+/// lowest first: the chart's `values.yaml`, each `valuesFiles` entry, then
+/// `spec.values` of `root` — the release as written, or as a cluster
+/// applies it (patched, substituted).
+pub fn layers<'a>(
+    ws: &'a Workspace,
+    graph: &Graph,
+    file: &'a ParsedFile,
+    position: DocId,
+    root: NodeRef<'a>,
+) -> Vec<Layer<'a>> {
+    layers_of(ws, graph, file, position, root, &mut HashSet::new())
+}
+
 fn layers_of<'a>(
     ws: &'a Workspace,
     graph: &Graph,
     file: &'a ParsedFile,
     position: DocId,
+    root: NodeRef<'a>,
     used: &mut HashSet<FileId>,
 ) -> Vec<Layer<'a>> {
-    let Some(doc) = file.doc(position) else {
-        return Vec::new();
-    };
-    let release = HelmReleaseView::of(doc.root());
+    let release = HelmReleaseView::of(root);
     let mut layers = Vec::new();
     if let (Some(repo), Some(chart)) = (chart_repo(ws, graph, file, position), release.chart()) {
         let defaults = chart.chart.map(|dir| (format!("{dir}/values.yaml"), true));
@@ -135,13 +144,8 @@ pub fn releases<'w>(ws: &'w Workspace, graph: &Graph) -> Releases<'w> {
             let Some(meta) = meta.as_ref().filter(|m| is_helm_release(m)) else {
                 continue;
             };
-            let layers = layers_of(ws, graph, file, DocId::new(position), &mut used);
-            list.push(Release {
-                file,
-                doc,
-                meta,
-                layers,
-            });
+            let layers = layers_of(ws, graph, file, DocId::new(position), doc.root(), &mut used);
+            list.push(Release { file, meta, layers });
         }
     }
     Releases {

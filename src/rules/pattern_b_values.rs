@@ -3,82 +3,87 @@
 //! RoleBinding) and, if it picks a `sku`, one the platform offers.
 //!
 //! The values judged are the release's own: its `valuesFiles` then
-//! `spec.values`, layered as helm-controller layers them. The central
+//! `spec.values` — as the cluster applies the release, patches and
+//! post-build variables included — layered as helm-controller layers them. The central
 //! chart's own `values.yaml` is not counted: its defaults are no team's
 //! choice.
 
-use crate::engine::registry::ids;
-use crate::engine::{declare_rule, Rule, RunContext};
 use crate::base::finding::{Finding, Findings};
+use crate::engine::registry::ids;
+use crate::engine::{declare_rule, DocContext, Rule};
+use crate::graph::values::{is_helm_release, layers, top_level, Layer};
 use crate::model::flux::HelmReleaseView;
 use crate::model::objects::ObjectMeta;
-use crate::graph::values::{releases, top_level, Layer, Release};
 use crate::yaml::NodeRef;
 
 declare_rule!(PatternBValues, ids::PATTERN_B_VALUES);
 
 impl Rule for PatternBValues {
-    fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
-        let central = &cx.config.central_chart;
-        for release in releases(cx.workspace, cx.graph()).list {
-            let root = release.doc.root();
-            let Some(chart) = HelmReleaseView::of(root).chart() else {
-                continue;
-            };
-            let source = chart.source_ref;
-            let on_central = chart.chart.is_some_and(|c| same_chart(c, &central.chart))
-                && source.is_some_and(|s| s.kind == Some("GitRepository") && s.name == Some(central.source.as_str()));
-            if !on_central {
-                continue;
+    /// A HelmRelease as a cluster applies it (values set by patches and
+    /// post-build variables included), or as written when nothing renders
+    /// it.
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
+        let Some(meta) = cx.object.filter(|m| is_helm_release(m)) else {
+            return;
+        };
+        let root = cx.root();
+        let central = &cx.config().central_chart;
+        let Some(chart) = HelmReleaseView::of(root).chart() else {
+            return;
+        };
+        let source = chart.source_ref;
+        let on_central = chart.chart.is_some_and(|c| same_chart(c, &central.chart))
+            && source.is_some_and(|s| s.kind == Some("GitRepository") && s.name == Some(central.source.as_str()));
+        let Some((file, doc)) = cx.written().filter(|_| on_central) else {
+            return;
+        };
+        let run = cx.file.run;
+        let written = run.workspace.file(file);
+        let layers: Vec<Layer<'_>> = layers(run.workspace, run.graph(), written, doc, root)
+            .into_iter()
+            .filter(|l| !l.chart_defaults)
+            .collect();
+        let name = meta.display_name();
+        match top_level(&layers, "aadGroupId") {
+            None => {
+                let spec = root.get_entry("spec");
+                let anchor = spec
+                    .and_then(|(_, s)| s.get_entry("values"))
+                    .or(spec)
+                    .map_or(root, |(k, _)| k);
+                out.push(cx.finding(ID, anchor, format!(
+                    "{name} uses the central chart but its values have no `aadGroupId`; set `spec.values.aadGroupId` to the team's Azure AD group id (it drives the team's RoleBinding)"
+                )).with_help(HELP));
             }
-            let layers: Vec<Layer<'_>> = release
-                .layers
-                .iter()
-                .filter(|l| !l.chart_defaults)
-                .copied()
-                .collect();
-            let name = release.meta.display_name();
-            match top_level(&layers, "aadGroupId") {
-                None => {
-                    let spec = root.get_entry("spec");
-                    let anchor = spec
-                        .and_then(|(_, s)| s.get_entry("values"))
-                        .or(spec)
-                        .map_or(root.span(), |(k, _)| k.span());
-                    out.push(
-                        finding(&release, None, anchor, format!(
-                            "{name} uses the central chart but its values have no `aadGroupId`; set `spec.values.aadGroupId` to the team's Azure AD group id (it drives the team's RoleBinding)"
-                        )),
-                    );
-                }
-                Some((layer, _, v)) if !is_text(v) => out.push(finding(
-                    &release,
-                    Some(layer),
-                    v.span(),
+            Some((layer, _, v)) if !is_text(v) => out.push(finding(
+                cx,
+                layer,
+                v,
+                format!(
+                    "{name} has an empty or non-string `aadGroupId`; set it to the team's Azure AD group id"
+                ),
+            )),
+            Some(_) => {}
+        }
+        if let Some((layer, _, v)) = top_level(&layers, "sku") {
+            let sku = v.as_scalar().filter(|_| is_text(v)).map(|s| s.value.as_str());
+            if !sku.is_some_and(|s| central.skus.iter().any(|k| k == s)) {
+                let shown = sku.map_or_else(|| "a non-string value".to_string(), |s| format!("`{s}`"));
+                out.push(finding(
+                    cx,
+                    layer,
+                    v,
                     format!(
-                        "{name} has an empty or non-string `aadGroupId`; set it to the team's Azure AD group id"
+                        "{name} sets `sku` to {shown}, which is not a platform SKU; use one of: {}",
+                        central.skus.join(", ")
                     ),
-                )),
-                Some(_) => {}
-            }
-            if let Some((layer, _, v)) = top_level(&layers, "sku") {
-                let sku = v.as_scalar().filter(|_| is_text(v)).map(|s| s.value.as_str());
-                if !sku.is_some_and(|s| central.skus.iter().any(|k| k == s)) {
-                    let shown = sku.map_or_else(|| "a non-string value".to_string(), |s| format!("`{s}`"));
-                    out.push(finding(
-                        &release,
-                        Some(layer),
-                        v.span(),
-                        format!(
-                            "{name} sets `sku` to {shown}, which is not a platform SKU; use one of: {}",
-                            central.skus.join(", ")
-                        ),
-                    ));
-                }
+                ));
             }
         }
     }
 }
+
+const HELP: &str = "Pattern B releases supply `image`, `aadGroupId` and `sku`; see `gitops-lint explain pattern-b-values`";
 
 /// `./platform-app-chart` and `platform-app-chart/` name the same chart.
 fn same_chart(a: &str, b: &str) -> bool {
@@ -93,18 +98,15 @@ fn is_text(v: NodeRef<'_>) -> bool {
     })
 }
 
-/// A finding in the layer that set the value (the release itself when
-/// `layer` is `None`), about the release.
-fn finding(
-    release: &Release<'_>,
-    layer: Option<Layer<'_>>,
-    span: crate::base::source::Span,
-    message: String,
-) -> Finding {
-    let file = layer.map_or(release.file, |l| l.file);
-    Finding::new(ID, file.path(), span, message)
-        .with_object(Some(ObjectMeta::to_ref(release.meta)))
-        .with_help("Pattern B releases supply `image`, `aadGroupId` and `sku`; see `gitops-lint explain pattern-b-values`")
+/// A finding at `node` of the layer that set it: the release's own values
+/// (as rendered or written), or a values file.
+fn finding(cx: &DocContext<'_>, layer: Layer<'_>, node: NodeRef<'_>, message: String) -> Finding {
+    let f = match layer.doc {
+        Some(_) => cx.finding(ID, node, message),
+        None => Finding::new(ID, layer.file.path(), node.span(), message)
+            .with_object(cx.object.map(ObjectMeta::to_ref)),
+    };
+    f.with_help(HELP)
 }
 
 #[cfg(test)]
@@ -186,5 +188,35 @@ mod tests {
             "centralChart:\n  skus: [sku-xl]\n",
         );
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn the_release_is_judged_as_the_cluster_applies_it() {
+        let sync = |sku: &str| format!("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: flux-system, namespace: flux-system}}\nspec:\n  interval: 10m\n  path: ./clusters/dev\n  prune: true\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: orders, namespace: flux-system}}\nspec:\n  interval: 10m\n  path: ./apps\n  prune: true\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n  postBuild:\n    substitute: {{SKU: {sku}, GROUP: team-group}}\n");
+        let release = hr("  values:\n    aadGroupId: ${GROUP}\n    sku: ${SKU}\n").replace("      valuesFiles: [./environments/dev/values.yaml]\n", "");
+        let files = |sync: &str| -> Vec<(String, String)> {
+            vec![
+                ("clusters/dev/flux-system.yaml".into(), sync.to_string()),
+                ("apps/orders.yaml".into(), release.clone()),
+            ]
+        };
+        let run = |sku: &str| {
+            let owned = files(&sync(sku));
+            let refs: Vec<(&str, &str)> = owned.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+            run_rule(RULE, &refs, "")
+        };
+        // The variables give a platform SKU and a group: nothing to say.
+        assert!(run("sku-small").is_empty(), "{:?}", run("sku-small"));
+        // A SKU the platform does not offer, at the placeholder, naming
+        // the variable.
+        let f = run("sku-huge");
+        assert_eq!(positions(&f), [(ID, 11, 10)]);
+        assert_eq!(f[0].path, "apps/orders.yaml");
+        assert!(f[0].message.contains("`sku-huge`"), "{}", f[0].message);
+        assert!(
+            f[0].message.ends_with("after post-build substitution by Kustomization 'orders'"),
+            "{}",
+            f[0].message
+        );
     }
 }

@@ -5,20 +5,34 @@
 //! Schema rejects". The layering and span mapping live in
 //! [`crate::schema::helm_values`]; this file says what was found.
 
-use crate::base::finding::Findings;
+use crate::base::finding::{Finding, Findings};
 use crate::engine::registry::ids;
-use crate::engine::{declare_rule, Rule, RunContext};
+use crate::engine::{declare_rule, DocContext, Rule};
+use crate::graph::values::is_helm_release;
 use crate::schema::helm_values::{self, ValuesViolation};
 use crate::schema::postbuild;
 
 declare_rule!(SchemaHelmValues, ids::SCHEMA);
 
 impl Rule for SchemaHelmValues {
-    fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
-        let (ws, graph) = (cx.workspace, cx.graph());
-        for v in helm_values::violations(ws, graph) {
+    /// A HelmRelease as a cluster applies it (values set by patches and
+    /// post-build variables included), or as written when nothing renders
+    /// it.
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
+        if !cx.object.is_some_and(is_helm_release) {
+            return;
+        }
+        let run = cx.file.run;
+        let (ws, graph) = (run.workspace, run.graph());
+        let Some(helm) = cx.written().and_then(|(file, doc)| graph.helm_use(file, doc)) else {
+            return;
+        };
+        let schemas = run.chart_schemas();
+        for v in helm_values::check(ws, graph, schemas, helm, cx.root(), cx.is_rendered()) {
             let (message, help) = words(&v);
-            let mut f = cx.finding_at(ID, v.file, Some(v.doc), v.span, message);
+            let path = ws.file(v.file).path();
+            let object = cx.object.map(|o| o.to_ref());
+            let mut f = Finding::new(ID, path, v.span, message).with_object(object);
             match &v.substituted {
                 Some((vars, used)) => {
                     let (told, places) = postbuild::explain(ws, vars, used);

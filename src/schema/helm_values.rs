@@ -298,38 +298,74 @@ pub struct ValuesViolation {
     pub substituted: Option<(Variables, Vec<String>)>,
 }
 
-/// Every HelmRelease whose local chart ships a `values.schema.json`,
-/// checked. Each chart's schema is read and compiled once; releases are
-/// checked in parallel.
-pub fn violations(ws: &Workspace, graph: &Graph) -> Vec<ValuesViolation> {
-    let mut charts: Vec<(RepoId, &str)> = graph
-        .helm
-        .iter()
-        .filter_map(|h| Some((h.chart_repo, h.chart_dir.as_deref()?)))
-        .collect();
-    charts.sort_unstable();
-    charts.dedup();
-    let validators: HashMap<(RepoId, &str), (jsonschema::Validator, Shape)> = charts
-        .into_par_iter()
-        .filter_map(|(repo, dir)| Some(((repo, dir), load_schema(ws, repo, dir)?)))
-        .collect();
-    if validators.is_empty() {
-        return Vec::new();
+/// The compiled `values.schema.json` of every local chart a release uses,
+/// each read and compiled once per run.
+#[derive(Default)]
+pub struct ChartSchemas {
+    by_chart: HashMap<(RepoId, String), (jsonschema::Validator, Shape)>,
+}
+
+impl ChartSchemas {
+    pub fn build(ws: &Workspace, graph: &Graph) -> Self {
+        let mut charts: Vec<(RepoId, &str)> = graph
+            .helm
+            .iter()
+            .filter_map(|h| Some((h.chart_repo, h.chart_dir.as_deref()?)))
+            .collect();
+        charts.sort_unstable();
+        charts.dedup();
+        let by_chart = charts
+            .into_par_iter()
+            .filter_map(|(repo, dir)| Some(((repo, dir.to_string()), load_schema(ws, repo, dir)?)))
+            .collect();
+        ChartSchemas { by_chart }
     }
-    graph
-        .helm
-        .par_iter()
-        .flat_map_iter(|h| {
-            let schema = h
-                .chart_dir
-                .as_deref()
-                .and_then(|dir| Some((dir, validators.get(&(h.chart_repo, dir))?)));
-            match schema {
-                Some((dir, (v, shape))) => check_release(ws, graph, h, dir, v, shape),
-                None => Vec::new(),
-            }
-        })
-        .collect()
+
+    fn of<'h>(&self, h: &'h HelmUse) -> Option<(&'h str, &(jsonschema::Validator, Shape))> {
+        let dir = h.chart_dir.as_deref()?;
+        let key = (h.chart_repo, dir.to_string());
+        Some((dir, self.by_chart.get(&key)?))
+    }
+}
+
+/// The violations of one HelmRelease whose local chart ships a
+/// `values.schema.json`. `root` is the release as a cluster applies it
+/// (post-build variables already substituted), or as written when no
+/// rendering covers it (then substituted with each variable set of the
+/// Kustomizations the graph finds applying it).
+pub fn check(
+    ws: &Workspace,
+    graph: &Graph,
+    schemas: &ChartSchemas,
+    h: &HelmUse,
+    root: NodeRef<'_>,
+    rendered: bool,
+) -> Vec<ValuesViolation> {
+    let Some((dir, (validator, shape))) = schemas.of(h) else {
+        return Vec::new();
+    };
+    let occ = &graph.occurrences[h.occurrence];
+    let release = Release {
+        ws,
+        h,
+        occ,
+        dir,
+        root,
+    };
+    if rendered {
+        let found = release.violations(validator, shape, None);
+        return found.into_iter().map(|k| k.violation).collect();
+    }
+    let Some(hr_doc) = ws.file(occ.file).doc(occ.doc) else {
+        return Vec::new();
+    };
+    let sets = postbuild::variable_sets(ws, graph, occ.file, hr_doc);
+    let found = postbuild::check_each(
+        &sets,
+        |vars| release.violations(validator, shape, vars),
+        |v| (v.span, v.key.as_str()),
+    );
+    found.into_iter().map(|(v, _)| v.violation).collect()
 }
 
 fn load_schema(ws: &Workspace, repo: RepoId, dir: &str) -> Option<(jsonschema::Validator, Shape)> {
@@ -345,45 +381,13 @@ fn load_schema(ws: &Workspace, repo: RepoId, dir: &str) -> Option<(jsonschema::V
     Some((validator, Shape::of(&schema, 0)))
 }
 
-fn check_release(
-    ws: &Workspace,
-    graph: &Graph,
-    h: &HelmUse,
-    dir: &str,
-    validator: &jsonschema::Validator,
-    shape: &Shape,
-) -> Vec<ValuesViolation> {
-    let occ = &graph.occurrences[h.occurrence];
-    let Some(hr_doc) = ws.file(occ.file).doc(occ.doc) else {
-        return Vec::new();
-    };
-    // The release as written, or as each Flux Kustomization applying it
-    // substitutes it (a HelmRelease's own values only: kustomize-controller
-    // substitutes the HelmRelease, helm-controller reads the chart's values
-    // files as they are).
-    let sets = postbuild::variable_sets(ws, graph, occ.file, hr_doc);
-    let release = Release {
-        ws,
-        h,
-        occ,
-        dir,
-        root: hr_doc.root(),
-    };
-    let found = postbuild::check_each(
-        &sets,
-        |vars| release.violations(validator, shape, vars),
-        |v| (v.span, v.key.as_str()),
-    );
-    found.into_iter().map(|(v, _)| v.violation).collect()
-}
-
 /// One release being checked.
-struct Release<'w> {
+struct Release<'w, 'r> {
     ws: &'w Workspace,
     h: &'w HelmUse,
     occ: &'w Occurrence,
     dir: &'w str,
-    root: NodeRef<'w>,
+    root: NodeRef<'r>,
 }
 
 /// A violation, and what makes it the same as another's (its place and
@@ -394,10 +398,10 @@ struct Keyed {
     violation: ValuesViolation,
 }
 
-impl<'w> Release<'w> {
+impl<'w: 'r, 'r> Release<'w, 'r> {
     /// The release's values layered as Helm layers them, `spec.values`
     /// substituted with `sub`.
-    fn layered<'s>(&self, shape: &'s Shape, sub: &mut Option<Substitution<'_>>) -> Layered<'w, 's> {
+    fn layered<'s>(&self, shape: &'s Shape, sub: &mut Option<Substitution<'_>>) -> Layered<'r, 's> {
         let mut layered = Layered::new(shape);
         let chart_values = format!("{}/values.yaml", self.dir);
         let chart_values_file = self.ws.file_at(self.h.chart_repo, &chart_values);
@@ -462,11 +466,14 @@ impl<'w> Release<'w> {
                 continue;
             };
             // Missing and unexpected properties point at keys; wrong
-            // values at the value itself.
-            let span = match (at_key, origin.key) {
-                (true, Some(k)) if k.span().start.line != 0 => k.span(),
-                _ => origin.value.span(),
+            // values at the value itself. A rendered node says which file
+            // wrote it (a parent's patch, a variable's source).
+            let node = match (at_key, origin.key) {
+                (true, Some(k)) if k.span().start.line != 0 => k,
+                _ => origin.value,
             };
+            let span = node.span();
+            let file = node.source().map_or(origin.file, |s| s.file);
             let substituted = sub
                 .as_ref()
                 .and_then(|s| Some((s.vars().clone(), s.used_at(span)?.to_vec())));
@@ -476,7 +483,7 @@ impl<'w> Release<'w> {
                 span,
                 key: format!("{pointer}\0{error}\0{applier}"),
                 violation: ValuesViolation {
-                    file: origin.file,
+                    file,
                     doc: origin.doc,
                     span,
                     release: self.occ.name.clone(),
