@@ -567,6 +567,16 @@ fn check_json(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The `schema` findings of a JSON report.
+fn schema_findings(report: &serde_json::Value) -> Vec<&serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "schema")
+        .collect()
+}
+
 /// HelmRelease values are layered as Helm layers them (chart values.yaml <
 /// valuesFiles in order < spec.values, `null` deletes) and each violation is
 /// reported where the offending value was written.
@@ -596,11 +606,8 @@ fn values_schema_reports_where_each_value_was_set() {
     )
     .unwrap();
     let report = check_json(tmp.path());
-    let found: Vec<(String, u64, u64)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "schema")
+    let found: Vec<(String, u64, u64)> = schema_findings(&report)
+        .into_iter()
         .map(|f| {
             (
                 f["path"].as_str().unwrap().to_string(),
@@ -652,12 +659,7 @@ fn values_schema_sees_post_build_values() {
     )
     .unwrap();
     let report = check_json(tmp.path());
-    let found: Vec<&serde_json::Value> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "schema")
-        .collect();
+    let found = schema_findings(&report);
     // `replicas` is the integer 3 once substituted; `owner` breaks the
     // pattern; `${REGION}` in a values file is left alone.
     assert_eq!(found.len(), 1, "{found:#?}");
@@ -706,12 +708,7 @@ fn values_schema_sees_values_set_by_a_kustomization_patch() {
     )
     .unwrap();
     let report = check_json(tmp.path());
-    let found: Vec<&serde_json::Value> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "schema")
-        .collect();
+    let found = schema_findings(&report);
     // The written `replicas: 2` is fine; the patch's `lots` is not.
     assert_eq!(found.len(), 1, "{found:#?}");
     let f = found[0];
