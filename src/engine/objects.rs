@@ -3,7 +3,8 @@
 //! An object a cluster applies is checked as rendered (patches, images,
 //! prefixes, namespaces, post-build variables applied), once per cluster
 //! that applies it; a document no rendering covers (a file outside every
-//! kustomization Flux builds) is checked as written. A finding on a
+//! kustomization Flux builds) is checked as written, unless a build reads
+//! its file as a patch (a partial object). A finding on a
 //! rendered value lands where the value was written — the base, the patch,
 //! the transformer entry — and carries the chain that put it there as
 //! related locations. One problem written once and rendered in several
@@ -61,6 +62,7 @@ pub fn check_objects(cx: &RunContext<'_>, rules: &[&dyn Rule]) -> Vec<Finding> {
         .workspace
         .files
         .par_iter()
+        .filter(|file| !renderings.patches.contains(&file.id))
         .flat_map_iter(|file| check_written(cx, rules, file, &renderings.covered))
         .collect();
     let mut out = merge_renderings(rendered);

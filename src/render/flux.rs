@@ -51,6 +51,11 @@ pub struct Rendering {
     /// Placeholders with no value, and the Kustomization whose
     /// substitution met them.
     pub undefined: Vec<(Undefined, usize)>,
+    /// Files read as patches.
+    pub patch_files: HashSet<crate::base::ids::FileId>,
+    /// Flux Kustomizations whose source is not in the run: what they
+    /// apply is unknown.
+    pub unfollowed: usize,
 }
 
 /// More objects than this in one cluster stops the walk (with a problem):
@@ -278,13 +283,19 @@ pub fn render_cluster(ws: &Workspace, graph: &Graph, repo: RepoId, dir: &str) ->
             }
             let index = out.objects.len();
             let child = id.filter(|id| seen.insert(id.clone()));
-            let next = child.and_then(|_| follow(&mut builder, graph, &resource, repo));
+            let next = match child {
+                Some(_) => follow(&mut builder, graph, &resource, repo),
+                None => Next::Nothing,
+            };
+            if matches!(next, Next::Unknown) {
+                out.unfollowed += 1;
+            }
             out.objects.push(Applied {
                 resource,
                 repo: job.repo,
                 applier: job.applier,
             });
-            if let Some((child_repo, child_dir)) = next {
+            if let Next::Build(child_repo, child_dir) = next {
                 queue.push_back(Job {
                     applier: Some(index),
                     repo: child_repo,
@@ -297,6 +308,7 @@ pub fn render_cluster(ws: &Workspace, graph: &Graph, repo: RepoId, dir: &str) ->
     out.steps = std::mem::take(&mut builder.steps);
     out.problems = std::mem::take(&mut builder.problems);
     out.built = std::mem::take(&mut builder.built);
+    out.patch_files = std::mem::take(&mut builder.patch_files);
     out
 }
 
@@ -342,21 +354,31 @@ fn flux_kustomization(r: &Resource) -> Option<(String, String)> {
     })
 }
 
+/// What comes of following a Flux Kustomization.
+enum Next {
+    /// Build this directory of this repository.
+    Build(RepoId, String),
+    /// Its source is not in the run: what it applies is unknown.
+    Unknown,
+    /// Nothing to build (no source, or a path that leaves the repository,
+    /// said as a problem).
+    Nothing,
+}
+
 /// Where a Flux Kustomization builds: its source's checkout and its path.
 /// The cluster's own source (`flux-system`) is the entry repository.
-fn follow(
-    builder: &mut Builder<'_>,
-    graph: &Graph,
-    ks: &Resource,
-    entry: RepoId,
-) -> Option<(RepoId, String)> {
-    let source = ks.root.path(&["spec", "sourceRef"])?;
+fn follow(builder: &mut Builder<'_>, graph: &Graph, ks: &Resource, entry: RepoId) -> Next {
+    let Some(source) = ks.root.path(&["spec", "sourceRef"]) else {
+        return Next::Nothing;
+    };
     let kind = source.str_at(&["kind"]).unwrap_or("GitRepository");
-    let name = source.str_at(&["name"])?;
+    let Some(name) = source.str_at(&["name"]) else {
+        return Next::Nothing;
+    };
     let repo = match graph.source_repos.get(name) {
         Some(&r) => r,
         None if name == SELF_SOURCE && matches!(kind, "GitRepository" | "OCIRepository") => entry,
-        None => return None,
+        None => return Next::Unknown,
     };
     let path_node = ks.root.path(&["spec", "path"]);
     let text = path_node.and_then(Node::as_str).unwrap_or("");
@@ -367,9 +389,9 @@ fn follow(
             ProblemKind::Refused,
             format!("`{text}` leaves the repository"),
         );
-        return None;
+        return Next::Nothing;
     };
-    Some((repo, dir))
+    Next::Build(repo, dir)
 }
 
 /// Whether every required `substituteFrom` source of `ks` is among

@@ -117,6 +117,9 @@ pub struct Builder<'w> {
     configured: Vec<Configured>,
     /// The whole build's, for the name references fixed at its end.
     finished: Configured,
+    /// Files read as patches: partial objects, never checked as whole
+    /// ones.
+    pub patch_files: HashSet<FileId>,
 }
 
 impl<'w> Builder<'w> {
@@ -130,6 +133,7 @@ impl<'w> Builder<'w> {
             built: Vec::new(),
             configured: Vec::new(),
             finished: Configured::default(),
+            patch_files: HashSet::new(),
         }
     }
 
@@ -429,7 +433,7 @@ impl<'w> Builder<'w> {
     /// to what its transformers (and those above it) use.
     fn read_configurations(&mut self, repo: RepoId, dir: &str, k: &Node) {
         for entry in list(k, "configurations") {
-            let Some(trees) = self.patch_docs(repo, dir, entry, None, Some(entry)) else {
+            let Some((_, trees)) = self.docs_at(repo, dir, entry) else {
                 continue;
             };
             for tree in trees {
@@ -783,7 +787,7 @@ impl<'w> Builder<'w> {
                 return;
             }
             Some(path) => {
-                let docs = self.patch_docs(repo, dir, entry, None, Some(path));
+                let docs = self.docs_at(repo, dir, path).map(|(_, docs)| docs);
                 let mut items = Vec::new();
                 for doc in docs.unwrap_or_default() {
                     match &doc.value {
@@ -817,16 +821,9 @@ impl<'w> Builder<'w> {
         path: Option<&Node>,
     ) -> Option<Vec<Node>> {
         if let Some(path) = path {
-            let rel = self.entry_path(dir, path)?;
-            let Some(file) = self.ws.file_at(repo, &rel) else {
-                self.problem(
-                    path.origin,
-                    ProblemKind::Missing,
-                    format!("`{}` does not exist", path.as_str().unwrap_or("")),
-                );
-                return None;
-            };
-            return Some(self.file_trees(file));
+            let (file, docs) = self.docs_at(repo, dir, path)?;
+            self.patch_files.insert(file);
+            return Some(docs);
         }
         let Some(inline) = inline else {
             self.problem(
@@ -837,6 +834,21 @@ impl<'w> Builder<'w> {
             return None;
         };
         self.inline_docs(inline)
+    }
+
+    /// The documents of the file an entry names (a missing file is a
+    /// problem at the entry).
+    fn docs_at(&mut self, repo: RepoId, dir: &str, path: &Node) -> Option<(FileId, Vec<Node>)> {
+        let rel = self.entry_path(dir, path)?;
+        let Some(file) = self.ws.file_at(repo, &rel) else {
+            self.problem(
+                path.origin,
+                ProblemKind::Missing,
+                format!("`{}` does not exist", path.as_str().unwrap_or("")),
+            );
+            return None;
+        };
+        Some((file, self.file_trees(file)))
     }
 
     /// Parses a patch written inside the kustomization (usually a block

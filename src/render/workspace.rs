@@ -2,7 +2,7 @@
 //! reconciles, and every kustomization no cluster reaches, built as
 //! `kustomize build` would build it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -10,7 +10,9 @@ use crate::base::ids::{DocId, FileId, RepoId};
 use crate::base::paths;
 use crate::graph::Graph;
 use crate::model::kustomization::is_kustomization;
-use crate::model::objects::{ObjectMeta, KUSTOMIZE_GROUP, OPERATOR_GROUP, SELF_SOURCE};
+use crate::model::objects::{
+    ObjectMeta, KUSTOMIZE_GROUP, OPERATOR_GROUP, SELF_SOURCE, SOURCE_GROUP,
+};
 use crate::workspace::load::ParsedFile;
 use crate::workspace::Workspace;
 use crate::yaml::NodeRef;
@@ -27,6 +29,56 @@ pub struct Cluster {
     /// The environment of the cluster's directory.
     pub env: Option<String>,
     pub rendering: Rendering,
+    /// What the cluster holds, by group and kind: (namespace, name).
+    pub index: HashMap<(String, String), HashSet<(String, String)>>,
+}
+
+impl Cluster {
+    /// Whether the rendering knows everything the cluster applies: every
+    /// Kustomization followed, every build done without a problem.
+    pub fn is_complete(&self) -> bool {
+        self.rendering.unfollowed == 0 && self.rendering.problems.is_empty()
+    }
+
+    /// Whether the cluster holds `group/kind` `namespace/name` (any
+    /// namespace when `None`).
+    pub fn holds(&self, group: &str, kind: &str, namespace: Option<&str>, name: &str) -> bool {
+        let Some(names) = self.index.get(&(group.to_string(), kind.to_string())) else {
+            return false;
+        };
+        match namespace {
+            Some(ns) => names.contains(&(ns.to_string(), name.to_string())),
+            None => names.iter().any(|(_, n)| n == name),
+        }
+    }
+}
+
+/// What a cluster holds, by group and kind; a FluxInstance also holds the
+/// GitRepository (or OCIRepository) and Kustomization its `spec.sync`
+/// creates.
+fn index_of(rendering: &Rendering) -> HashMap<(String, String), HashSet<(String, String)>> {
+    let mut index: HashMap<(String, String), HashSet<(String, String)>> = HashMap::new();
+    let mut add = |group: &str, kind: &str, ns: &str, name: &str| {
+        index
+            .entry((group.to_string(), kind.to_string()))
+            .or_default()
+            .insert((ns.to_string(), name.to_string()));
+    };
+    for applied in &rendering.objects {
+        let r = &applied.resource;
+        let ns = r.namespace().unwrap_or("");
+        add(r.group(), r.kind(), ns, r.name());
+        if r.group() == OPERATOR_GROUP && r.kind() == "FluxInstance" {
+            let sync = r.root.path(&["spec", "sync"]);
+            let name = sync.and_then(|s| s.str_at(&["name"])).unwrap_or(ns);
+            let kind = sync
+                .and_then(|s| s.str_at(&["kind"]))
+                .unwrap_or("GitRepository");
+            add(SOURCE_GROUP, kind, ns, name);
+            add(KUSTOMIZE_GROUP, "Kustomization", ns, name);
+        }
+    }
+    index
 }
 
 /// What every rendering of the run made.
@@ -38,6 +90,9 @@ pub struct Renderings {
     /// The written documents some rendering holds an object of: checked
     /// as rendered, not as written.
     pub covered: HashSet<(FileId, DocId)>,
+    /// Files some build reads as patches: partial objects, never checked
+    /// as whole ones.
+    pub patches: HashSet<FileId>,
 }
 
 impl Renderings {
@@ -77,6 +132,7 @@ pub fn render_workspace(ws: &Workspace, graph: &Graph) -> Renderings {
                 repo,
                 dir,
                 env,
+                index: index_of(&rendering),
                 rendering,
             }
         })
@@ -107,8 +163,14 @@ pub fn render_workspace(ws: &Workspace, graph: &Graph) -> Renderings {
         steps: std::mem::take(&mut builder.steps),
         problems: std::mem::take(&mut builder.problems),
         undefined: Vec::new(),
+        patch_files: std::mem::take(&mut builder.patch_files),
+        unfollowed: 0,
     };
     out.covered = covered_documents(ws, out.all());
+    out.patches = out
+        .all()
+        .flat_map(|r| r.patch_files.iter().copied())
+        .collect();
     out
 }
 

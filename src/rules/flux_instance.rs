@@ -98,7 +98,6 @@ fn check_distribution(
                 .any(|p| registry.trim_end_matches('/').eq_ignore_ascii_case(p));
             if !public {
                 match distribution.get("variant") {
-                    None if cx.file.run.workspace.is_patch(cx.file.file) => {}
                     None => out.push(cx.finding(
                         ID,
                         key,

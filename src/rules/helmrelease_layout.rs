@@ -21,19 +21,12 @@ impl Rule for HelmReleaseLayout {
         if !meta.is(HELM_GROUP, "HelmRelease") {
             return;
         }
-        // Missing fields are held back: a kustomize patch takes them from its base.
-        let mut missing = Findings::default();
-        self.check(cx, meta, out, &mut missing);
-        if !missing.is_empty() && !cx.file.run.workspace.is_patch(cx.file.file) {
-            for f in missing.into_vec() {
-                out.push(f);
-            }
-        }
+        self.check(cx, meta, out);
     }
 }
 
 impl HelmReleaseLayout {
-    fn check(&self, cx: &DocContext<'_>, meta: &ObjectMeta, out: &mut Findings, missing: &mut Findings) {
+    fn check(&self, cx: &DocContext<'_>, meta: &ObjectMeta, out: &mut Findings) {
         let root = cx.root();
         let name = meta.display_name();
         let Some((metadata_key, metadata)) = root.get_entry("metadata") else {
@@ -46,7 +39,7 @@ impl HelmReleaseLayout {
                 format!("{name} is in namespace `{}`; HelmReleases live in `{NAMESPACE}` and install into their system's namespace with `spec.targetNamespace`", ns.as_str().unwrap_or("?")),
             )),
             Some(_) => {}
-            None => missing.push(cx.finding(
+            None => out.push(cx.finding(
                 ID,
                 metadata_key,
                 format!("{name} does not set `metadata.namespace`; set `namespace: {NAMESPACE}`"),
@@ -56,7 +49,7 @@ impl HelmReleaseLayout {
             return;
         };
         if spec.get("targetNamespace").is_none() {
-            missing.push(cx.finding(
+            out.push(cx.finding(
                 ID,
                 spec_key,
                 format!("{name} does not set `spec.targetNamespace`; set it to the system's namespace"),
@@ -69,13 +62,13 @@ impl HelmReleaseLayout {
         }
         let cx = Conventions { cx, meta, spec_key, spec };
         if cx.option("requireCreateNamespace") {
-            cx.require_true("install", "createNamespace", out, missing);
+            cx.require_true("install", "createNamespace", out);
         }
         if cx.option("requireCleanupOnFail") {
-            cx.require_true("upgrade", "cleanupOnFail", out, missing);
+            cx.require_true("upgrade", "cleanupOnFail", out);
         }
         if cx.option("requireRevisionStrategy") {
-            cx.require_revision_strategy(out, missing);
+            cx.require_revision_strategy(out);
         }
     }
 }
@@ -99,20 +92,14 @@ impl Conventions<'_, '_> {
 
     /// `spec.<section>.<field>: true`: missing is reported at the innermost
     /// key that exists, anything else at the value.
-    fn require_true(
-        &self,
-        section: &str,
-        field: &str,
-        out: &mut Findings,
-        missing: &mut Findings,
-    ) {
+    fn require_true(&self, section: &str, field: &str, out: &mut Findings) {
         let name = self.meta.display_name();
-        let (at, what, out) = match self.spec.get_entry(section) {
-            None => (self.spec_key, "does not set", missing),
+        let (at, what) = match self.spec.get_entry(section) {
+            None => (self.spec_key, "does not set"),
             Some((key, value)) => match value.get(field) {
-                None => (key, "does not set", missing),
+                None => (key, "does not set"),
                 Some(v) if bool_of(v) == Some(true) => return,
-                Some(v) => (v, "does not enable", out),
+                Some(v) => (v, "does not enable"),
             },
         };
         out.push(self.cx.finding(
@@ -124,7 +111,7 @@ impl Conventions<'_, '_> {
 
     /// A chart built from a GitRepository is rebuilt on every new revision
     /// only with `reconcileStrategy: Revision`.
-    fn require_revision_strategy(&self, out: &mut Findings, missing: &mut Findings) {
+    fn require_revision_strategy(&self, out: &mut Findings) {
         let Some((chart_spec_key, chart_spec)) = self
             .spec
             .get("chart")
@@ -136,10 +123,10 @@ impl Conventions<'_, '_> {
             return;
         }
         let name = self.meta.display_name();
-        let (at, what, out) = match chart_spec.get("reconcileStrategy") {
+        let (at, what) = match chart_spec.get("reconcileStrategy") {
             Some(s) if s.as_str() == Some("Revision") => return,
-            Some(s) => (s, "sets another", out),
-            None => (chart_spec_key, "does not set", missing),
+            Some(s) => (s, "sets another"),
+            None => (chart_spec_key, "does not set"),
         };
         out.push(self.cx.finding(
             ID,
@@ -233,13 +220,19 @@ mod tests {
     }
 
     #[test]
-    fn leaves_missing_fields_of_kustomize_patches_alone() {
-        let patch = release("  namespace: flux-system\n", "  values:\n    replicas: 2\n  upgrade:\n    cleanupOnFail: false\n");
+    fn a_patch_is_judged_as_part_of_what_it_patches() {
+        let base = release("  namespace: flux-system\n", GOOD);
+        let patch = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: payments\n  namespace: flux-system\nspec:\n  values:\n    replicas: 2\n  upgrade:\n    cleanupOnFail: false\n";
         let files = [
             ("apps/prod/kustomization.yaml", "resources: [../base]\npatches:\n  - path: values.yaml\n"),
-            ("apps/prod/values.yaml", patch.as_str()),
+            ("apps/prod/values.yaml", patch),
+            ("apps/base/kustomization.yaml", "resources: [release.yaml]\n"),
+            ("apps/base/release.yaml", base.as_str()),
         ];
+        // The patch alone lacks most fields: not judged as a whole. What
+        // it sets is: `cleanupOnFail: false`, at its line in the patch.
         let f = run_rule(RULE, &files, "");
         assert_eq!(positions(&f), [(ID, 10, 20)]);
+        assert_eq!(f[0].path, "apps/prod/values.yaml");
     }
 }

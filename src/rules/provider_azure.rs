@@ -18,8 +18,6 @@ impl Rule for ProviderAzure {
         let name = meta.display_name();
         let field = format!("{}.provider", source.holder_path);
         match source.holder.get("provider") {
-            // A kustomize patch takes `provider` from its base.
-            None if cx.file.run.workspace.is_patch(cx.file.file) => {}
             None => out.push(
                 cx.finding(
                     ID,

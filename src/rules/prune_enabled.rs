@@ -35,8 +35,6 @@ fn check_kustomization(cx: &DocContext<'_>, out: &mut Findings) {
     };
     let name = meta.display_name();
     match spec.get("prune") {
-        // A kustomize patch takes `prune` from its base.
-        None if cx.file.run.workspace.is_patch(cx.file.file) => {}
         None => out.push(
             cx.finding(
                 ID,
@@ -184,15 +182,22 @@ mod tests {
     }
 
     #[test]
-    fn leaves_kustomize_patches_without_prune_alone() {
+    fn a_patch_is_judged_as_part_of_what_it_patches() {
         let patch = format!("{KS}spec:\n  path: ./tenants/prod\n");
+        let base = format!("{KS}spec:\n  interval: 5m\n  path: ./tenants/base\n  prune: true\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n");
         let files = [
             ("tenants/prod/kustomization.yaml", "resources: [../base]\npatchesStrategicMerge:\n  - dev-team-patch.yaml\n"),
             ("tenants/prod/dev-team-patch.yaml", patch.as_str()),
+            ("tenants/base/kustomization.yaml", "resources: [ks.yaml]\n"),
+            ("tenants/base/ks.yaml", base.as_str()),
         ];
+        // The patch has no `prune`: its base's `prune: true` stays.
         assert!(run_rule(RULE, &files, "").is_empty());
+        // A patch that turns pruning off is reported at its value.
         let disabling = format!("{KS}spec:\n  prune: false\n");
-        let files = [files[0], ("tenants/prod/dev-team-patch.yaml", disabling.as_str())];
-        assert_eq!(positions(&run_rule(RULE, &files, "")), [(ID, 5, 10)]);
+        let files = [files[0], ("tenants/prod/dev-team-patch.yaml", disabling.as_str()), files[2], files[3]];
+        let f = run_rule(RULE, &files, "");
+        assert_eq!(positions(&f), [(ID, 5, 10)]);
+        assert_eq!(f[0].path, "tenants/prod/dev-team-patch.yaml");
     }
 }

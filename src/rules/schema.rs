@@ -31,8 +31,6 @@ impl Rule for Schema {
         };
         let replaced = resolved.replacement.then_some(resolved.entry.api_version.as_str());
         let opts = CheckOptions {
-            // A rendered object is whole; a patch file as written is not.
-            partial: !cx.is_rendered() && cx.file.run.workspace.is_patch(file),
             hide_values: meta.group().is_empty() && meta.kind == "Secret",
             vars: None,
         };
@@ -562,14 +560,30 @@ spec:
     }
 
     #[test]
-    fn kustomize_patches_may_be_partial() {
+    fn kustomize_patches_are_judged_as_part_of_what_they_patch() {
         let kz = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\npatches:\n  - path: podinfo-patch.yaml\n";
         let patch = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: podinfo}\nspec:\n  values:\n    replicaCount: 2\n";
-        assert!(run(&[("apps/prod/kustomization.yaml", kz), ("apps/prod/podinfo-patch.yaml", patch)]).is_empty());
-        // Unknown fields are still unknown in a patch.
-        let typo = patch.replace("  values:", "  valuez:");
-        let f = run(&[("apps/prod/kustomization.yaml", kz), ("apps/prod/podinfo-patch.yaml", &typo)]);
+        let base = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: podinfo}\nspec:\n  interval: 5m\n  chart:\n    spec: {chart: podinfo, sourceRef: {kind: HelmRepository, name: podinfo}}\n";
+        let files = |patch: &str| -> Vec<(&str, String)> {
+            vec![
+                ("apps/prod/kustomization.yaml", kz.to_string()),
+                ("apps/prod/podinfo-patch.yaml", patch.to_string()),
+                ("apps/base/kustomization.yaml", "resources: [release.yaml]\n".to_string()),
+                ("apps/base/release.yaml", base.to_string()),
+            ]
+        };
+        let run_on = |patch: &str| {
+            let owned = files(patch);
+            let refs: Vec<(&str, &str)> = owned.iter().map(|(p, t)| (*p, t.as_str())).collect();
+            run(&refs)
+        };
+        // The patch lacks `interval` and `chart`: its base has them.
+        assert!(run_on(patch).is_empty(), "{:?}", run_on(patch));
+        // A field the patch adds that the kind does not have is reported
+        // at its line in the patch.
+        let f = run_on(&patch.replace("  values:", "  valuez:"));
         assert_eq!(positions(&f), [(ID, 5, 3)]);
+        assert_eq!(f[0].path, "apps/prod/podinfo-patch.yaml");
     }
 
     #[test]

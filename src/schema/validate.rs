@@ -83,9 +83,6 @@ impl Problem {
 /// How a document is checked.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CheckOptions<'v> {
-    /// The document is a kustomize patch: a partial object, so missing
-    /// required fields and whole-object rules are not problems.
-    pub partial: bool,
     /// Do not echo values in messages (Secrets).
     pub hide_values: bool,
     /// The post-build variables of the Flux Kustomization that applies the
@@ -133,12 +130,10 @@ pub fn check(
             }
         }
     }
-    let mut raw = reduce(raw, opts);
+    let mut raw = reduce(raw);
     raw.retain(|r| !reported_elsewhere(meta, r));
     let mut problems: Vec<Problem> = raw.iter().flat_map(|r| cx.problems(r)).collect();
-    if !opts.partial {
-        problems.extend(cx.cel(&instance, &raw));
-    }
+    problems.extend(cx.cel(&instance, &raw));
     if let Some(sub) = &sub {
         for p in &mut problems {
             if let Some(used) = sub.used_at(p.span) {
@@ -293,12 +288,11 @@ fn reported_elsewhere(meta: &ObjectMeta, r: &Raw) -> bool {
 }
 
 /// One problem per cause.
-fn reduce(raw: Vec<Raw>, opts: CheckOptions<'_>) -> Vec<Raw> {
+fn reduce(raw: Vec<Raw>) -> Vec<Raw> {
     let mut kept: Vec<Raw> = raw
         .into_iter()
         .filter(|r| match &r.kind {
-            RawKind::Required(_) => !opts.partial,
-            RawKind::Unknown(_) => true,
+            RawKind::Required(_) | RawKind::Unknown(_) => true,
             RawKind::Pattern(_)
                 if r.path.last().is_some_and(|l| l == "url") && is_scp_url(&r.instance) =>
             {

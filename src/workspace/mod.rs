@@ -7,13 +7,9 @@ pub mod discover;
 pub mod load;
 pub mod redact;
 
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use crate::base::ids::{FileId, IdVec, RepoId};
-use crate::base::paths;
-use crate::model::kustomization;
 
 use config::Config;
 use discover::{classify, SourceFile};
@@ -36,8 +32,6 @@ pub struct Workspace {
     /// Sorted by repository, then path; `files[id].id == id`.
     pub files: IdVec<FileId, ParsedFile>,
     pub config: Config,
-    /// Files kustomize applies as patches (see [`Workspace::is_patch`]).
-    patches: OnceLock<HashMap<RepoId, HashSet<String>>>,
 }
 
 impl Workspace {
@@ -52,7 +46,6 @@ impl Workspace {
             repos: repos.into(),
             files: files.into(),
             config,
-            patches: OnceLock::new(),
         }
     }
 
@@ -90,16 +83,6 @@ impl Workspace {
         &self.files[id]
     }
 
-    /// Whether a kustomization file of the file's repository applies it as
-    /// a patch (a partial object: its missing fields come from the base).
-    /// The patch list is built once per run, on first use.
-    pub fn is_patch(&self, file: &ParsedFile) -> bool {
-        self.patches
-            .get_or_init(|| patch_files(&self.files))
-            .get(&file.file.repo)
-            .is_some_and(|paths| paths.contains(file.file.rel.as_str()))
-    }
-
     /// The file of repository `repo` at `rel` (files are sorted by
     /// repository, then path).
     pub fn file_at(&self, repo: RepoId, rel: &str) -> Option<FileId> {
@@ -133,24 +116,6 @@ impl Workspace {
 /// Every file that a kustomization file of its repository lists as a patch
 /// (`patches` with a `path`, `patchesStrategicMerge`, `patchesJson6902`), as
 /// repository-relative paths by repository.
-fn patch_files(files: &[ParsedFile]) -> HashMap<RepoId, HashSet<String>> {
-    let mut out: HashMap<RepoId, HashSet<String>> = HashMap::new();
-    for k in files
-        .iter()
-        .filter(|f| kustomization::is_kustomization(&f.file.rel))
-    {
-        let dir = paths::parent(&k.file.rel);
-        for doc in &k.stream.docs {
-            for path in kustomization::patch_paths(doc.root()) {
-                if let Some(joined) = paths::join(dir, path) {
-                    out.entry(k.file.repo).or_default().insert(joined);
-                }
-            }
-        }
-    }
-    out
-}
-
 /// The environment a repository-relative path names: `clusters/<env>/…` or
 /// `environments/<env>/…`, for environments the config knows.
 pub fn env_of_path<'c>(config: &'c Config, rel: &str) -> Option<&'c str> {
@@ -170,25 +135,6 @@ pub fn env_of_path<'c>(config: &'c Config, rel: &str) -> Option<&'c str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn finds_patches_of_every_form_once_per_run() {
-        let ws = Workspace::in_memory(
-            &[
-                ("apps/prod/kustomization.yaml", "resources: [../base]\npatches:\n  - path: values.yaml\n    target: {kind: HelmRelease}\npatchesStrategicMerge:\n  - ./sm.yaml\n  - ../shared/p.yaml\n"),
-                ("apps/prod/values.yaml", "kind: HelmRelease\n"),
-                ("apps/prod/sm.yaml", "kind: HelmRelease\n"),
-                ("apps/shared/p.yaml", "kind: HelmRelease\n"),
-                ("apps/base/release.yaml", "kind: HelmRelease\n"),
-            ],
-            Config::default(),
-        );
-        let patch = |rel: &str| ws.is_patch(ws.file(ws.file_at(RepoId::new(0), rel).unwrap()));
-        assert!(patch("apps/prod/values.yaml"));
-        assert!(patch("apps/prod/sm.yaml"));
-        assert!(patch("apps/shared/p.yaml"));
-        assert!(!patch("apps/base/release.yaml"));
-    }
 
     #[test]
     fn files_are_sorted_and_know_their_ids() {
