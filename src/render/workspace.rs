@@ -18,7 +18,7 @@ use crate::workspace::Workspace;
 use crate::yaml::NodeRef;
 
 use super::flux::{render_cluster, Rendering};
-use super::kustomize::Builder;
+use super::kustomize::{Builder, ProblemKind};
 
 /// One cluster: the directory of a platform repository it starts from.
 #[derive(Debug)]
@@ -35,9 +35,16 @@ pub struct Cluster {
 
 impl Cluster {
     /// Whether the rendering knows everything the cluster applies: every
-    /// Kustomization followed, every build done without a problem.
+    /// Kustomization followed, nothing remote or unrendered. (A build
+    /// kustomize refuses applies nothing: what it would have held is
+    /// truly missing.)
     pub fn is_complete(&self) -> bool {
-        self.rendering.unfollowed == 0 && self.rendering.problems.is_empty()
+        self.rendering.unfollowed == 0
+            && !self
+                .rendering
+                .problems
+                .iter()
+                .any(|p| matches!(p.kind, ProblemKind::NotFetched | ProblemKind::NotRendered))
     }
 
     /// Whether the cluster holds `group/kind` `namespace/name` (any

@@ -1,57 +1,97 @@
-//! `dangling-ref`: a reference that names nothing the index knows. A
+//! `dangling-ref`: a reference that names nothing the cluster holds. A
 //! Kustomization's `sourceRef` and `dependsOn`; a HelmRelease's chart
 //! `sourceRef`, `chartRef`, `dependsOn` and `valuesFrom` ConfigMaps and
-//! Secrets. Looked up in the environment the referring object is deployed
-//! to, across every repository of the run; only for kinds the index can
-//! know about, and only where the environment was followed completely (a
-//! system repository without a checkout could define anything).
+//! Secrets.
+//!
+//! An object a cluster applies is judged as rendered — names after
+//! prefixes, hash suffixes and post-build variables, namespaces after
+//! `targetNamespace` — against everything that cluster's rendering holds,
+//! and only when the rendering is complete (a Kustomization whose source
+//! is not in the run, or a build that failed, could hold anything). A
+//! document no rendering covers is judged as written, against the index
+//! of the environment it is deployed to.
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::model::flux::{HelmReleaseView, KustomizationView, SourceRef};
-use crate::engine::registry::ids;
-use crate::engine::{declare_rule, Rule, RunContext};
 use crate::base::finding::{Finding, Findings};
-use crate::workspace::Workspace;
-use crate::model::objects::{HELM_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, SOURCE_GROUP};
 use crate::base::ids::{DocId, FileId};
-use crate::base::suggest;
-use crate::graph::{Graph, Occurrence};
-use crate::model::objects::SELF_SOURCE;
 use crate::base::source::Span;
+use crate::base::suggest;
+use crate::engine::registry::ids;
+use crate::engine::{declare_rule, DocContext, Rule, RunContext};
+use crate::graph::Graph;
+use crate::model::flux::{HelmReleaseView, KustomizationView, SourceRef};
+use crate::model::objects::SELF_SOURCE;
+use crate::model::objects::{HELM_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, SOURCE_GROUP};
+use crate::render::workspace::Cluster;
+use crate::workspace::Workspace;
 use crate::yaml::NodeRef;
 
 declare_rule!(DanglingRef, ids::DANGLING_REF);
 
 impl Rule for DanglingRef {
+    fn check_object(&self, cx: &DocContext<'_>, out: &mut Findings) {
+        let (Some(meta), Some(rendered)) = (cx.object, cx.rendered) else {
+            return;
+        };
+        let Some(cluster) = rendered.cluster else {
+            return;
+        };
+        let ws = cx.file.run.workspace;
+        let written = ws.file(rendered.applied().resource.file);
+        let complete = cluster.is_complete();
+        let refs = references(meta.group(), &meta.kind, meta.namespace.as_deref(), cx.root());
+        for r in refs {
+            if !complete && !platform_source(written.file.rel.as_str(), meta.group(), &r) {
+                continue;
+            }
+            if r.is_self_source() || cluster.holds(r.group, &r.kind, r.namespace.as_deref(), &r.name) {
+                continue;
+            }
+            let (message, help) = match hashed_in(cluster, &r) {
+                Some(hashed) => hashed_words(&meta.display_name(), &r, hashed),
+                None => words(&meta.display_name(), &r, similar_in(cluster, &r)),
+            };
+            out.push(cx.finding(ID, r.node, message).with_help(help));
+        }
+    }
+
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
         let ws = cx.workspace;
         let cross = cx.graph();
+        let covered = &cx.renderings().covered;
         // One finding per reference, naming every environment it dangles in.
         let mut dangling: BTreeMap<(FileId, DocId, Span), (Finding, Vec<String>)> = BTreeMap::new();
         let known = Known::of(ws, cross);
         for occ in cross.occurrences.iter().filter(|o| !o.generated) {
+            if covered.contains(&(occ.file, occ.doc)) {
+                continue;
+            }
             let Some(root) = ws.files[occ.file].doc(occ.doc).map(|d| d.root()) else {
                 continue;
             };
-            for r in references(occ, root) {
-                let in_platform = occ.group == KUSTOMIZE_GROUP
-                    && r.field == "spec.sourceRef"
-                    && ws.files[occ.file].file.rel.starts_with("clusters/");
-                if !in_platform && !cross.is_complete(occ.env.as_deref()) {
+            let rel = ws.files[occ.file].file.rel.as_str();
+            for r in references(&occ.group, &occ.kind, occ.namespace.as_deref(), root) {
+                if !platform_source(rel, &occ.group, &r) && !cross.is_complete(occ.env.as_deref()) {
                     continue;
                 }
                 if defined(&known, cross, occ.env.as_deref(), &r) {
                     continue;
                 }
                 let key = (occ.file, occ.doc, r.node.span());
-                let env = occ.env.clone();
                 let entry = dangling.entry(key).or_insert_with(|| {
-                    (finding(ws, &known, occ, &r), Vec::new())
+                    let file = &ws.files[occ.file];
+                    let object = file.object(occ.doc).map(|m| m.to_ref());
+                    let what = format!("{} '{}'", occ.kind, occ.name);
+                    let (message, help) = words(&what, &r, known.similar(occ.env.as_deref(), &r));
+                    let f = Finding::new(ID, file.path(), r.node.span(), message)
+                        .with_object(object)
+                        .with_help(help);
+                    (f, Vec::new())
                 });
-                if let Some(e) = env {
-                    if !entry.1.contains(&e) {
-                        entry.1.push(e);
+                if let Some(e) = &occ.env {
+                    if !entry.1.contains(e) {
+                        entry.1.push(e.clone());
                     }
                 }
             }
@@ -65,6 +105,66 @@ impl Rule for DanglingRef {
     }
 }
 
+/// A platform Kustomization's own `sourceRef` (in `clusters/`): the
+/// platform defines its sources, so it is judged even where the rest of
+/// the environment is not known.
+fn platform_source(rel: &str, group: &str, r: &Reference<'_>) -> bool {
+    group == KUSTOMIZE_GROUP && r.field == "spec.sourceRef" && rel.starts_with("clusters/")
+}
+
+/// The message and help for a reference of `what` that names nothing.
+fn words(what: &str, r: &Reference<'_>, similar: Option<&str>) -> (String, String) {
+    let target = match &r.namespace {
+        Some(ns) => format!("{} '{ns}/{}'", r.kind, r.name),
+        None => format!("{} '{}'", r.kind, r.name),
+    };
+    let mut message = format!("{what} `{}` names {target}, which is not defined", r.field);
+    let help = match similar {
+        Some(s) => {
+            message.push_str(&format!("; did you mean '{s}'?"));
+            format!("rename the reference to '{s}', or define {target}")
+        }
+        None => format!("define {target}, or remove the reference"),
+    };
+    (message, help)
+}
+
+/// The ConfigMap or Secret a generator made from the missing name: the
+/// name with kustomize's hash suffix (`-` and ten characters).
+fn hashed_in<'c>(cluster: &'c Cluster, r: &Reference<'_>) -> Option<&'c str> {
+    if !matches!(r.kind.as_str(), "ConfigMap" | "Secret") || !r.group.is_empty() {
+        return None;
+    }
+    let names = cluster.index.get(&(String::new(), r.kind.clone()))?;
+    names.iter().find_map(|(ns, n)| {
+        let hash = n.strip_prefix(r.name.as_str())?.strip_prefix('-')?;
+        let is_hash = hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        let same_ns = r.namespace.as_deref().is_none_or(|want| want == ns);
+        (is_hash && same_ns).then_some(n.as_str())
+    })
+}
+
+/// A reference to a generated object by its name before the hash.
+fn hashed_words(what: &str, r: &Reference<'_>, hashed: &str) -> (String, String) {
+    let message = format!(
+        "{what} `{}` names {} '{}', but its generator names it '{hashed}': kustomize appends a content hash that this reference does not follow",
+        r.field, r.kind, r.name
+    );
+    let help = format!(
+        "set `options: {{disableNameSuffixHash: true}}` on the generator, or list a `configurations` file whose `nameReference` for {} includes this field (`{}`)",
+        r.kind,
+        r.field.trim_start_matches("spec.").replace('.', "/")
+    );
+    (message, help)
+}
+
+/// A name of the same kind the cluster holds that contains, or is
+/// contained in, the missing one.
+fn similar_in<'c>(cluster: &'c Cluster, r: &Reference<'_>) -> Option<&'c str> {
+    let names = cluster.index.get(&(r.group.to_string(), r.kind.clone()))?;
+    suggest::related(&r.name, names.iter().map(|(_, n)| n.as_str()))
+}
+
 /// One reference of an object: what it names, and where.
 struct Reference<'d> {
     field: &'static str,
@@ -75,9 +175,10 @@ struct Reference<'d> {
     node: NodeRef<'d>,
 }
 
-fn references<'d>(occ: &Occurrence, root: NodeRef<'d>) -> Vec<Reference<'d>> {
+/// The references of an object of `group`/`kind` in namespace `own_ns`.
+fn references<'d>(group: &str, kind: &str, own_ns: Option<&str>, root: NodeRef<'d>) -> Vec<Reference<'d>> {
     let mut refs = Vec::new();
-    let own_ns = occ.namespace.clone();
+    let own_ns = own_ns.map(String::from);
     let mut push = |field: &'static str, group: &'static str, kind: &str, r: SourceRef<'d>| {
         let (Some(node), Some(name)) = (r.name_node, r.name) else {
             return;
@@ -98,7 +199,7 @@ fn references<'d>(occ: &Occurrence, root: NodeRef<'d>) -> Vec<Reference<'d>> {
             .flat_map(|l| l.items())
             .map(SourceRef::of)
     };
-    if occ.group == KUSTOMIZE_GROUP && occ.kind == "Kustomization" {
+    if group == KUSTOMIZE_GROUP && kind == "Kustomization" {
         let ks = KustomizationView::of(root);
         if let Some(r) = ks.source_ref() {
             if let Some(k) = r.kind.filter(|k| readable_source(k) && *k != "HelmRepository") {
@@ -108,7 +209,7 @@ fn references<'d>(occ: &Occurrence, root: NodeRef<'d>) -> Vec<Reference<'d>> {
         for d in depends_on(ks.spec()) {
             push("spec.dependsOn", KUSTOMIZE_GROUP, "Kustomization", d);
         }
-    } else if occ.group == HELM_GROUP && occ.kind == "HelmRelease" {
+    } else if group == HELM_GROUP && kind == "HelmRelease" {
         let hr = HelmReleaseView::of(root);
         if let Some(r) = hr.chart().and_then(|c| c.source_ref) {
             if let Some(k) = r.kind.filter(|k| readable_source(k)) {
@@ -136,8 +237,15 @@ fn references<'d>(occ: &Occurrence, root: NodeRef<'d>) -> Vec<Reference<'d>> {
     refs
 }
 
+impl Reference<'_> {
+    /// The cluster's own source, which `flux bootstrap` creates.
+    fn is_self_source(&self) -> bool {
+        self.group == SOURCE_GROUP && self.name == SELF_SOURCE
+    }
+}
+
 fn defined(known: &Known<'_>, cross: &Graph, env: Option<&str>, r: &Reference<'_>) -> bool {
-    if r.group == SOURCE_GROUP && r.name == SELF_SOURCE {
+    if r.is_self_source() {
         return true;
     }
     if cross
@@ -149,28 +257,6 @@ fn defined(known: &Known<'_>, cross: &Graph, env: Option<&str>, r: &Reference<'_
     }
     // A FluxInstance's `spec.sync` creates a source named `spec.sync.name`.
     r.group == SOURCE_GROUP && known.synced(env, &r.name)
-}
-
-fn finding(ws: &Workspace, known: &Known<'_>, occ: &Occurrence, r: &Reference<'_>) -> Finding {
-    let file = &ws.files[occ.file];
-    let object = file.object(occ.doc).map(|m| m.to_ref());
-    let target = match &r.namespace {
-        Some(ns) => format!("{} '{ns}/{}'", r.kind, r.name),
-        None => format!("{} '{}'", r.kind, r.name),
-    };
-    let mut message = format!(
-        "{} '{}' `{}` names {target}, which is not defined",
-        occ.kind, occ.name, r.field
-    );
-    let help = if let Some(s) = known.similar(occ.env.as_deref(), r) {
-        message.push_str(&format!("; did you mean '{s}'?"));
-        format!("rename the reference to '{s}', or define {target}")
-    } else {
-        format!("define {target}, or remove the reference")
-    };
-    Finding::new(ID, file.path(), r.node.span(), message)
-        .with_object(object)
-        .with_help(help)
 }
 
 /// What the graph's objects name, gathered once per run: the names of
@@ -245,7 +331,12 @@ mod tests {
             [("apps/web.yaml", 8), ("apps/web.yaml", 11), ("clusters/dev/apps.yaml", 7)]
         );
         assert!(f[2].message.contains("Kustomization 'flux-system/infra'"), "{}", f[2].message);
-        assert!(f[2].message.contains("environment dev"), "{}", f[2].message);
+        // Where it dangles: the chain names the cluster.
+        assert!(
+            f[0].related.iter().any(|r| r.message.ends_with("in clusters/dev")),
+            "{:?}",
+            f[0].related
+        );
     }
 
     #[test]
@@ -257,7 +348,7 @@ mod tests {
                 ("clusters/dev/apps.yaml", APPS),
                 ("clusters/dev/infra.yaml", infra),
                 ("infra/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n"),
-                ("apps/kustomization.yaml", "resources: [web.yaml, repo.yaml]\nconfigMapGenerator:\n  - name: web-values\n    namespace: apps\n    literals: [a=b]\n"),
+                ("apps/kustomization.yaml", "resources: [web.yaml, repo.yaml]\nconfigMapGenerator:\n  - name: web-values\n    namespace: apps\n    literals: [a=b]\n    options: {disableNameSuffixHash: true}\n"),
                 ("apps/web.yaml", RELEASE),
                 ("apps/repo.yaml", "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: charts, namespace: apps}\nspec: {url: https://charts.example.com}\n"),
             ],
@@ -272,7 +363,8 @@ mod tests {
             RULE,
             &[
                 ("clusters/dev/apps.yaml", APPS),
-                ("clusters/dev/infra.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: infra-base, namespace: flux-system}\nspec:\n  path: ./\n  sourceRef: {kind: GitRepository, name: flux-system}\n"),
+                ("clusters/dev/infra.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: infra-base, namespace: flux-system}\nspec:\n  path: ./infra\n  sourceRef: {kind: GitRepository, name: flux-system}\n"),
+                ("infra/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n"),
             ],
             "",
         );
@@ -297,5 +389,36 @@ mod tests {
             "",
         );
         assert_eq!(positions(&f), [(ID, 8, 42)]);
+    }
+
+    #[test]
+    fn a_reference_to_a_hashed_generated_name_says_so() {
+        let f = run_rule(
+            RULE,
+            &[
+                ("clusters/dev/apps.yaml", &APPS.replace("  dependsOn:\n    - name: infra\n", "")),
+                ("apps/kustomization.yaml", "resources: [web.yaml, repo.yaml]\nconfigMapGenerator:\n  - name: web-values\n    namespace: apps\n    literals: [a=b]\n"),
+                ("apps/web.yaml", RELEASE),
+                ("apps/repo.yaml", "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: charts, namespace: apps}\nspec: {url: https://charts.example.com}\n"),
+            ],
+            "",
+        );
+        assert_eq!(positions(&f), [(ID, 11, 13)]);
+        assert!(f[0].message.contains("but its generator names it 'web-values-"), "{}", f[0].message);
+        assert!(f[0].help.as_deref().unwrap().contains("disableNameSuffixHash"), "{:?}", f[0].help);
+        // With a nameReference for the field, kustomize follows the hash.
+        let config = "nameReference:\n- kind: ConfigMap\n  fieldSpecs:\n  - {path: spec/valuesFrom/name, kind: HelmRelease}\n";
+        let f = run_rule(
+            RULE,
+            &[
+                ("clusters/dev/apps.yaml", &APPS.replace("  dependsOn:\n    - name: infra\n", "")),
+                ("apps/kustomization.yaml", "resources: [web.yaml, repo.yaml]\nconfigurations: [config.yaml]\nconfigMapGenerator:\n  - name: web-values\n    namespace: apps\n    literals: [a=b]\n"),
+                ("apps/config.yaml", config),
+                ("apps/web.yaml", RELEASE),
+                ("apps/repo.yaml", "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: charts, namespace: apps}\nspec: {url: https://charts.example.com}\n"),
+            ],
+            "",
+        );
+        assert!(f.is_empty(), "{f:?}");
     }
 }
