@@ -587,6 +587,22 @@ spec:
     }
 
     #[test]
+    fn null_is_not_set() {
+        // An empty `postBuild:` (a parent patch fills it in) and a null
+        // `timeout`: the API server prunes them before validating.
+        let ks = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: a, namespace: flux-system}\nspec:\n  interval: 5m\n  path: ./\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n  postBuild:\n  timeout: ~\n";
+        let f = run(&[("clusters/dev/a.yaml", ks)]);
+        assert!(f.is_empty(), "{f:?}");
+        // A required field left null is not set: reported at the null.
+        let f = run(&[("clusters/dev/a.yaml", &ks.replace("interval: 5m", "interval: null"))]);
+        assert_eq!(positions(&f), [(ID, 5, 13)]);
+        assert!(f[0].message.contains("`spec.interval` is required"), "{}", f[0].message);
+        // A null where a field is unknown is still an unknown field.
+        let f = run(&[("clusters/dev/a.yaml", &ks.replace("timeout: ~", "timeuot: ~"))]);
+        assert_eq!(positions(&f), [(ID, 10, 3)]);
+    }
+
+    #[test]
     fn values_files_and_non_objects_are_not_validated() {
         let f = run(&[
             ("charts/app/values.yaml", "apiVersion: v1\nkind: ConfigMap\nfoo: bar\n"),

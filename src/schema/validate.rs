@@ -116,6 +116,10 @@ pub fn check(
             m.insert("apiVersion".into(), Value::String(v.to_string()));
         }
     }
+    let allows_null = |path: &[String]| {
+        structural::schema_at(&compiled.schema, compiled.defs(), path).is_none_or(allows_null)
+    };
+    prune_nulls(&mut instance, &mut Vec::new(), &allows_null);
     let cx = Cx {
         compiled,
         root,
@@ -287,6 +291,51 @@ fn reported_elsewhere(meta: &ObjectMeta, r: &Raw) -> bool {
         && meta.is(crate::model::objects::KUSTOMIZE_GROUP, "Kustomization")
 }
 
+/// The API server prunes a `null` that a custom resource's schema does not
+/// allow before validating, and decodes one into a built-in kind's zero
+/// value: either way `null` is "not set". A mapping entry whose value is
+/// `null` is dropped unless its schema allows `null` (or is unknown: an
+/// unknown field stays reported). A required field left `null` is then
+/// reported as missing, at its value.
+fn prune_nulls(value: &mut Value, path: &mut Vec<String>, allows: &dyn Fn(&[String]) -> bool) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|k, v| {
+                if !v.is_null() {
+                    return true;
+                }
+                path.push(k.clone());
+                let keep = allows(path);
+                path.pop();
+                keep
+            });
+            for (k, v) in map.iter_mut() {
+                path.push(k.clone());
+                prune_nulls(v, path, allows);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                path.push(i.to_string());
+                prune_nulls(v, path, allows);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a schema accepts `null` (`type` naming it, `nullable: true`).
+fn allows_null(schema: &Value) -> bool {
+    let typed = match schema.get("type") {
+        Some(Value::String(t)) => t == "null",
+        Some(Value::Array(types)) => types.iter().any(|t| t == "null"),
+        _ => false,
+    };
+    typed || schema.get("nullable") == Some(&Value::Bool(true))
+}
+
 /// One problem per cause.
 fn reduce(raw: Vec<Raw>) -> Vec<Raw> {
     let mut kept: Vec<Raw> = raw
@@ -404,6 +453,19 @@ impl<'a> Cx<'a> {
         resolve_pointer(self.root, &pointer(path), key).0
     }
 
+    /// The node at `path` of the document, when it is written as `null`.
+    fn written_null(&self, path: &[String]) -> Option<NodeRef<'a>> {
+        let mut node = self.root;
+        for seg in path {
+            node = if node.is_seq() {
+                node.items().nth(seg.parse().ok()?)?
+            } else {
+                node.get(seg)?
+            };
+        }
+        node.is_null().then_some(node)
+    }
+
     /// For the document as a whole: its `kind` value.
     fn root_node(&self) -> NodeRef<'a> {
         self.root.get("kind").unwrap_or(self.root)
@@ -421,6 +483,14 @@ impl<'a> Cx<'a> {
         match &r.kind {
             RawKind::Unknown(keys) => keys.iter().map(|k| self.unknown_field(r, k)).collect(),
             RawKind::Required(prop) => {
+                let mut path = r.path.clone();
+                path.push(prop.clone());
+                // Written, but `null`: not set, as the API server reads it.
+                if let Some(null) = self.written_null(&path) {
+                    let message =
+                        format!("`{}` is required, and `null` is no value", dotted(&path));
+                    return vec![Problem::new(null, message, None)];
+                }
                 let holder = if r.path.is_empty() {
                     self.meta.display_name()
                 } else {
