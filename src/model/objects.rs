@@ -79,6 +79,48 @@ pub fn group_of(api_version: &str) -> &str {
 
 /// The source every Flux installation creates for its own repository
 /// (`flux bootstrap`, or a FluxInstance `spec.sync`).
+/// The Secrets an object of `group`/`kind` makes in its own namespace,
+/// by name: an External Secrets `ExternalSecret` (its `spec.target.name`,
+/// else its own name), a Secrets Store CSI `SecretProviderClass` (each
+/// `spec.secretObjects[].secretName`), a `SealedSecret` (its own name),
+/// a `SopsSecret` (each `spec.secretTemplates[].name`). `object` is the
+/// whole object as JSON; only these kinds are read.
+pub fn secrets_made_by(group: &str, kind: &str, object: &serde_json::Value) -> Vec<String> {
+    let text = |p: &str| object.pointer(p).and_then(|v| v.as_str()).map(String::from);
+    let each = |list: &str, field: &str| -> Vec<String> {
+        let items = object.pointer(list).and_then(|v| v.as_array());
+        items
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i.get(field)?.as_str().map(String::from))
+            .collect()
+    };
+    match (group, kind) {
+        ("external-secrets.io", "ExternalSecret") => text("/spec/target/name")
+            .or_else(|| text("/metadata/name"))
+            .into_iter()
+            .collect(),
+        ("secrets-store.csi.x-k8s.io", "SecretProviderClass") => {
+            each("/spec/secretObjects", "secretName")
+        }
+        ("bitnami.com", "SealedSecret") => text("/metadata/name").into_iter().collect(),
+        ("isindir.github.com", "SopsSecret") => each("/spec/secretTemplates", "name"),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether an object of `group`/`kind` may make Secrets
+/// ([`secrets_made_by`]).
+pub fn makes_secrets(group: &str, kind: &str) -> bool {
+    matches!(
+        (group, kind),
+        ("external-secrets.io", "ExternalSecret")
+            | ("secrets-store.csi.x-k8s.io", "SecretProviderClass")
+            | ("bitnami.com", "SealedSecret")
+            | ("isindir.github.com", "SopsSecret")
+    )
+}
+
 pub const SELF_SOURCE: &str = "flux-system";
 
 pub const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";

@@ -11,7 +11,8 @@ use crate::base::paths;
 use crate::graph::Graph;
 use crate::model::kustomization::is_kustomization;
 use crate::model::objects::{
-    ObjectMeta, KUSTOMIZE_GROUP, OPERATOR_GROUP, SELF_SOURCE, SOURCE_GROUP,
+    makes_secrets, secrets_made_by, ObjectMeta, KUSTOMIZE_GROUP, OPERATOR_GROUP, SELF_SOURCE,
+    SOURCE_GROUP,
 };
 use crate::workspace::load::ParsedFile;
 use crate::workspace::Workspace;
@@ -62,7 +63,8 @@ impl Cluster {
 
 /// What a cluster holds, by group and kind; a FluxInstance also holds the
 /// GitRepository (or OCIRepository) and Kustomization its `spec.sync`
-/// creates.
+/// creates, and an object that makes Secrets (an ExternalSecret…) the
+/// Secrets it makes.
 fn index_of(rendering: &Rendering) -> HashMap<(String, String), HashSet<(String, String)>> {
     let mut index: HashMap<(String, String), HashSet<(String, String)>> = HashMap::new();
     let mut add = |group: &str, kind: &str, ns: &str, name: &str| {
@@ -75,6 +77,11 @@ fn index_of(rendering: &Rendering) -> HashMap<(String, String), HashSet<(String,
         let r = &applied.resource;
         let ns = r.namespace().unwrap_or("");
         add(r.group(), r.kind(), ns, r.name());
+        if makes_secrets(r.group(), r.kind()) {
+            for name in secrets_made_by(r.group(), r.kind(), &r.root.to_json()) {
+                add("", "Secret", ns, &name);
+            }
+        }
         if r.group() == OPERATOR_GROUP && r.kind() == "FluxInstance" {
             let sync = r.root.path(&["spec", "sync"]);
             let name = sync.and_then(|s| s.str_at(&["name"])).unwrap_or(ns);

@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::base::finding::{Finding, Findings};
+use crate::base::finding::{Finding, Findings, Severity};
 use crate::base::ids::{DocId, FileId};
 use crate::base::source::Span;
 use crate::base::suggest;
@@ -21,7 +21,9 @@ use crate::engine::registry::ids;
 use crate::engine::{declare_rule, DocContext, Rule, RunContext};
 use crate::graph::Graph;
 use crate::model::flux::{HelmReleaseView, KustomizationView, SourceRef};
-use crate::model::objects::SELF_SOURCE;
+use crate::model::objects::{makes_secrets, secrets_made_by, SELF_SOURCE};
+use crate::yaml::scalar::Typing;
+use crate::yaml::to_json::to_json;
 use crate::model::objects::{HELM_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, SOURCE_GROUP};
 use crate::render::workspace::Cluster;
 use crate::workspace::Workspace;
@@ -45,14 +47,21 @@ impl Rule for DanglingRef {
             if !complete && !platform_source(written.file.rel.as_str(), meta.group(), &r) {
                 continue;
             }
-            if r.is_self_source() || cluster.holds(r.group, &r.kind, r.namespace.as_deref(), &r.name) {
+            let external = cx.config().is_external(&r.kind, r.namespace.as_deref(), &r.name);
+            if external || r.is_self_source() || cluster.holds(r.group, &r.kind, r.namespace.as_deref(), &r.name) {
                 continue;
             }
-            let (message, help) = match hashed_in(cluster, &r) {
-                Some(hashed) => hashed_words(&meta.display_name(), &r, hashed),
-                None => words(&meta.display_name(), &r, similar_in(cluster, &r)),
+            let f = match hashed_in(cluster, &r) {
+                Some(hashed) => {
+                    let (message, help) = hashed_words(&meta.display_name(), &r, hashed);
+                    cx.finding(ID, r.node, message).with_help(help)
+                }
+                None => {
+                    let (message, help) = words(&meta.display_name(), &r, similar_in(cluster, &r));
+                    graded(cx.finding(ID, r.node, message).with_help(help), &r)
+                }
             };
-            out.push(cx.finding(ID, r.node, message).with_help(help));
+            out.push(f);
         }
     }
 
@@ -75,7 +84,8 @@ impl Rule for DanglingRef {
                 if !platform_source(rel, &occ.group, &r) && !cross.is_complete(occ.env.as_deref()) {
                     continue;
                 }
-                if defined(&known, cross, occ.env.as_deref(), &r) {
+                let external = cx.config.is_external(&r.kind, r.namespace.as_deref(), &r.name);
+                if external || defined(&known, cross, occ.env.as_deref(), &r) {
                     continue;
                 }
                 let key = (occ.file, occ.doc, r.node.span());
@@ -87,7 +97,7 @@ impl Rule for DanglingRef {
                     let f = Finding::new(ID, file.path(), r.node.span(), message)
                         .with_object(object)
                         .with_help(help);
-                    (f, Vec::new())
+                    (graded(f, &r), Vec::new())
                 });
                 if let Some(e) = &occ.env {
                     if !entry.1.contains(e) {
@@ -110,6 +120,28 @@ impl Rule for DanglingRef {
 /// the environment is not known.
 fn platform_source(rel: &str, group: &str, r: &Reference<'_>) -> bool {
     group == KUSTOMIZE_GROUP && r.field == "spec.sourceRef" && rel.starts_with("clusters/")
+}
+
+/// A ConfigMap or Secret may be made outside Git (the Secrets Store CSI
+/// driver, External Secrets, an operator, a pipeline): not finding one in
+/// the repositories is a warning that says how to declare it. A missing
+/// Flux object stays an error.
+fn graded(f: Finding, r: &Reference<'_>) -> Finding {
+    if !r.group.is_empty() || !matches!(r.kind.as_str(), "ConfigMap" | "Secret") {
+        return f;
+    }
+    let ns = r.namespace.as_deref().unwrap_or("*");
+    let mut f = f.with_severity(Severity::Warning);
+    f.message = f.message.replace("which is not defined", "which is not found in the repositories");
+    let declare = format!(
+        "if it is made outside Git, list it in .gitops-lint.yaml: `externalObjects: [{{kind: {}, namespace: {ns}, name: {}}}]`",
+        r.kind, r.name
+    );
+    f.help = Some(match f.help.take() {
+        Some(help) => format!("{help}; {declare}"),
+        None => declare,
+    });
+    f
 }
 
 /// The message and help for a reference of `what` that names nothing.
@@ -255,6 +287,9 @@ fn defined(known: &Known<'_>, cross: &Graph, env: Option<&str>, r: &Reference<'_
     {
         return true;
     }
+    if r.group.is_empty() && r.kind == "Secret" && known.made_secret(env, r.namespace.as_deref(), &r.name) {
+        return true;
+    }
     // A FluxInstance's `spec.sync` creates a source named `spec.sync.name`.
     r.group == SOURCE_GROUP && known.synced(env, &r.name)
 }
@@ -265,6 +300,9 @@ fn defined(known: &Known<'_>, cross: &Graph, env: Option<&str>, r: &Reference<'_
 struct Known<'g> {
     by_kind: HashMap<(&'g str, &'g str), Vec<Named<'g>>>,
     synced: Vec<Named<'g>>,
+    /// Secrets an ExternalSecret, SealedSecret… makes: (namespace, name,
+    /// environment).
+    made_secrets: Vec<(Option<&'g str>, String, Option<&'g str>)>,
 }
 
 /// A name, and the environment it is deployed in.
@@ -274,7 +312,16 @@ impl<'g> Known<'g> {
     fn of(ws: &'g Workspace, graph: &'g Graph) -> Known<'g> {
         let mut by_kind: HashMap<_, Vec<_>> = HashMap::new();
         let mut synced = Vec::new();
+        let mut made_secrets = Vec::new();
         for o in graph.occurrences.iter() {
+            if makes_secrets(&o.group, &o.kind) {
+                if let Some(doc) = ws.file(o.file).doc(o.doc) {
+                    let object = to_json(doc.root(), Typing::Kubernetes);
+                    for name in secrets_made_by(&o.group, &o.kind, &object) {
+                        made_secrets.push((o.namespace.as_deref(), name, o.env.as_deref()));
+                    }
+                }
+            }
             by_kind
                 .entry((o.group.as_str(), o.kind.as_str()))
                 .or_default()
@@ -287,7 +334,20 @@ impl<'g> Known<'g> {
                 }
             }
         }
-        Known { by_kind, synced }
+        Known {
+            by_kind,
+            synced,
+            made_secrets,
+        }
+    }
+
+    /// Whether an object in scope makes the Secret `namespace/name`.
+    fn made_secret(&self, env: Option<&str>, namespace: Option<&str>, name: &str) -> bool {
+        self.made_secrets.iter().any(|(ns, n, e)| {
+            n == name
+                && (namespace.is_none() || ns.is_none() || *ns == namespace)
+                && (env.is_none() || e.is_none() || *e == env)
+        })
     }
 
     /// Whether a FluxInstance in scope syncs from a source called `name`.
@@ -420,5 +480,51 @@ mod tests {
             "",
         );
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn config_maps_and_secrets_may_live_outside_git() {
+        let release = RELEASE.replace("      optional: true\n", "");
+        let apps = APPS.replace("  dependsOn:\n    - name: infra\n", "");
+        let repo = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: charts, namespace: apps}\nspec: {url: https://charts.example.com}\n";
+        let files = |extra: &[(&'static str, &'static str)]| -> Vec<(String, String)> {
+            let mut files = vec![
+                ("clusters/dev/apps.yaml".to_string(), apps.clone()),
+                ("apps/web.yaml".to_string(), release.clone()),
+                ("apps/repo.yaml".to_string(), repo.to_string()),
+            ];
+            files.extend(extra.iter().map(|(p, t)| (p.to_string(), t.to_string())));
+            files
+        };
+        let run = |files: Vec<(String, String)>, config: &str| {
+            let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+            run_rule(RULE, &refs, config)
+        };
+        // Not in the repositories: a warning each, saying how to declare it.
+        let f = run(files(&[]), "");
+        assert_eq!(positions(&f), [(ID, 11, 13), (ID, 13, 13)]);
+        assert!(f.iter().all(|f| f.explicit_severity == Some(Severity::Warning)));
+        assert!(f[0].message.contains("which is not found in the repositories"), "{}", f[0].message);
+        assert!(f[0].help.as_deref().unwrap().contains("externalObjects"), "{:?}", f[0].help);
+        // Listed as external: never reported.
+        let config = "externalObjects:\n  - {kind: ConfigMap, name: web-*}\n  - {kind: Secret, namespace: apps, name: web-secret}\n";
+        assert!(run(files(&[]), config).is_empty());
+        // Made by an ExternalSecret and a SecretProviderClass in the
+        // repository: defined.
+        let made: &[(&str, &str)] = &[
+            ("apps/es.yaml", "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata: {name: es, namespace: apps}\nspec:\n  target: {name: web-secret}\n"),
+            ("apps/spc.yaml", "apiVersion: secrets-store.csi.x-k8s.io/v1\nkind: SecretProviderClass\nmetadata: {name: spc, namespace: apps}\nspec:\n  provider: azure\n  secretObjects: [{secretName: other, type: Opaque}]\n"),
+        ];
+        let f = run(files(made), "");
+        assert_eq!(positions(&f), [(ID, 11, 13)], "{f:?}");
+        // The same, for a release no cluster renders (checked as written).
+        let written: Vec<(String, String)> = files(made)
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with("clusters/"))
+            .map(|(p, t)| (p.replace("apps/", "loose/"), t))
+            .collect();
+        let f = run(written, "");
+        assert_eq!(positions(&f), [(ID, 11, 13)], "{f:?}");
+        assert_eq!(f[0].explicit_severity, Some(Severity::Warning));
     }
 }

@@ -72,6 +72,13 @@ secretKeys: []             # e.g. [sasSignature]
 # A registration whose system repository has no local checkout fails the run
 # (for a pull-request gate); otherwise it is reported as info.
 requireSystemRepos: false
+
+# Objects that exist outside Git (made by the Secrets Store CSI driver,
+# External Secrets, an operator, a bootstrap pipeline): never reported as
+# missing by dangling-ref. Each of kind, namespace and name is a glob
+# (`*` any text, `?` one character); one left out matches anything.
+externalObjects: []
+#  - {kind: Secret, namespace: "*", name: "*-kv-sync"}
 "#;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +109,60 @@ pub struct Config {
     pub system_repos_from_cli: std::collections::BTreeSet<String>,
     /// Where the config was read from, if from a file.
     pub source: Option<PathBuf>,
+    /// Objects known to exist outside Git (`externalObjects`).
+    pub external_objects: Vec<ExternalObject>,
+}
+
+/// An object that exists outside Git: kind, namespace and name globs.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalObject {
+    #[serde(default = "any")]
+    pub kind: String,
+    #[serde(default = "any")]
+    pub namespace: String,
+    #[serde(default = "any")]
+    pub name: String,
+}
+
+fn any() -> String {
+    "*".to_string()
+}
+
+impl Config {
+    /// Whether `externalObjects` lists `kind` `namespace/name` (a missing
+    /// namespace matches any pattern).
+    pub fn is_external(&self, kind: &str, namespace: Option<&str>, name: &str) -> bool {
+        self.external_objects.iter().any(|o| {
+            glob_match(&o.kind, kind)
+                && namespace.is_none_or(|ns| glob_match(&o.namespace, ns))
+                && glob_match(&o.name, name)
+        })
+    }
+}
+
+/// `*` matches any text, `?` one character; everything else itself.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    // Classic two-pointer match with one backtrack point for `*`.
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < t.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == t[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(s) = star {
+            i = s + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&c| c == '*')
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -178,6 +239,7 @@ impl Default for Config {
             system_repo_positions: BTreeMap::new(),
             system_repos_from_cli: Default::default(),
             source: None,
+            external_objects: Vec::new(),
         }
     }
 }
@@ -281,6 +343,7 @@ struct RawConfig {
     exclude: Option<Vec<String>>,
     secret_keys: Option<Vec<String>>,
     require_system_repos: Option<bool>,
+    external_objects: Option<Vec<ExternalObject>>,
 }
 
 #[derive(Deserialize)]
@@ -424,6 +487,7 @@ impl RawConfig {
         set(&mut config.exclude, self.exclude);
         set(&mut config.secret_keys, self.secret_keys);
         set(&mut config.require_system_repos, self.require_system_repos);
+        set(&mut config.external_objects, self.external_objects);
     }
 }
 
@@ -592,6 +656,8 @@ mod tests {
         assert!(e.message.contains("expected a sequence"), "{}", e.message);
         let e = parse_str("environments:\n  dev: {branch: [a]}\n").unwrap_err();
         assert_eq!(e.pos.map(|p| (p.line, p.col)), Some((2, 17)));
+        let e = parse_str("externalObjects: [{kind: Secret, nmae: x}]\n").unwrap_err();
+        assert!(e.message.contains("nmae"), "{}", e.message);
         let e = parse_str("requireSystemRepos: maybe\n").unwrap_err();
         assert_eq!(e.pos.map(|p| (p.line, p.col)), Some((1, 21)));
         let e = parse_str("rules: [image-tag-pinned]\n").unwrap_err();
@@ -638,5 +704,17 @@ mod tests {
     fn rules_can_be_turned_off() {
         let c = parse_str("rules:\n  image-tag-pinned: off\n").unwrap();
         assert_eq!(c.rules["image-tag-pinned"].severity, Some(None));
+    }
+
+    #[test]
+    fn external_objects_match_by_glob() {
+        let c = parse_str("externalObjects:\n  - {kind: Secret, name: '*-kv-sync'}\n  - {kind: ConfigMap, namespace: 'team-?', name: settings}\n").unwrap();
+        assert!(c.is_external("Secret", Some("apps"), "db-kv-sync"));
+        assert!(!c.is_external("Secret", Some("apps"), "db-kv-sync-2"));
+        assert!(c.is_external("ConfigMap", Some("team-a"), "settings"));
+        assert!(!c.is_external("ConfigMap", Some("team-ab"), "settings"));
+        assert!(!c.is_external("ConfigMap", Some("team-a"), "other"));
+        assert!(glob_match("*a*b", "xxaybzb"));
+        assert!(!glob_match("a*", "ba"));
     }
 }
