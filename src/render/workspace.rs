@@ -11,8 +11,8 @@ use crate::base::paths;
 use crate::graph::Graph;
 use crate::model::kustomization::is_kustomization;
 use crate::model::objects::{
-    makes_secrets, secrets_made_by, ObjectMeta, KUSTOMIZE_GROUP, OPERATOR_GROUP, SELF_SOURCE,
-    SOURCE_GROUP,
+    makes_secrets, secrets_made_by, ObjectMeta, HELM_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP,
+    SELF_SOURCE, SOURCE_GROUP,
 };
 use crate::workspace::load::ParsedFile;
 use crate::workspace::Workspace;
@@ -32,6 +32,9 @@ pub struct Cluster {
     pub rendering: Rendering,
     /// What the cluster holds, by group and kind: (namespace, name).
     pub index: HashMap<(String, String), HashSet<(String, String)>>,
+    /// The namespaces its HelmReleases install into: a chart's objects,
+    /// not rendered, may be there.
+    pub helm_namespaces: HashSet<String>,
 }
 
 impl Cluster {
@@ -59,6 +62,21 @@ impl Cluster {
             None => names.iter().any(|(_, n)| n == name),
         }
     }
+}
+
+/// The namespaces a rendering's HelmReleases install into.
+fn helm_namespaces(rendering: &Rendering) -> HashSet<String> {
+    let releases = rendering
+        .objects
+        .iter()
+        .map(|a| &a.resource)
+        .filter(|r| r.group() == HELM_GROUP && r.kind() == "HelmRelease");
+    releases
+        .map(|r| {
+            let target = r.root.str_at(&["spec", "targetNamespace"]);
+            target.or(r.namespace()).unwrap_or("default").to_string()
+        })
+        .collect()
 }
 
 /// What a cluster holds, by group and kind; a FluxInstance also holds the
@@ -147,6 +165,7 @@ pub fn render_workspace(ws: &Workspace, graph: &Graph) -> Renderings {
                 dir,
                 env,
                 index: index_of(&rendering),
+                helm_namespaces: helm_namespaces(&rendering),
                 rendering,
             }
         })

@@ -21,7 +21,7 @@ use crate::engine::registry::ids;
 use crate::engine::{declare_rule, DocContext, Rule, RunContext};
 use crate::graph::Graph;
 use crate::model::flux::{HelmReleaseView, KustomizationView, SourceRef};
-use crate::model::objects::{makes_secrets, secrets_made_by, SELF_SOURCE};
+use crate::model::objects::{group_of, makes_secrets, secrets_made_by, SELF_SOURCE};
 use crate::yaml::scalar::Typing;
 use crate::yaml::to_json::to_json;
 use crate::model::objects::{HELM_GROUP, KUSTOMIZE_GROUP, OPERATOR_GROUP, SOURCE_GROUP};
@@ -62,6 +62,9 @@ impl Rule for DanglingRef {
                 }
             };
             out.push(f);
+        }
+        if complete && meta.is(KUSTOMIZE_GROUP, "Kustomization") {
+            health_checks(cx, cluster, meta.namespace.as_deref(), out);
         }
     }
 
@@ -113,6 +116,50 @@ impl Rule for DanglingRef {
             out.push(f);
         }
     }
+}
+
+/// `spec.healthChecks` entries naming an object the cluster does not hold:
+/// the Kustomization waits for it until its timeout, then fails. A
+/// warning: only what the renderer sees is known — an object a Helm
+/// chart installs is not rendered, so one in a namespace a HelmRelease
+/// installs into is not judged.
+fn health_checks(cx: &DocContext<'_>, cluster: &Cluster, own_ns: Option<&str>, out: &mut Findings) {
+    let checks = cx.root().get("spec").and_then(|s| s.get("healthChecks"));
+    for check in checks.into_iter().flat_map(|c| c.items()) {
+        let (Some(kind), Some((_, name_node))) = (check.str_at(&["kind"]), check.get_entry("name")) else {
+            continue;
+        };
+        let Some(name) = name_node.as_str() else {
+            continue;
+        };
+        let group = check.str_at(&["apiVersion"]).map_or("", group_of);
+        let ns = check.str_at(&["namespace"]).or(own_ns);
+        let from_chart = !is_flux_group(group) && ns.is_some_and(|ns| cluster.helm_namespaces.contains(ns));
+        let external = cx.config().is_external(kind, ns, name);
+        if from_chart || external || cluster.holds(group, kind, ns, name) {
+            continue;
+        }
+        let target = match ns {
+            Some(ns) => format!("{kind} '{ns}/{name}'"),
+            None => format!("{kind} '{name}'"),
+        };
+        let message = format!(
+            "{} `spec.healthChecks` names {target}, which nothing in the cluster applies",
+            cx.object.map(|m| m.display_name()).unwrap_or_default()
+        );
+        let help = format!(
+            "the Kustomization waits for it until its timeout and then fails; fix the reference, or list {target} under `externalObjects` in .gitops-lint.yaml if something outside Git makes it"
+        );
+        out.push(
+            cx.finding(ID, name_node, message)
+                .with_help(help)
+                .with_severity(Severity::Warning),
+        );
+    }
+}
+
+fn is_flux_group(group: &str) -> bool {
+    group.ends_with(".toolkit.fluxcd.io") || group == OPERATOR_GROUP
 }
 
 /// A platform Kustomization's own `sourceRef` (in `clusters/`): the
@@ -526,5 +573,33 @@ mod tests {
         let f = run(written, "");
         assert_eq!(positions(&f), [(ID, 11, 13)], "{f:?}");
         assert_eq!(f[0].explicit_severity, Some(Severity::Warning));
+    }
+
+    #[test]
+    fn health_checks_name_what_the_cluster_applies() {
+        let apps = |checks: &str| {
+            APPS.replace("  dependsOn:\n    - name: infra\n", &format!("  healthChecks:\n{checks}"))
+        };
+        let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: apps}\nspec: {}\n";
+        let release = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: db, namespace: flux-system}\nspec:\n  targetNamespace: data\n  chart:\n    spec: {chart: db, sourceRef: {kind: HelmRepository, name: charts}}\n";
+        let repo = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: charts, namespace: flux-system}\nspec: {url: https://charts.example.com}\n";
+        let checks = "    - {apiVersion: apps/v1, kind: Deployment, name: web, namespace: apps}\n    - {apiVersion: apps/v1, kind: Deployment, name: wbe, namespace: apps}\n    - {apiVersion: apps/v1, kind: StatefulSet, name: db, namespace: data}\n    - {apiVersion: helm.toolkit.fluxcd.io/v2, kind: HelmRelease, name: dbb, namespace: flux-system}\n";
+        let text = apps(checks);
+        let f = run_rule(
+            RULE,
+            &[
+                ("clusters/dev/apps.yaml", &text),
+                ("apps/web.yaml", deploy),
+                ("apps/db.yaml", release),
+                ("apps/repo.yaml", repo),
+            ],
+            "",
+        );
+        // `wbe` is applied by nothing; the StatefulSet may be the chart's
+        // (a HelmRelease installs into `data`); the HelmRelease `dbb` is
+        // not there, and Flux objects are all rendered.
+        assert_eq!(positions(&f), [(ID, 8, 53), (ID, 10, 72)], "{f:?}");
+        assert!(f.iter().all(|f| f.explicit_severity == Some(Severity::Warning)));
+        assert!(f[0].message.contains("Deployment 'apps/wbe', which nothing in the cluster applies"), "{}", f[0].message);
     }
 }
