@@ -19,6 +19,11 @@ declare_rule!(UndefinedVariable, ids::UNDEFINED_VARIABLE);
 
 impl Rule for UndefinedVariable {
     fn check_workspace(&self, cx: &RunContext<'_>, out: &mut Findings) {
+        let strict = cx
+            .config
+            .rule_option(ID, "strict")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
         let mut seen = BTreeSet::new();
         for rendering in cx.renderings().all() {
             for (u, applier) in &rendering.undefined {
@@ -26,10 +31,15 @@ impl Rule for UndefinedVariable {
                     continue;
                 }
                 let ks = &rendering.objects[*applier].resource;
+                let effect = if strict {
+                    "fails the build of Kustomization '{ks}' (strict substitution): nothing of it is applied"
+                } else {
+                    "Kustomization '{ks}' substitutes it with an empty string"
+                }
+                .replace("{ks}", ks.name());
                 let message = format!(
-                    "`${{{name}}}` has no value and no default: Kustomization '{ks}' substitutes it with an empty string (its variables come from {sources})",
+                    "`${{{name}}}` has no value and no default: {effect} (its variables come from {sources})",
                     name = u.name,
-                    ks = ks.name(),
                     sources = sources(&ks.root),
                 );
                 let help = format!(
@@ -112,5 +122,24 @@ mod tests {
             ("apps/web.yaml", CM),
         ];
         assert!(run_rule(RULE, &files, "").is_empty());
+    }
+
+    #[test]
+    fn strict_substitution_fails_the_build() {
+        let ks = apps("    substitute: {CLUSTER: dev}\n");
+        let files = [
+            ("clusters/dev/flux-system/gotk-sync.yaml", SYNC),
+            ("clusters/dev/apps.yaml", ks.as_str()),
+            ("apps/web.yaml", CM),
+        ];
+        let f = run_rule(RULE, &files, "rules:\n  undefined-variable:\n    strict: true\n");
+        assert_eq!(positions(&f), [(ID, 5, 9)]);
+        assert!(
+            f[0].message.contains("fails the build of Kustomization 'apps' (strict substitution)"),
+            "{}",
+            f[0].message
+        );
+        let f = run_rule(RULE, &files, "");
+        assert!(f[0].message.contains("substitutes it with an empty string"), "{}", f[0].message);
     }
 }
