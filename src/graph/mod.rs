@@ -224,6 +224,9 @@ pub struct Graph {
     by_name: HashMap<(String, String, String), Vec<OccurrenceId>>,
     /// The first of `helm` for each HelmRelease document.
     helm_at: HashMap<(FileId, DocId), usize>,
+    /// Whether the workspace holds a FluxInstance: Flux is installed by
+    /// the Flux Operator, whose kinds the notification API then accepts.
+    pub uses_flux_operator: bool,
 }
 
 impl Graph {

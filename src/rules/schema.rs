@@ -32,6 +32,7 @@ impl Rule for Schema {
         let replaced = resolved.replacement.then_some(resolved.entry.api_version.as_str());
         let opts = CheckOptions {
             hide_values: meta.group().is_empty() && meta.kind == "Secret",
+            flux_operator: cx.config().flux_operator || cx.file.run.graph().uses_flux_operator,
             vars: None,
         };
         // Checked once as written (placeholders stand for any value), or
@@ -600,6 +601,25 @@ spec:
         // A null where a field is unknown is still an unknown field.
         let f = run(&[("clusters/dev/a.yaml", &ks.replace("timeout: ~", "timeuot: ~"))]);
         assert_eq!(positions(&f), [(ID, 10, 3)]);
+    }
+
+    #[test]
+    fn flux_operator_kinds_are_event_sources_where_the_operator_installs_flux() {
+        let alert = "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: a, namespace: flux-system}\nspec:\n  providerRef: {name: slack}\n  eventSources:\n    - {kind: FluxInstance, name: flux}\n    - {kind: ResourceSet, name: apps}\n";
+        // Without the operator, the kinds are not Flux's.
+        let f = run(&[("clusters/dev/alert.yaml", alert)]);
+        assert_eq!(positions(&f), [(ID, 7, 14), (ID, 8, 14)]);
+        // A FluxInstance in the repositories, or the config, says Flux is
+        // installed by the operator.
+        let instance = "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\nspec:\n  distribution: {version: '2.x', registry: ghcr.io/fluxcd}\n";
+        let f = run(&[("clusters/dev/alert.yaml", alert), ("clusters/dev/flux.yaml", instance)]);
+        assert!(f.iter().all(|f| f.path != "clusters/dev/alert.yaml"), "{f:?}");
+        let f = run_rule(RULE, &[("clusters/dev/alert.yaml", alert)], "fluxOperator: true\n");
+        assert!(f.is_empty(), "{f:?}");
+        // Other kinds stay refused.
+        let typo = alert.replace("ResourceSet,", "ResourceSets,");
+        let f = run_rule(RULE, &[("clusters/dev/alert.yaml", &typo)], "fluxOperator: true\n");
+        assert_eq!(positions(&f), [(ID, 8, 14)]);
     }
 
     #[test]

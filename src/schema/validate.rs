@@ -85,6 +85,9 @@ impl Problem {
 pub struct CheckOptions<'v> {
     /// Do not echo values in messages (Secrets).
     pub hide_values: bool,
+    /// Flux is installed by the Flux Operator: its kinds are accepted as
+    /// Alert event sources and Receiver resources.
+    pub flux_operator: bool,
     /// The post-build variables of the Flux Kustomization that applies the
     /// document: placeholders are checked with their values.
     pub vars: Option<&'v Variables>,
@@ -135,7 +138,8 @@ pub fn check(
         }
     }
     let mut raw = reduce(raw);
-    raw.retain(|r| !reported_elsewhere(meta, r));
+    let accepted = |r: &Raw| opts.flux_operator && operator_kind(meta, r);
+    raw.retain(|r| !(reported_elsewhere(meta, r) || accepted(r)));
     let mut problems: Vec<Problem> = raw.iter().flat_map(|r| cx.problems(r)).collect();
     problems.extend(cx.cel(&instance, &raw));
     if let Some(sub) = &sub {
@@ -289,6 +293,27 @@ fn reported_elsewhere(meta: &ObjectMeta, r: &Raw) -> bool {
     matches!(&r.kind, RawKind::Required(p) if p == "prune")
         && r.path == ["spec"]
         && meta.is(crate::model::objects::KUSTOMIZE_GROUP, "Kustomization")
+}
+
+/// Kinds the Flux Operator adds to what the notification API accepts as an
+/// Alert's `eventSources` and a Receiver's `resources`.
+const OPERATOR_KINDS: &[&str] = &["FluxInstance", "ResourceSet", "ResourceSetInputProvider"];
+
+/// An Alert event source or Receiver resource of a kind the Flux Operator
+/// adds (the embedded schema lists Flux's own kinds only).
+fn operator_kind(meta: &ObjectMeta, r: &Raw) -> bool {
+    let field = match meta.kind.as_str() {
+        "Alert" => "eventSources",
+        "Receiver" => "resources",
+        _ => return false,
+    };
+    let at_kind = matches!(&r.path[..], [spec, list, _, kind] if spec == "spec" && list == field && kind == "kind");
+    meta.group() == "notification.toolkit.fluxcd.io"
+        && matches!(r.kind, RawKind::Enum(_))
+        && at_kind
+        && r.instance
+            .as_str()
+            .is_some_and(|k| OPERATOR_KINDS.contains(&k))
 }
 
 /// The API server prunes a `null` that a custom resource's schema does not

@@ -78,6 +78,10 @@ requireSystemRepos: false
 # missing by dangling-ref. Each of kind, namespace and name is a glob
 # (`*` any text, `?` one character); one left out matches anything.
 externalObjects: []
+
+# Flux is installed by the Flux Operator (known anyway when a FluxInstance is
+# in the repositories): Alerts and Receivers may then name its kinds.
+fluxOperator: false
 #  - {kind: Secret, namespace: "*", name: "*-kv-sync"}
 "#;
 
@@ -111,6 +115,9 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// Objects known to exist outside Git (`externalObjects`).
     pub external_objects: Vec<ExternalObject>,
+    /// Flux is installed by the Flux Operator (`fluxOperator`; also known
+    /// when the workspace holds a FluxInstance).
+    pub flux_operator: bool,
 }
 
 /// An object that exists outside Git: kind, namespace and name globs.
@@ -240,6 +247,7 @@ impl Default for Config {
             system_repos_from_cli: Default::default(),
             source: None,
             external_objects: Vec::new(),
+            flux_operator: false,
         }
     }
 }
@@ -344,6 +352,7 @@ struct RawConfig {
     secret_keys: Option<Vec<String>>,
     require_system_repos: Option<bool>,
     external_objects: Option<Vec<ExternalObject>>,
+    flux_operator: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -488,6 +497,7 @@ impl RawConfig {
         set(&mut config.secret_keys, self.secret_keys);
         set(&mut config.require_system_repos, self.require_system_repos);
         set(&mut config.external_objects, self.external_objects);
+        set(&mut config.flux_operator, self.flux_operator);
     }
 }
 

@@ -485,6 +485,11 @@ impl<'w> Builder<'w> {
         for a in self.index.appliers.iter_mut() {
             a.sort_unstable();
         }
+        self.index.uses_flux_operator = self
+            .index
+            .occurrences
+            .iter()
+            .any(|o| o.group == OPERATOR_GROUP && o.kind == "FluxInstance");
         for (i, h) in self.index.helm.iter().enumerate() {
             let occ = &self.index.occurrences[h.occurrence];
             self.index.helm_at.entry((occ.file, occ.doc)).or_insert(i);
