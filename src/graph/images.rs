@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::values::{releases, values_root, Release};
+use super::values::{releases, values_root, Layer, Release};
 use super::Graph;
 use crate::base::ids::{DocId, FileId};
 use crate::base::source::Span;
@@ -81,9 +81,14 @@ pub fn workspace_images(
         .map(|release| release_images(graph, release))
         .collect();
     for (release, images) in releases.list.iter().zip(per_release) {
+        // A release a cluster applies: its own values' images are found
+        // in the rendered release (`crate::render::images`).
+        let covered = rendered.contains(&(release.file.id, release.position));
         for image in images {
             if image.name_at.doc.is_some() {
-                out.push(image);
+                if !covered {
+                    out.push(image);
+                }
                 continue;
             }
             let user = release.meta.display_name();
@@ -177,19 +182,29 @@ pub fn pod_images<'d>(
 /// The images of a release's effective values. Those set in the release
 /// itself have `name_at.object`; the others were set in a values file.
 fn release_images(graph: &Graph, release: &Release<'_>) -> Vec<FoundImage> {
-    let roots: Vec<NodeRef<'_>> = release.layers.iter().map(|l| l.root).collect();
     let env = env_of(graph, release.file.id);
+    let place = |layer: &Layer<'_>, node: NodeRef<'_>| Place {
+        file: layer.file.id,
+        doc: layer.doc,
+        span: node.span(),
+    };
+    layered_images(graph, release.meta, &release.layers, env, place)
+}
+
+/// The images of a release's values `layers`; `place` says where a node
+/// of a layer is.
+pub fn layered_images(
+    graph: &Graph,
+    meta: &ObjectMeta,
+    layers: &[Layer<'_>],
+    env: Option<String>,
+    place: impl Fn(&Layer<'_>, NodeRef<'_>) -> Place,
+) -> Vec<FoundImage> {
+    let roots: Vec<NodeRef<'_>> = layers.iter().map(|l| l.root).collect();
     effective_images(&roots)
         .into_iter()
         .map(|found| {
-            let place = |at: SetAt<'_>| {
-                let layer = release.layers[at.layer];
-                Place {
-                    file: layer.file.id,
-                    doc: layer.doc,
-                    span: at.node.span(),
-                }
-            };
+            let place = |at: SetAt<'_>| place(&layers[at.layer], at.node);
             let name_at = place(found.name_at);
             let tag_at = place(found.tag_at.unwrap_or(found.key));
             let in_release = name_at.doc.is_some();
@@ -197,7 +212,7 @@ fn release_images(graph: &Graph, release: &Release<'_>) -> Vec<FoundImage> {
                 image: found.image,
                 text: found.text,
                 owner: if in_release {
-                    format!("{} value `{}`", release.meta.display_name(), found.key_path)
+                    format!("{} value `{}`", meta.display_name(), found.key_path)
                 } else {
                     format!("value `{}`", found.key_path)
                 },

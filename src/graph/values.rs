@@ -34,6 +34,8 @@ pub struct Layer<'a> {
 #[derive(Debug)]
 pub struct Release<'a> {
     pub file: &'a ParsedFile,
+    /// Its document in `file`.
+    pub position: DocId,
     pub meta: &'a ObjectMeta,
     pub layers: Vec<Layer<'a>>,
 }
@@ -145,7 +147,12 @@ pub fn releases<'w>(ws: &'w Workspace, graph: &Graph) -> Releases<'w> {
                 continue;
             };
             let layers = layers_of(ws, graph, file, DocId::new(position), doc.root(), &mut used);
-            list.push(Release { file, meta, layers });
+            list.push(Release {
+                file,
+                position: DocId::new(position),
+                meta,
+                layers,
+            });
         }
     }
     Releases {

@@ -1,14 +1,17 @@
 //! The images of rendered workloads, and where each was set: the
 //! container's own `image`, or the `images:` entry (of a kustomization or
-//! a Flux Kustomization) that replaced it.
+//! a Flux Kustomization) that replaced it; and the images a rendered
+//! HelmRelease's own `spec.values` set (patched, substituted), layered
+//! over its chart's values and `valuesFiles`.
 
 use std::collections::HashSet;
 
 use rayon::prelude::*;
 
-use crate::graph::images::{pod_images, FoundImage, Place};
+use crate::graph::images::{layered_images, pod_images, FoundImage, Place};
+use crate::graph::values::{layers, Layer};
 use crate::graph::Graph;
-use crate::model::objects::{self, ObjectMeta};
+use crate::model::objects::{self, ObjectMeta, HELM_GROUP};
 use crate::workspace::Workspace;
 use crate::yaml::NodeRef;
 
@@ -27,7 +30,7 @@ pub fn rendered_images(ws: &Workspace, graph: &Graph, renderings: &Renderings) -
                 .rendering
                 .objects
                 .iter()
-                .filter(|a| is_workload(a))
+                .filter(|a| is_workload(a) || is_release(a))
                 .map(|a| (a, cluster.env.clone())),
         );
     }
@@ -36,12 +39,15 @@ pub fn rendered_images(ws: &Workspace, graph: &Graph, renderings: &Renderings) -
             .standalone
             .objects
             .iter()
-            .filter(|a| is_workload(a))
+            .filter(|a| is_workload(a) || is_release(a))
             .map(|a| (a, graph.env_of(a.resource.file).map(String::from))),
     );
     let found: Vec<FoundImage> = jobs
         .par_iter()
-        .flat_map_iter(|(applied, env)| container_images(ws, applied, env))
+        .flat_map_iter(|(applied, env)| match is_release(applied) {
+            true => release_images(ws, graph, applied, env),
+            false => container_images(ws, applied, env),
+        })
         .collect();
     let mut seen = HashSet::new();
     found
@@ -53,6 +59,50 @@ pub fn rendered_images(ws: &Workspace, graph: &Graph, renderings: &Renderings) -
 fn is_workload(applied: &Applied) -> bool {
     let r = &applied.resource;
     objects::is_workload_kind(r.group(), r.kind())
+}
+
+fn is_release(applied: &Applied) -> bool {
+    let r = &applied.resource;
+    r.group() == HELM_GROUP && r.kind() == "HelmRelease"
+}
+
+/// The images a rendered HelmRelease's own `spec.values` set (those of its
+/// values files are found once, with the releases that use them, in
+/// `crate::graph::images`: helm-controller reads them as written).
+fn release_images(
+    ws: &Workspace,
+    graph: &Graph,
+    applied: &Applied,
+    env: &Option<String>,
+) -> Vec<FoundImage> {
+    let written_file = ws.file(applied.resource.file);
+    let Some(position) = document_at(written_file, applied.resource.root.origin.offset()) else {
+        return Vec::new();
+    };
+    let doc = to_document(&applied.resource.root, ws);
+    let Some(meta) = ObjectMeta::of(&doc) else {
+        return Vec::new();
+    };
+    let layers = layers(ws, graph, written_file, position, doc.root());
+    let place = |layer: &Layer<'_>, node: NodeRef<'_>| {
+        let span = node.span();
+        match (layer.doc, node.source()) {
+            (Some(_), Some(source)) => Place {
+                file: source.file,
+                doc: document_at(ws.file(source.file), span.start.offset),
+                span,
+            },
+            _ => Place {
+                file: layer.file.id,
+                doc: layer.doc,
+                span,
+            },
+        }
+    };
+    layered_images(graph, &meta, &layers, env.clone(), place)
+        .into_iter()
+        .filter(|image| image.name_at.doc.is_some())
+        .collect()
 }
 
 fn container_images(ws: &Workspace, applied: &Applied, env: &Option<String>) -> Vec<FoundImage> {

@@ -188,4 +188,21 @@ mod tests {
         assert_eq!(f[0].explicit_severity, Some(Severity::Warning));
         assert!(f[0].message.contains("no allowed registries are configured"));
     }
+
+    #[test]
+    fn judges_the_values_of_the_release_a_cluster_applies() {
+        let sync = |registry: &str| format!("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: flux-system, namespace: flux-system}}\nspec:\n  interval: 10m\n  path: ./clusters/dev\n  prune: true\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: shop, namespace: flux-system}}\nspec:\n  interval: 10m\n  path: ./apps\n  prune: true\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n  postBuild:\n    substitute: {{REGISTRY: {registry}}}\n");
+        let hr = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: shop, namespace: flux-system}\nspec:\n  chart:\n    spec: {chart: shop, sourceRef: {kind: HelmRepository, name: charts}}\n  values:\n    image:\n      repository: ${REGISTRY}/shop\n      tag: '1.0'\n";
+        let run = |registry: &str| {
+            let sync = sync(registry);
+            run_rule(RULE, &[("clusters/dev/sync.yaml", sync.as_str()), ("apps/shop.yaml", hr)], ALLOWED)
+        };
+        // The variable gives the private registry: nothing to say.
+        assert!(run("myacr.azurecr.io").is_empty(), "{:?}", run("myacr.azurecr.io"));
+        // A public one: at the placeholder.
+        let f = run("docker.io");
+        assert_eq!(positions(&f), [(ID, 9, 19)], "{f:?}");
+        assert_eq!(f[0].path, "apps/shop.yaml");
+        assert!(f[0].message.contains("`docker.io/shop:1.0`"), "{}", f[0].message);
+    }
 }
