@@ -152,6 +152,11 @@ fn apply_target(
         Some(paths) if !paths.is_empty() => paths,
         _ => &default_path,
     };
+    // Each path is split once, not once per resource.
+    let paths: Vec<(&Node, Vec<Part>)> = paths
+        .iter()
+        .map(|p| (p, split_path(p.as_str().unwrap_or(""))))
+        .collect();
     for r in acc.iter_mut() {
         let rejected = rejects
             .iter()
@@ -159,12 +164,11 @@ fn apply_target(
         if rejected || !selector.matches(r) {
             continue;
         }
-        for path in paths {
+        for (path, parts) in &paths {
             let text = path.as_str().unwrap_or("");
-            let parts = split_path(text);
             let at = path.origin.by(step);
             let mut set = |field: &mut Node| set_value(field, value, delimiter.as_ref());
-            let found = visit(&mut r.root, &parts, create, at, value, &mut set)
+            let found = visit(&mut r.root, parts, create, at, value, &mut set)
                 .map_err(|message| (path.origin, message))?;
             if found == 0 {
                 let message = if create {

@@ -174,12 +174,11 @@ fn platform_source(rel: &str, group: &str, r: &Reference<'_>) -> bool {
 /// the repositories is a warning that says how to declare it. A missing
 /// Flux object stays an error.
 fn graded(f: Finding, r: &Reference<'_>) -> Finding {
-    if !r.group.is_empty() || !matches!(r.kind.as_str(), "ConfigMap" | "Secret") {
+    if !r.may_be_made_outside_git() {
         return f;
     }
     let ns = r.namespace.as_deref().unwrap_or("*");
     let mut f = f.with_severity(Severity::Warning);
-    f.message = f.message.replace("which is not defined", "which is not found in the repositories");
     let declare = format!(
         "if it is made outside Git, list it in .gitops-lint.yaml: `externalObjects: [{{kind: {}, namespace: {ns}, name: {}}}]`",
         r.kind, r.name
@@ -197,7 +196,11 @@ fn words(what: &str, r: &Reference<'_>, similar: Option<&str>) -> (String, Strin
         Some(ns) => format!("{} '{ns}/{}'", r.kind, r.name),
         None => format!("{} '{}'", r.kind, r.name),
     };
-    let mut message = format!("{what} `{}` names {target}, which is not defined", r.field);
+    let missing = match r.may_be_made_outside_git() {
+        true => "which is not found in the repositories",
+        false => "which is not defined",
+    };
+    let mut message = format!("{what} `{}` names {target}, {missing}", r.field);
     let help = match similar {
         Some(s) => {
             message.push_str(&format!("; did you mean '{s}'?"));
@@ -317,6 +320,11 @@ fn references<'d>(group: &str, kind: &str, own_ns: Option<&str>, root: NodeRef<'
 }
 
 impl Reference<'_> {
+    /// A ConfigMap or Secret: something outside Git may make it.
+    fn may_be_made_outside_git(&self) -> bool {
+        self.group.is_empty() && matches!(self.kind.as_str(), "ConfigMap" | "Secret")
+    }
+
     /// The cluster's own source, which `flux bootstrap` creates.
     fn is_self_source(&self) -> bool {
         self.group == SOURCE_GROUP && self.name == SELF_SOURCE
