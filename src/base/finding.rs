@@ -71,6 +71,18 @@ pub struct Related {
     pub message: String,
 }
 
+/// What a finding says, in a form the engine can compare: one mistake
+/// reported by two rules is reported once (see `engine::precedence`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Concern {
+    /// The object does not set this field (dotted, from the object's root:
+    /// `spec.targetNamespace`).
+    Unset(String),
+    /// The key written is unknown; it most likely means this field (dotted,
+    /// from the object's root).
+    Misspelt(String),
+}
+
 /// How a finding was suppressed, when it was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
@@ -100,6 +112,8 @@ pub struct Finding {
     /// A severity the rule chose for this finding, instead of its default
     /// (config overrides still win).
     pub(crate) explicit_severity: Option<Severity>,
+    /// What the finding says, for the engine's precedence between rules.
+    pub(crate) concern: Option<Concern>,
 }
 
 impl Finding {
@@ -119,6 +133,7 @@ impl Finding {
             suppressed: None,
             redact: Vec::new(),
             explicit_severity: None,
+            concern: None,
         }
     }
 
@@ -151,6 +166,18 @@ impl Finding {
     /// Reports this finding at `severity` rather than the rule's default.
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.explicit_severity = Some(severity);
+        self
+    }
+
+    /// Says, for the engine, that the object does not set `field`.
+    pub fn unset(mut self, field: impl Into<String>) -> Self {
+        self.concern = Some(Concern::Unset(field.into()));
+        self
+    }
+
+    /// Says, for the engine, that the key written most likely means `field`.
+    pub fn misspelt(mut self, field: impl Into<String>) -> Self {
+        self.concern = Some(Concern::Misspelt(field.into()));
         self
     }
 

@@ -8,6 +8,7 @@
 
 pub mod docs;
 pub mod objects;
+pub mod precedence;
 pub mod registry;
 pub mod suppress;
 #[doc(hidden)]

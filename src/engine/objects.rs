@@ -26,7 +26,7 @@ use crate::render::workspace::Cluster;
 use crate::workspace::load::ParsedFile;
 use crate::yaml::{Document, NodeRef};
 
-use super::{DocContext, FileContext, Rule, RunContext};
+use super::{precedence, DocContext, FileContext, Rule, RunContext};
 
 /// A rendered object being checked: the rendering it belongs to and its
 /// index there.
@@ -89,14 +89,16 @@ fn check_written(
     covered: &HashSet<(FileId, DocId)>,
 ) -> Vec<Finding> {
     let fcx = FileContext::new(cx, file);
-    let mut out = Findings::default();
+    let mut found = Vec::new();
     let keep = |doc: DocId| !covered.contains(&(file.id, doc));
     super::each_document(&fcx, keep, &mut |dcx| {
+        let mut out = Findings::default();
         for rule in rules {
             rule.check_object(dcx, &mut out);
         }
+        found.extend(precedence::resolve(out.into_vec(), cx.config));
     });
-    out.into_vec()
+    found
 }
 
 fn check_rendered(
@@ -126,7 +128,7 @@ fn check_rendered(
     for rule in rules {
         rule.check_object(&dcx, &mut out);
     }
-    let mut findings = out.into_vec();
+    let mut findings = precedence::resolve(out.into_vec(), cx.config);
     for f in &mut findings {
         trace(cx, &doc, rendered, f);
     }

@@ -43,7 +43,7 @@ impl HelmReleaseLayout {
                 ID,
                 metadata_key,
                 format!("{name} does not set `metadata.namespace`; set `namespace: {NAMESPACE}`"),
-            )),
+            ).unset("metadata.namespace")),
         }
         let Some((spec_key, spec)) = root.get_entry("spec") else {
             return;
@@ -53,7 +53,7 @@ impl HelmReleaseLayout {
                 ID,
                 spec_key,
                 format!("{name} does not set `spec.targetNamespace`; set it to the system's namespace"),
-            ));
+            ).unset("spec.targetNamespace"));
         }
         // The conventions are Pattern A's (a system's own chart); a Pattern
         // B release on the central chart follows the central chart's rules.
@@ -102,11 +102,15 @@ impl Conventions<'_, '_> {
                 Some(v) => (v, "does not enable"),
             },
         };
-        out.push(self.cx.finding(
+        let finding = self.cx.finding(
             ID,
             at,
             format!("{name} {what} `spec.{section}.{field}`; set `{field}: true` under `spec.{section}`"),
-        ));
+        );
+        out.push(match what {
+            "does not set" => finding.unset(format!("spec.{section}.{field}")),
+            _ => finding,
+        });
     }
 
     /// A chart built from a GitRepository is rebuilt on every new revision

@@ -27,7 +27,8 @@ impl Rule for ProviderAzure {
                         source.service
                     ),
                 )
-                .with_help(format!("add `provider: azure` under `{}`", source.holder_path)),
+                .with_help(format!("add `provider: azure` under `{}`", source.holder_path))
+                .unset(field.clone()),
             ),
             Some(provider) if provider.as_str() != Some("azure") => {
                 let written = provider.as_str().unwrap_or("a non-string value");

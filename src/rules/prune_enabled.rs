@@ -41,7 +41,8 @@ fn check_kustomization(cx: &DocContext<'_>, out: &mut Findings) {
                 spec_key,
                 format!("{name} does not set `spec.prune`, so objects removed from Git stay in the cluster; set `spec.prune: true`"),
             )
-            .with_help("add `prune: true` under `spec`"),
+            .with_help("add `prune: true` under `spec`")
+            .unset("spec.prune"),
         ),
         Some(prune) if bool_of(prune) != Some(true) => {
             let what = match bool_of(prune) {

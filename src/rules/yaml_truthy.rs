@@ -3,18 +3,18 @@
 //! `yaml.v2` way, where these are booleans; YAML 1.2 tools (and people) read
 //! strings. Write `true`/`false`, or quote the word if a string is meant.
 
+use crate::base::finding::{Findings, Fix};
 use crate::engine::registry::ids;
 use crate::engine::{declare_rule, DocContext, Rule};
-use crate::base::finding::{Findings, Fix};
+use crate::schema::validate;
 use crate::yaml::scalar::yaml11_bool;
-use crate::yaml::{NodeId, NodeKind, NodeRef};
+use crate::yaml::NodeRef;
 
 declare_rule!(YamlTruthy, ids::YAML_TRUTHY);
 
 impl Rule for YamlTruthy {
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
-        for id in value_ids(cx) {
-            let node = NodeRef { doc: cx.doc, id };
+        for (node, path) in values(cx.root()) {
             let Some(s) = node.as_scalar() else { continue };
             if node.is_alias() || !s.style.is_plain() || node.tag().is_some() {
                 continue;
@@ -23,35 +23,56 @@ impl Rule for YamlTruthy {
                 continue;
             };
             let span = node.span();
-            out.push(
-                cx.finding(
-                    ID,
-                    span,
-                    format!(
-                        "`{}` is the boolean {b} to Kubernetes (YAML 1.1) but a string to YAML 1.2 readers; write `{b}`, or quote it if you mean the string",
-                        s.value
-                    ),
-                )
-                .with_fix(Fix {
-                    description: format!("replace `{}` with `{b}`", s.value),
-                    span,
-                    replacement: b.to_string(),
-                }),
+            let finding = cx.finding(
+                ID,
+                span,
+                format!(
+                    "`{}` is the boolean {b} to Kubernetes (YAML 1.1) but a string to YAML 1.2 readers; write `{b}`, or quote it if you mean the string",
+                    s.value
+                ),
             );
+            // Where the schema says boolean, `true`/`false` is the answer
+            // and needs no tool; elsewhere the word was most likely meant
+            // as a string, and quoting it keeps every reader's reading.
+            if typed_boolean(cx, &path) {
+                out.push(finding);
+                continue;
+            }
+            out.push(finding.with_fix(Fix {
+                description: format!("quote `{}` so that it stays a string", s.value),
+                span,
+                replacement: format!("\"{}\"", s.value),
+            }));
         }
     }
 }
 
-/// The ids of every value node: mapping values, sequence items, the root.
-fn value_ids<'a>(cx: &'a DocContext<'_>) -> impl Iterator<Item = NodeId> + 'a {
-    let nested = cx.doc.nodes.iter().flat_map(|n| -> Box<dyn Iterator<Item = NodeId> + '_> {
-        match &n.kind {
-            NodeKind::Map(entries) => Box::new(entries.iter().map(|e| e.value)),
-            NodeKind::Seq(items) => Box::new(items.iter().copied()),
-            _ => Box::new(std::iter::empty()),
+/// Whether the document's schema types the value at `path` as a boolean.
+fn typed_boolean(cx: &DocContext<'_>, path: &[String]) -> bool {
+    cx.object.is_some_and(|meta| {
+        validate::types_as(cx.file.run.schemas(), meta, path, "boolean")
+    })
+}
+
+/// Every value node (the root, mapping values, sequence items) with its
+/// path from the root, walked without recursion (documents may nest deep).
+fn values(root: NodeRef<'_>) -> Vec<(NodeRef<'_>, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![(root, Vec::new())];
+    while let Some((node, path)) = stack.pop() {
+        for (key, value) in node.entries() {
+            let mut p = path.clone();
+            p.push(key.as_str().unwrap_or("?").to_string());
+            stack.push((value, p));
         }
-    });
-    std::iter::once(cx.doc.root).chain(nested)
+        for (i, item) in node.items().enumerate() {
+            let mut p = path.clone();
+            p.push(i.to_string());
+            stack.push((item, p));
+        }
+        out.push((node, path));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -63,7 +84,19 @@ mod tests {
     fn flags_yaml11_booleans_in_values_and_items() {
         let f = run_rule(RULE, &[("v.yaml", "a: yes\nb: [On, x]\nc: \"no\"\non: true\n")], "");
         assert_eq!(positions(&f), [("yaml-truthy", 1, 4), ("yaml-truthy", 2, 5)]);
-        assert_eq!(f[0].fix.as_ref().unwrap().replacement, "true");
+        assert_eq!(f[0].fix.as_ref().unwrap().replacement, "\"yes\"");
+        assert_eq!(f[1].fix.as_ref().unwrap().replacement, "\"On\"");
+    }
+
+    #[test]
+    fn a_field_the_schema_types_boolean_gets_no_fix() {
+        let ks = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: a, namespace: flux-system, annotations: {x: n}}\nspec:\n  interval: 1m\n  path: ./a\n  prune: yes\n  sourceRef: {kind: GitRepository, name: s}\n";
+        let f = run_rule(RULE, &[("ks.yaml", ks)], "");
+        assert_eq!(positions(&f), [("yaml-truthy", 3, 62), ("yaml-truthy", 7, 10)]);
+        // An annotation is a string: quoting keeps it one.
+        assert_eq!(f[0].fix.as_ref().unwrap().replacement, "\"n\"");
+        // `spec.prune` is a boolean: no fix turns a word into one.
+        assert!(f[1].fix.is_none(), "{:?}", f[1].fix);
     }
 
     #[test]

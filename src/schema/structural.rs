@@ -433,6 +433,19 @@ pub fn schema_at<'s>(
 }
 
 /// The property names an object schema accepts.
+/// Whether the schema declares `type` (alone, or beside `null`) for the
+/// value at `path`.
+pub fn declares_type(schema: &Value, defs: Option<&Value>, path: &[String], ty: &str) -> bool {
+    let Some(at) = schema_at(schema, defs, path).and_then(|s| deref(s, defs)) else {
+        return false;
+    };
+    match at.get("type") {
+        Some(Value::String(t)) => t == ty,
+        Some(Value::Array(types)) => types.iter().any(|t| t == ty),
+        _ => false,
+    }
+}
+
 pub fn property_names<'s>(schema: &'s Value, defs: Option<&'s Value>) -> Vec<&'s str> {
     let mut names: Vec<&str> = Vec::new();
     let mut add = |s: &'s Value| {

@@ -6,8 +6,9 @@
 //! problem: a wrong-typed value hides the errors below it, an object's
 //! unknown fields are reported one by one at their keys, and values the
 //! repository cannot know yet are given the benefit of the doubt: Flux
-//! post-build placeholders (`${VAR}`), SOPS ciphertexts (`ENC[...]`), and
-//! the scp-like Git URL that `no-scp-ssh-url` reports.
+//! post-build placeholders (`${VAR}`) and SOPS ciphertexts (`ENC[...]`).
+//! (A value another rule reports more precisely — the scp-like Git URL of
+//! `no-scp-ssh-url` — is settled by the engine's precedence, not here.)
 
 use serde_json::Value;
 
@@ -17,6 +18,7 @@ use super::kubernetes;
 use super::postbuild::{Substitution, Variables};
 use super::store::{Compiled, SchemaEntry, SchemaStore};
 use super::structural::{self, Step};
+use crate::base::finding::Concern;
 use crate::base::source::Span;
 use crate::base::suggest;
 use crate::model::objects::ObjectMeta;
@@ -31,6 +33,14 @@ pub struct Resolved<'s> {
     /// The document's own apiVersion is not served; this is the schema of
     /// the version that replaces it.
     pub replacement: bool,
+}
+
+/// Whether the object's schema types the value at `path` as `ty`
+/// (`boolean`, `string`, …); false when there is no schema.
+pub fn types_as(store: &SchemaStore, meta: &ObjectMeta, path: &[String], ty: &str) -> bool {
+    resolve(store, meta)
+        .and_then(|r| r.entry.compiled())
+        .is_some_and(|c| structural::declares_type(&c.schema, c.defs(), path, ty))
 }
 
 /// Finds the schema for an object: its own apiVersion, else (for a removed
@@ -66,6 +76,9 @@ pub struct Problem {
     pub help: Option<String>,
     /// The post-build variables substituted into the value at `span`.
     pub substituted: Vec<String>,
+    /// A required field not set, or the field an unknown key most likely
+    /// means: for the engine's precedence between rules.
+    pub concern: Option<Concern>,
 }
 
 impl Problem {
@@ -76,7 +89,13 @@ impl Problem {
             message,
             help,
             substituted: Vec::new(),
+            concern: None,
         }
+    }
+
+    fn with_concern(mut self, concern: Concern) -> Self {
+        self.concern = Some(concern);
+        self
     }
 }
 
@@ -265,24 +284,6 @@ fn contains_opaque(v: &Value, depth: usize) -> bool {
     }
 }
 
-/// `git@host:path`: the scp-like form `no-scp-ssh-url` reports.
-fn is_scp_url(v: &Value) -> bool {
-    let Value::String(s) = v else { return false };
-    if s.contains("://") {
-        return false;
-    }
-    match s.split_once('@') {
-        Some((user, rest)) => {
-            !user.is_empty()
-                && !user.contains('/')
-                && rest
-                    .split_once(':')
-                    .is_some_and(|(h, _)| !h.is_empty() && !h.contains('/'))
-        }
-        None => false,
-    }
-}
-
 fn is_prefix(prefix: &[String], path: &[String]) -> bool {
     path.len() >= prefix.len() && path[..prefix.len()] == *prefix
 }
@@ -367,11 +368,6 @@ fn reduce(raw: Vec<Raw>) -> Vec<Raw> {
         .into_iter()
         .filter(|r| match &r.kind {
             RawKind::Required(_) | RawKind::Unknown(_) => true,
-            RawKind::Pattern(_)
-                if r.path.last().is_some_and(|l| l == "url") && is_scp_url(&r.instance) =>
-            {
-                false
-            }
             _ => !is_opaque(&r.instance),
         })
         .collect();
@@ -525,7 +521,8 @@ impl<'a> Cx<'a> {
                     self.node_at(&r.path, true),
                     format!("{holder} is missing the required field `{prop}`"),
                     None,
-                )]
+                )
+                .with_concern(Concern::Unset(dotted(&path)))]
             }
             RawKind::Type(types) => vec![self.wrong_type(r, types)],
             RawKind::Enum(options) => {
@@ -569,14 +566,22 @@ impl<'a> Cx<'a> {
         p.push(key.to_string());
         let mut message = format!("unknown field `{key}` in {field}");
         let mut help = None;
+        let mut meant = None;
         if let Some(s) = suggest::closest(key, accepted.iter().copied()) {
             message.push_str(&format!(" — did you mean `{s}`?"));
+            let mut intended = r.path.clone();
+            intended.push(s.to_string());
+            meant = Some(Concern::Misspelt(dotted(&intended)));
         } else if !accepted.is_empty() && accepted.len() <= 12 {
             let mut names: Vec<&str> = accepted.clone();
             names.sort_unstable();
             help = Some(format!("{field} accepts: {}", names.join(", ")));
         }
-        Problem::new(self.node_at(&p, true), message, help)
+        let problem = Problem::new(self.node_at(&p, true), message, help);
+        match meant {
+            Some(concern) => problem.with_concern(concern),
+            None => problem,
+        }
     }
 
     /// A value of the wrong type, shown unless it is a container or hidden
@@ -690,14 +695,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scp_urls_and_opaque_values() {
-        assert!(is_scp_url(&Value::String(
-            "git@ssh.dev.azure.com:v3/org/p/r".into()
-        )));
-        assert!(!is_scp_url(&Value::String(
-            "ssh://git@ssh.dev.azure.com/v3/org".into()
-        )));
-        assert!(!is_scp_url(&Value::String("https://x/y".into())));
+    fn opaque_values() {
         assert!(is_opaque(&Value::String("${cluster_env:=dev}".into())));
         assert!(is_opaque(&Value::String(
             "ENC[AES256_GCM,data:abc,type:str]".into()
