@@ -39,7 +39,9 @@ pub mod suggest {
 /// The rule documents (`rules/<id>.md`, embedded): `rules`, `explain`,
 /// SARIF rule metadata and the README's rule table come from here.
 pub mod docs {
-    pub use crate::engine::docs::{all, doc, markdown_table, parse, Catalog, CodeBlock, RuleDoc};
+    pub use crate::engine::docs::{
+        all, doc, markdown_table, parse, unknown_rule, Catalog, CodeBlock, RuleDoc,
+    };
 }
 
 /// The `.gitops-lint.yaml` configuration.

@@ -276,7 +276,28 @@ fn rules_and_explain() {
     assert!(text.contains("## Why is this bad?"), "{text}");
     let out = run_in(dir.path(), &["explain", "truthy"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean yaml-truthy"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `yaml-truthy`?"));
+    // The same for --select, --ignore and the config's rules.
+    let out = run_in(dir.path(), &["check", "--select", "yaml-truty", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown rule `yaml-truty`; did you mean `yaml-truthy`?"),
+        "{err}"
+    );
+    let out = run_in(dir.path(), &["check", "--ignore", "prune", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean `prune-enabled`?"), "{err}");
+    std::fs::write(
+        dir.path().join(".gitops-lint.yaml"),
+        "rules:\n  privat-registry: off\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["check", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean `private-registry`?"), "{err}");
 }
 
 #[test]

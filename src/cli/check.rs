@@ -105,7 +105,7 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 pub fn check(args: CheckArgs) -> ExitCode {
     for id in args.select.iter().chain(&args.ignore) {
         if docs::doc(id).is_none() {
-            return fail(&format!("unknown rule `{id}` (see `gitops-lint rules`)"));
+            return fail(&docs::unknown_rule(id));
         }
     }
     // Progress is for people watching a terminal: never in machine formats,

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use gitops_lint::{docs, suggest};
+use gitops_lint::docs;
 
 use super::fail;
 
@@ -33,12 +33,7 @@ pub fn rules(markdown: bool) -> ExitCode {
 
 pub fn explain(rule: &str) -> ExitCode {
     let Some(d) = docs::doc(rule) else {
-        let ids = || docs::all().iter().map(|d| d.id.as_str());
-        let hint = match suggest::closest(rule, ids()).or_else(|| suggest::related(rule, ids())) {
-            Some(id) => format!("did you mean {id}?"),
-            None => "see `gitops-lint rules`".to_string(),
-        };
-        return fail(&format!("unknown rule `{rule}`; {hint}"));
+        return fail(&docs::unknown_rule(rule));
     };
     println!(
         "{} ({}, {}, {})\n\n{}\n",

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use crate::base::finding::Severity;
 use crate::base::source::LineIndex;
+use crate::base::suggest;
 use crate::yaml;
 
 #[derive(Debug, Clone)]
@@ -177,9 +178,28 @@ pub fn markdown_table() -> String {
 /// The rule catalogue the config loader checks `rules:` keys against.
 pub struct Catalog;
 
+/// "unknown rule `x`", with the id most likely meant (`yaml-truty` →
+/// `yaml-truthy`, `prune` → `prune-enabled`), else where to look.
+pub fn unknown_rule(id: &str) -> String {
+    match nearest_rule(id) {
+        Some(meant) => format!("unknown rule `{id}`; did you mean `{meant}`?"),
+        None => format!("unknown rule `{id}` (see `gitops-lint rules`)"),
+    }
+}
+
+/// The rule id a word that is not one most likely means.
+pub fn nearest_rule(id: &str) -> Option<&'static str> {
+    let ids = || all().iter().map(|d| d.id.as_str());
+    suggest::closest(id, ids()).or_else(|| suggest::related(id, ids()))
+}
+
 impl crate::workspace::config::RuleCatalog for Catalog {
     fn has_rule(&self, id: &str) -> bool {
         doc(id).is_some()
+    }
+
+    fn unknown_rule(&self, id: &str) -> String {
+        unknown_rule(id)
     }
 
     fn rule_options(&self, id: &str) -> &[&'static str] {

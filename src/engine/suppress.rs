@@ -169,7 +169,10 @@ fn problems(d: &Directive, ran: &[&str]) -> Vec<String> {
     }
     for r in &d.rules {
         if super::docs::doc(r).is_none() {
-            out.push(format!("suppression names unknown rule `{r}`"));
+            let hint = super::docs::nearest_rule(r)
+                .map(|meant| format!("; did you mean `{meant}`?"))
+                .unwrap_or_default();
+            out.push(format!("suppression names unknown rule `{r}`{hint}"));
         }
     }
     if d.reason.is_none() {

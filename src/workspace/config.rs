@@ -309,6 +309,8 @@ impl std::error::Error for ConfigError {}
 /// What the config needs to know about rules to check `rules:` keys.
 pub trait RuleCatalog {
     fn has_rule(&self, id: &str) -> bool;
+    /// The message for an id that is not a rule (with the nearest id).
+    fn unknown_rule(&self, id: &str) -> String;
     fn rule_options(&self, id: &str) -> &[&'static str];
 }
 
@@ -527,7 +529,7 @@ impl Reader<'_> {
         for (k, v) in node.entries() {
             let id = self.string(k, "rule id")?;
             if !catalog.has_rule(&id) {
-                return Err(self.error(k, format!("unknown rule `{id}` (see `gitops-lint rules`)")));
+                return Err(self.error(k, catalog.unknown_rule(&id)));
             }
             let setting = self.rule_setting(v, &id, catalog.rule_options(&id))?;
             out.insert(id, setting);
@@ -606,6 +608,9 @@ mod tests {
     impl RuleCatalog for Rules {
         fn has_rule(&self, id: &str) -> bool {
             id == "image-tag-pinned"
+        }
+        fn unknown_rule(&self, id: &str) -> String {
+            format!("unknown rule `{id}`")
         }
         fn rule_options(&self, _: &str) -> &[&'static str] {
             &["allowLatest"]
