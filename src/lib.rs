@@ -28,7 +28,7 @@ pub mod fuzzing;
 pub use base::finding::{Finding, Fix, ObjectRef, Related, Severity, Suppression};
 pub use engine::Selection;
 pub use report::{render, Format, RenderOptions, Report};
-pub use run::{lint, lint_text, LintError, Options, Progress, WORKER_STACK};
+pub use run::{lint, lint_text, repository_root, LintError, Options, Progress, WORKER_STACK};
 pub use workspace::discover::find_root;
 
 /// "Did you mean …?" suggestions.

@@ -493,3 +493,42 @@ fn human_output_never_prints_a_huge_context_line() {
     assert!(stdout.contains("f.yaml:1:4"), "{stdout}");
     assert!(stdout.contains("f.yaml:3:4"), "{stdout}");
 }
+
+/// A directory inside a larger repository is checked with that repository
+/// as the root, and stderr says so; `--root` makes the directory its own
+/// root.
+#[test]
+fn a_directory_inside_a_repository_and_root() {
+    let dir = repo(&[
+        (".git/HEAD", "ref: refs/heads/main\n"),
+        ("platform/sub/v.yaml", TRUTHY),
+    ]);
+    let out = run_in(dir.path(), &["check", "--format", "json", "platform/sub"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("repository root: ../..; pass --root platform/sub to check platform/sub as its own root"),
+        "{err}"
+    );
+    assert_eq!(json(&out)["findings"][0]["path"], "platform/sub/v.yaml");
+
+    let out = run_in(
+        dir.path(),
+        &["check", "--format", "json", "--root", "platform/sub"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("repository root"), "{err}");
+    assert_eq!(json(&out)["findings"][0]["path"], "v.yaml");
+
+    // At the root itself, nothing is said.
+    let out = run_in(dir.path(), &["check", "--format", "json", "."]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("repository root"));
+
+    // A path outside the given root is a usage error.
+    let out = run_in(dir.path(), &["check", "--root", "platform/sub", "platform"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is outside the root platform/sub given with --root"),
+        "{err}"
+    );
+}

@@ -27,6 +27,11 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// The repository root (default: the nearest directory at or above the
+    /// first path holding `.git` or `.gitops-lint.yaml`). Paths in findings
+    /// are relative to it, and every path checked must be inside it.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
     /// Config file (default: the nearest .gitops-lint.yaml at or above the repository root).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -98,6 +103,30 @@ fn parse_system_repo(s: &str) -> Result<(String, PathBuf), String> {
     }
 }
 
+/// When the directory checked is not the repository root (it is inside a
+/// larger repository), which root was used and how to choose another.
+fn root_note(opts: &Options) -> Option<String> {
+    if opts.root.is_some() || opts.paths.len() > 1 {
+        return None;
+    }
+    let dir = opts
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let canonical = std::fs::canonicalize(&dir).ok().filter(|d| d.is_dir())?;
+    let root = gitops_lint::repository_root(opts).ok()?;
+    let depth = canonical.strip_prefix(&root).ok()?.components().count();
+    if depth == 0 {
+        return None;
+    }
+    let up = vec![".."; depth].join("/");
+    let shown = dir.display();
+    Some(format!(
+        "repository root: {up}; pass --root {shown} to check {shown} as its own root"
+    ))
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::parse(s).ok_or_else(|| format!("expected error, warning or info, got `{s}`"))
 }
@@ -114,6 +143,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
     let progress = show_progress.then(|| Arc::new(Progress::default()));
     let opts = Options {
         paths: args.paths,
+        root: args.root,
         config: args.config,
         system_repos: args.system_repos,
         platform_repo: args.platform_repo,
@@ -138,6 +168,9 @@ pub fn check(args: CheckArgs) -> ExitCode {
         Err(LintError::Config(e)) => return fail(&format!("invalid config: {e}")),
         Err(e) => return fail(&e.to_string()),
     };
+    if let Some(note) = root_note(&opts) {
+        eprintln!("gitops-lint: {note}");
+    }
     // Whatever the format, what was not checked is said where people and
     // CI logs see it.
     for notice in &report.notices {

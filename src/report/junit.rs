@@ -5,7 +5,7 @@
 //! the file's path); a file with findings fails. Both consumers read only
 //! the first `<failure>` of a test case (Azure's reader selects a single
 //! node), so a failing case has one `<failure>` whose `message` counts the
-//! findings and whose text lists every finding, one per line, as
+//! findings and names the most severe one, and whose text lists every finding, one per line, as
 //! `path:line:col: severity[rule] message`. No times are written: the output
 //! of two runs is identical.
 
@@ -90,8 +90,12 @@ fn summary(findings: &[&Finding]) -> String {
         })
     })
     .collect();
+    // The most severe finding first (the first of them in file order): the
+    // message is all a test results page shows at a glance.
     let first = findings
-        .first()
+        .iter()
+        .rev()
+        .max_by_key(|f| f.severity)
         .map(|f| format!(": {}", f.message))
         .unwrap_or_default();
     format!("{}{first}", parts.join(", "))
@@ -171,7 +175,8 @@ mod tests {
             xml.contains("<testcase classname=\"gitops-lint\" name=\"a.yaml\" file=\"a.yaml\"/>")
         );
         assert!(xml.contains(
-            "<failure type=\"error\" message=\"1 error, 1 warning: x &lt; y &amp; &quot;z&quot;\">\
+            // The message names the error, though the warning comes first.
+            "<failure type=\"error\" message=\"1 error, 1 warning: bad\u{FFFD}\">\
              b.yaml:2:1: warning[w] x &lt; y &amp; &quot;z&quot;&#10;b.yaml:3:1: error[e] bad\u{FFFD}&#10;</failure>"
         ));
         assert_eq!(xml.matches("<failure").count(), 1);

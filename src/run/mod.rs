@@ -23,7 +23,7 @@ use crate::workspace::load::{self, ParsedFile};
 use crate::workspace::Workspace;
 
 use masked::masked_report;
-use repos::{load_config, repo_root, repositories, resolve_targets, walk};
+use repos::{explicit_root, load_config, repo_root, repositories, resolve_targets, walk};
 use scope::{changed_paths, Scope};
 
 /// Worker threads get a large stack: YAML and schema trees are walked
@@ -36,6 +36,10 @@ pub struct Options {
     pub paths: Vec<PathBuf>,
     /// Explicit config file (else discovered).
     pub config: Option<PathBuf>,
+    /// `--root DIR`: the repository root, instead of the nearest directory
+    /// above the first path that holds `.git` or a config. Every path must
+    /// be inside it; with no paths, `DIR` itself is checked.
+    pub root: Option<PathBuf>,
     /// `--system-repo NAME=DIR`, winning over the config's `systemRepos`.
     pub system_repos: Vec<(String, PathBuf)>,
     /// `--platform-repo DIR`: the platform repository as context when the
@@ -105,9 +109,34 @@ pub fn lint(opts: &Options) -> Result<Report, LintError> {
     pool.install(|| lint_in_pool(opts, started))
 }
 
+/// The repository root a run with these options checks (see
+/// [`Options::root`]).
+pub fn repository_root(opts: &Options) -> Result<PathBuf, LintError> {
+    let paths = checked_paths(opts);
+    let targets = resolve_targets(&paths)?;
+    root_of(opts, &paths, &targets)
+}
+
+/// The paths a run checks: those given, else the `--root` directory, else
+/// the current directory (an empty list).
+fn checked_paths(opts: &Options) -> Vec<PathBuf> {
+    match (&opts.root, opts.paths.is_empty()) {
+        (Some(root), true) => vec![root.clone()],
+        _ => opts.paths.clone(),
+    }
+}
+
+fn root_of(opts: &Options, paths: &[PathBuf], targets: &[PathBuf]) -> Result<PathBuf, LintError> {
+    match &opts.root {
+        Some(root) => explicit_root(root, targets),
+        None => repo_root(paths, targets),
+    }
+}
+
 fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
-    let targets = resolve_targets(&opts.paths)?;
-    let root = repo_root(&opts.paths, &targets)?;
+    let paths = checked_paths(opts);
+    let targets = resolve_targets(&paths)?;
+    let root = root_of(opts, &paths, &targets)?;
     let mut config = load_config(opts, &root)?;
     if let Some(v) = &opts.kubernetes_version {
         config.kubernetes_version = v.clone();

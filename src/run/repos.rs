@@ -134,6 +134,26 @@ pub(super) fn repo_root(paths: &[PathBuf], targets: &[PathBuf]) -> Result<PathBu
     Ok(root)
 }
 
+/// The root `--root` names: a directory, holding every checked path.
+pub(super) fn explicit_root(root: &Path, targets: &[PathBuf]) -> Result<PathBuf, LintError> {
+    let canonical = std::fs::canonicalize(root)
+        .map_err(|e| LintError::Io(format!("--root {}: {e}", root.display())))?;
+    if !canonical.is_dir() {
+        return Err(LintError::Usage(format!(
+            "--root {}: not a directory",
+            root.display()
+        )));
+    }
+    if let Some(outside) = targets.iter().find(|t| !t.starts_with(&canonical)) {
+        return Err(LintError::Usage(format!(
+            "{} is outside the root {} given with --root",
+            outside.display(),
+            root.display()
+        )));
+    }
+    Ok(canonical)
+}
+
 /// `path` with `.` and `..` resolved as written (links not followed).
 fn lexical(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
