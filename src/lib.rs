@@ -28,7 +28,9 @@ pub mod fuzzing;
 pub use base::finding::{Finding, Fix, ObjectRef, Related, Severity, Suppression};
 pub use engine::Selection;
 pub use report::{render, Format, RenderOptions, Report};
-pub use run::{lint, lint_text, repository_root, LintError, Options, Progress, WORKER_STACK};
+pub use run::{
+    lint, lint_text, plan, repository_root, LintError, Options, Plan, Progress, WORKER_STACK,
+};
 pub use workspace::discover::find_root;
 
 /// "Did you mean …?" suggestions.
@@ -47,8 +49,9 @@ pub mod docs {
 /// The `.gitops-lint.yaml` configuration.
 pub mod config {
     pub use crate::workspace::config::{
-        discover, load, parse, Config, ConfigError, RuleCatalog, FILE_NAME, INIT_TEMPLATE,
+        discover, load, parse, Config, ConfigError, Profile, RuleCatalog, FILE_NAME, INIT_TEMPLATE,
     };
+    pub use crate::workspace::profile::Decided;
 }
 
 /// The schemas documents are checked against: the list, and CRD import.

@@ -532,3 +532,95 @@ fn a_directory_inside_a_repository_and_root() {
         "{err}"
     );
 }
+
+/// A HelmRelease outside `flux-system`: a `helmrelease-layout` finding on
+/// the platform, nothing elsewhere.
+const RELEASE: &str = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web, namespace: web}\nspec:\n  interval: 10m\n  chart:\n    spec:\n      chart: web\n      sourceRef: {kind: HelmRepository, name: charts}\n";
+
+fn rule_ids(out: &Output) -> Vec<String> {
+    let mut ids: Vec<String> = json(out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    ids.dedup();
+    ids
+}
+
+/// The platform's conventions run where the platform is: its layout, its
+/// settings in the config, or the profile named; elsewhere only by name.
+#[test]
+fn platform_rules_run_where_the_platform_is() {
+    let flux = repo(&[(".git/HEAD", "x\n"), ("apps/web.yaml", RELEASE)]);
+    let check = |dir: &Path, extra: &[&str]| {
+        let mut args = vec!["check", "--format", "json", "--ignore", "dangling-ref"];
+        args.extend_from_slice(extra);
+        run_in(dir, &args)
+    };
+    assert!(!rule_ids(&check(flux.path(), &[])).contains(&"helmrelease-layout".to_string()));
+    for extra in [
+        &["--profile", "platform"][..],
+        &["--select", "helmrelease-layout"],
+    ] {
+        let ids = rule_ids(&check(flux.path(), extra));
+        assert!(
+            ids.contains(&"helmrelease-layout".to_string()),
+            "{extra:?}: {ids:?}"
+        );
+    }
+    // A severity in the config names the rule too.
+    std::fs::write(
+        flux.path().join(".gitops-lint.yaml"),
+        "rules: {helmrelease-layout: error}\n",
+    )
+    .unwrap();
+    assert!(rule_ids(&check(flux.path(), &[])).contains(&"helmrelease-layout".to_string()));
+    // The platform's settings make it the platform, `profile: flux` undoes that.
+    std::fs::write(
+        flux.path().join(".gitops-lint.yaml"),
+        "registries: {allowed: [myacr.azurecr.io]}\n",
+    )
+    .unwrap();
+    assert!(rule_ids(&check(flux.path(), &[])).contains(&"helmrelease-layout".to_string()));
+    std::fs::write(
+        flux.path().join(".gitops-lint.yaml"),
+        "registries: {allowed: [myacr.azurecr.io]}\nprofile: flux\n",
+    )
+    .unwrap();
+    assert!(!rule_ids(&check(flux.path(), &[])).contains(&"helmrelease-layout".to_string()));
+
+    // The layout: `clusters/<env>/systems/`.
+    let platform = repo(&[
+        (".git/HEAD", "x\n"),
+        ("apps/web.yaml", RELEASE),
+        ("clusters/dev/systems/README.yaml", "a: 1\n"),
+    ]);
+    assert!(rule_ids(&check(platform.path(), &[])).contains(&"helmrelease-layout".to_string()));
+    assert!(!rule_ids(&check(platform.path(), &["--profile", "flux"]))
+        .contains(&"helmrelease-layout".to_string()));
+
+    // `rules` says which run here, and why.
+    let out = run_in(flux.path(), &["rules"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("profile here: flux (set by `profile:` in the config)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not run here, a platform convention, and this is not the platform: env-consistency, env-parity, helmrelease-layout"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("prune-enabled "))
+        .unwrap();
+    assert!(line.contains(" yes "), "{line}");
+    let out = run_in(platform.path(), &["rules"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("profile here: platform (the repository is laid out as the platform (clusters/dev/systems/))"),
+        "{text}"
+    );
+    assert!(!text.contains("not run here"), "{text}");
+}

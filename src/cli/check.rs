@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use gitops_lint::config::Profile;
 use gitops_lint::docs;
 use gitops_lint::{lint, Format, LintError, Options, Progress, RenderOptions, Selection, Severity};
 
@@ -45,6 +46,11 @@ pub struct CheckArgs {
     /// findings they cause elsewhere); the whole repository is still read.
     #[arg(long = "changed-since", value_name = "REV")]
     changed_since: Option<String>,
+    /// platform: every rule; flux: only the rules that hold for any Flux
+    /// repository (default: platform where the repository is laid out as
+    /// the platform or configured as it; see `gitops-lint rules`).
+    #[arg(long, value_parser = parse_profile, value_name = "platform|flux")]
+    profile: Option<Profile>,
     /// Kubernetes version whose schemas are used, e.g. 1.33.
     #[arg(long, value_name = "X.Y")]
     kubernetes_version: Option<String>,
@@ -127,6 +133,10 @@ fn root_note(opts: &Options) -> Option<String> {
     ))
 }
 
+pub(super) fn parse_profile(s: &str) -> Result<Profile, String> {
+    Profile::parse(s).ok_or_else(|| format!("expected platform or flux, got `{s}`"))
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     Severity::parse(s).ok_or_else(|| format!("expected error, warning or info, got `{s}`"))
 }
@@ -149,6 +159,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
         platform_repo: args.platform_repo,
         changed_since: args.changed_since,
         kubernetes_version: args.kubernetes_version,
+        profile: args.profile,
         selection: Selection {
             select: args.select,
             ignore: args.ignore,

@@ -28,12 +28,9 @@ struct Cli {
 enum Command {
     /// Check repositories (the default command).
     Check(Box<check::CheckArgs>),
-    /// List every rule: id, default severity, category, fixable, summary.
-    Rules {
-        /// Print a Markdown table (the README's rule table is this output).
-        #[arg(long)]
-        markdown: bool,
-    },
+    /// List every rule: id, default severity, category, fixable, whether
+    /// it runs in the repository here (and why not), summary.
+    Rules(rules::RulesArgs),
     /// Show a rule's documentation.
     Explain {
         /// The rule id, e.g. prune-enabled.
@@ -96,7 +93,7 @@ pub fn run(mut args: Vec<String>) -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check::check(*args),
-        Command::Rules { markdown } => rules::rules(markdown),
+        Command::Rules(args) => rules::rules(args),
         Command::Explain { rule } => rules::explain(&rule),
         Command::Schemas { command } => schemas::schemas(command),
         Command::Init { force } => init::init(force),

@@ -1,7 +1,8 @@
 //! Rule documentation: `rules/<id>.md`, embedded in the binary.
 //!
 //! Front matter (between `---` lines) holds the data (`id`, `severity`,
-//! `category`, `fixable`, `summary`, optional `options`); the body holds the
+//! `category`, `fixable`, `summary`, optional `options` and `profile:
+//! platform`); the body holds the
 //! fixed sections (What it does, Why is this bad?, Example, Use instead,
 //! Options, References). `explain`, `rules`, SARIF and the README all read it
 //! from here, and a test runs each doc's Example and Use instead blocks.
@@ -22,6 +23,9 @@ pub struct RuleDoc {
     pub summary: String,
     /// Names of the options the rule takes under `rules: {<id>: {...}}`.
     pub options: Vec<&'static str>,
+    /// A convention of the platform (`profile: platform`): runs on the
+    /// platform profile, elsewhere only when selected by name.
+    pub platform: bool,
     /// The Markdown body after the front matter.
     pub body: &'static str,
 }
@@ -145,7 +149,13 @@ pub fn parse(stem: &str, text: &'static str) -> Result<RuleDoc, String> {
                 .collect()
         })
         .unwrap_or_default();
+    let platform = match root.get("profile").map(|p| p.as_str()) {
+        None => false,
+        Some(Some("platform")) => true,
+        Some(_) => return Err(format!("{stem}.md: `profile` may only be `platform`")),
+    };
     Ok(RuleDoc {
+        platform,
         severity,
         category: field("category")?,
         fixable: field("fixable")? == "true",

@@ -29,7 +29,7 @@ use crate::render::tree::Origin;
 use crate::render::workspace::{render_workspace, Renderings};
 use crate::schema::helm_values::ChartSchemas;
 use crate::schema::SchemaStore;
-use crate::workspace::config::Config;
+use crate::workspace::config::{Config, Profile};
 use crate::workspace::load::ParsedFile;
 use crate::workspace::Workspace;
 use crate::yaml::{Document, NodeRef};
@@ -350,22 +350,45 @@ pub struct Selection {
     pub min_severity: Option<Severity>,
 }
 
-/// The rules that run: not ignored, not turned off in the config.
+/// The rules that run: not ignored, not turned off in the config, and on
+/// the `flux` profile, no platform convention unless selected by name.
 pub fn enabled_rules<'r>(
     rules: &[&'r dyn Rule],
     config: &Config,
+    profile: Profile,
     selection: &Selection,
 ) -> Vec<&'r dyn Rule> {
     rules
         .iter()
         .copied()
-        .filter(|r| {
-            let id = r.id();
-            (selection.select.is_empty() || selection.select.iter().any(|s| s == id))
-                && !selection.ignore.iter().any(|s| s == id)
-                && !matches!(config.rules.get(id).and_then(|s| s.severity), Some(None))
-        })
+        .filter(|r| rule_runs(r.id(), config, profile, selection).is_ok())
         .collect()
+}
+
+/// Whether rule `id` runs, and if not, why not (for `gitops-lint rules`).
+pub fn rule_runs(
+    id: &str,
+    config: &Config,
+    profile: Profile,
+    selection: &Selection,
+) -> Result<(), &'static str> {
+    let selected = selection.select.iter().any(|s| s == id);
+    let severity = config.rules.get(id).and_then(|s| s.severity);
+    if !selection.select.is_empty() && !selected {
+        return Err("not selected");
+    }
+    if selection.ignore.iter().any(|s| s == id) {
+        return Err("ignored");
+    }
+    if severity == Some(None) {
+        return Err("off in the config");
+    }
+    let platform_rule = docs::doc(id).is_some_and(|d| d.platform);
+    let named = selected || severity.is_some();
+    if platform_rule && profile == Profile::Flux && !named {
+        return Err("a platform convention, and this is not the platform");
+    }
+    Ok(())
 }
 
 /// Runs `rules` over the workspace and returns every finding, severities

@@ -8,7 +8,7 @@ mod repos;
 mod scope;
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use crate::engine::{self, RunContext, Selection};
 use crate::report::Report;
-use crate::workspace::config::{Config, ConfigError};
+use crate::workspace::config::{Config, ConfigError, Profile, ProfileSetting};
 use crate::workspace::discover;
 use crate::workspace::load::{self, ParsedFile};
 use crate::workspace::Workspace;
@@ -49,6 +49,8 @@ pub struct Options {
     /// the Git revision REV, and findings elsewhere that they cause.
     pub changed_since: Option<String>,
     pub kubernetes_version: Option<String>,
+    /// `--profile`: wins over the config's `profile` and the layout.
+    pub profile: Option<Profile>,
     pub selection: Selection,
     /// Worker threads (`None`: all cores).
     pub jobs: Option<usize>,
@@ -133,13 +135,47 @@ fn root_of(opts: &Options, paths: &[PathBuf], targets: &[PathBuf]) -> Result<Pat
     }
 }
 
-fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
+/// Which rules a run with these options would run, and why: the profile
+/// and, per rule, `Ok` or the reason it does not run (`gitops-lint rules`).
+/// Reads the config and lists the files; parses nothing.
+pub fn plan(opts: &Options) -> Result<Plan, LintError> {
     let paths = checked_paths(opts);
     let targets = resolve_targets(&paths)?;
     let root = root_of(opts, &paths, &targets)?;
-    let mut config = load_config(opts, &root)?;
+    let config = configure(opts, &root)?;
+    let exclude = discover::exclude_set(&config.exclude).map_err(LintError::Usage)?;
+    let repos = repositories(&root, &config)?;
+    let (sources, _) = walk(&root, &repos, &exclude)?;
+    let profile =
+        crate::workspace::profile::decide(&config, sources.iter().map(|s| s.rel.as_str()));
+    let rules = crate::rules::RULES
+        .iter()
+        .map(|r| {
+            let runs = engine::rule_runs(r.id(), &config, profile.profile, &opts.selection);
+            (r.id(), runs)
+        })
+        .collect();
+    Ok(Plan { profile, rules })
+}
+
+/// What [`plan`] found.
+#[derive(Debug)]
+pub struct Plan {
+    pub profile: crate::workspace::profile::Decided,
+    pub rules: Vec<(&'static str, Result<(), &'static str>)>,
+}
+
+/// The config of a run: the file's, with the command line's overrides.
+fn configure(opts: &Options, root: &Path) -> Result<Config, LintError> {
+    let mut config = load_config(opts, root)?;
     if let Some(v) = &opts.kubernetes_version {
         config.kubernetes_version = v.clone();
+    }
+    if let Some(profile) = opts.profile {
+        config.profile = Some(ProfileSetting {
+            profile,
+            from: "--profile",
+        });
     }
     // Without built-in schemas every Deployment would be an `unknown-kind`:
     // an unsupported version is a usage error, not a quiet run.
@@ -158,6 +194,14 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     if let Some(dir) = &opts.platform_repo {
         config.platform_repo = Some(dir.clone());
     }
+    Ok(config)
+}
+
+fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
+    let paths = checked_paths(opts);
+    let targets = resolve_targets(&paths)?;
+    let root = root_of(opts, &paths, &targets)?;
+    let config = configure(opts, &root)?;
     let exclude = discover::exclude_set(&config.exclude).map_err(LintError::Usage)?;
 
     let repos = repositories(&root, &config)?;
@@ -189,7 +233,13 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     let workspace = Workspace::new(repos, files, config);
 
     let cx = RunContext::new(&workspace);
-    let rules = engine::enabled_rules(crate::rules::RULES, &workspace.config, &opts.selection);
+    let profile = workspace.profile.profile;
+    let rules = engine::enabled_rules(
+        crate::rules::RULES,
+        &workspace.config,
+        profile,
+        &opts.selection,
+    );
     let mut findings = engine::run(&cx, &rules, &opts.selection);
 
     let in_scope = Scope::new(&root, &targets, &workspace, cx.graph());
@@ -218,7 +268,8 @@ pub fn lint_text(files: &[(&str, &str)], config: Config, selection: &Selection) 
     let started = Instant::now();
     let workspace = Workspace::in_memory(files, config);
     let cx = RunContext::new(&workspace);
-    let rules = engine::enabled_rules(crate::rules::RULES, &workspace.config, selection);
+    let profile = workspace.profile.profile;
+    let rules = engine::enabled_rules(crate::rules::RULES, &workspace.config, profile, selection);
     let findings = engine::run(&cx, &rules, selection);
     masked_report(&cx, findings, started, |_| true)
 }

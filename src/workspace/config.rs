@@ -83,6 +83,13 @@ externalObjects: []
 # in the repositories): Alerts and Receivers may then name its kinds.
 fluxOperator: false
 #  - {kind: Secret, namespace: "*", name: "*-kv-sync"}
+
+# Which rules run: `platform` (every rule) or `flux` (only the rules that hold
+# for any Flux repository; the platform's conventions run when named under
+# `rules:`). Left out: `platform` where the repository has
+# clusters/<env>/systems/, or this file gives environments, centralChart,
+# registries or patternC other values than these defaults; else `flux`.
+# profile: platform
 "#;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +125,46 @@ pub struct Config {
     /// Flux is installed by the Flux Operator (`fluxOperator`; also known
     /// when the workspace holds a FluxInstance).
     pub flux_operator: bool,
+    /// `profile:` in the file or `--profile`: which rules run (see
+    /// [`crate::workspace::profile`]); `None` decides from the layout.
+    pub profile: Option<ProfileSetting>,
+    /// The platform's settings the file sets (`environments`,
+    /// `centralChart`, `registries`, `patternC`): a repository configured
+    /// as the platform is one.
+    pub platform_keys: Vec<&'static str>,
+}
+
+/// A profile chosen by the user, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProfileSetting {
+    pub profile: Profile,
+    /// `--profile` or `` `profile:` in the config ``.
+    pub from: &'static str,
+}
+
+/// Which rules a repository gets: every rule (`platform`), or only those
+/// that hold for any Flux repository (`flux`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Platform,
+    Flux,
+}
+
+impl Profile {
+    pub fn parse(s: &str) -> Option<Profile> {
+        match s {
+            "platform" => Some(Profile::Platform),
+            "flux" => Some(Profile::Flux),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Platform => "platform",
+            Profile::Flux => "flux",
+        }
+    }
 }
 
 /// An object that exists outside Git: kind, namespace and name globs.
@@ -248,6 +295,8 @@ impl Default for Config {
             source: None,
             external_objects: Vec::new(),
             flux_operator: false,
+            profile: None,
+            platform_keys: Vec::new(),
         }
     }
 }
@@ -355,6 +404,9 @@ struct RawConfig {
     require_system_repos: Option<bool>,
     external_objects: Option<Vec<ExternalObject>>,
     flux_operator: Option<bool>,
+    /// Checked against [`Profile::parse`] where its position is known.
+    #[serde(rename = "profile")]
+    _profile: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -436,6 +488,7 @@ pub fn parse(
     let raw: RawConfig = yaml::de::from_node(root).map_err(|e| err(e.pos, e.message))?;
     let mut config = Config::default();
     raw.apply(&mut config, base);
+    config.platform_keys = platform_keys(&config);
     if let Some(node) = root.get("systemRepos") {
         for (k, v) in node.entries() {
             if let Some(name) = k.as_str() {
@@ -449,6 +502,18 @@ pub fn parse(
         let reader = Reader { path };
         config.rules = reader.rules(node, rules)?;
     }
+    if let Some(node) = root.get("profile") {
+        let profile = node.as_str().and_then(Profile::parse).ok_or_else(|| {
+            err(
+                Some(node.span().start),
+                "profile must be `platform` or `flux`".into(),
+            )
+        })?;
+        config.profile = Some(ProfileSetting {
+            profile,
+            from: "`profile:` in the config",
+        });
+    }
     for env in &config.promotion {
         if config.environment(env).is_none() {
             return Err(err(
@@ -458,6 +523,24 @@ pub fn parse(
         }
     }
     Ok(config)
+}
+
+/// The platform's settings a config gives other values than the defaults
+/// (the commented file `gitops-lint init` writes gives none).
+fn platform_keys(config: &Config) -> Vec<&'static str> {
+    let default = Config::default();
+    [
+        ("environments", config.environments != default.environments),
+        (
+            "centralChart",
+            config.central_chart != default.central_chart,
+        ),
+        ("registries", config.registries != default.registries),
+        ("patternC", config.pattern_c != default.pattern_c),
+    ]
+    .into_iter()
+    .filter_map(|(key, set)| set.then_some(key))
+    .collect()
 }
 
 impl RawConfig {
@@ -662,6 +745,22 @@ mod tests {
     #[test]
     fn init_template_is_the_defaults() {
         assert_eq!(parse_str(INIT_TEMPLATE).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn profile_and_the_platform_settings_a_config_gives() {
+        let c = parse_str("registries: {allowed: [myacr.azurecr.io]}\nenvironments: {dev: {branch: dev}}\npromotion: [dev]\n").unwrap();
+        assert_eq!(c.platform_keys, ["environments", "registries"]);
+        // The defaults written out are not the platform's settings.
+        let c =
+            parse_str("registries: {allowed: []}\ncentralChart: {source: k8s-platform-charts}\n")
+                .unwrap();
+        assert!(c.platform_keys.is_empty(), "{:?}", c.platform_keys);
+        let c = parse_str("profile: flux\n").unwrap();
+        assert_eq!(c.profile.map(|p| p.profile), Some(Profile::Flux));
+        let e = parse_str("profile: platfrom\n").unwrap_err();
+        assert_eq!(e.pos.map(|p| (p.line, p.col)), Some((1, 10)));
+        assert_eq!(e.message, "profile must be `platform` or `flux`");
     }
 
     #[test]

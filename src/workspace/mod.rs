@@ -5,6 +5,7 @@
 pub mod config;
 pub mod discover;
 pub mod load;
+pub mod profile;
 pub mod redact;
 
 use std::path::PathBuf;
@@ -32,6 +33,8 @@ pub struct Workspace {
     /// Sorted by repository, then path; `files[id].id == id`.
     pub files: IdVec<FileId, ParsedFile>,
     pub config: Config,
+    /// Whether this is the platform: which rules run.
+    pub profile: profile::Decided,
 }
 
 impl Workspace {
@@ -42,10 +45,12 @@ impl Workspace {
         for (i, f) in files.iter_mut().enumerate() {
             f.id = FileId::new(i);
         }
+        let profile = profile::decide(&config, files.iter().map(|f| f.file.rel.as_str()));
         Workspace {
             repos: repos.into(),
             files: files.into(),
             config,
+            profile,
         }
     }
 
