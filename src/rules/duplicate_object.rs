@@ -87,6 +87,12 @@ fn in_renderings(cx: &RunContext<'_>, reported: &mut HashSet<(String, Span)>, ou
             if !reported.insert((f.path.clone(), f.span)) {
                 continue;
             }
+            // Two definitions (not one file applied twice): show the other.
+            let other = name_origin(&earlier.resource);
+            let f = match other == at {
+                true => f,
+                false => f.with_related(cx.related_origin(&other, "also defined here")),
+            };
             out.push(
                 f.with_help("apply it from one Kustomization, or give the two different names or namespaces")
                     .with_related(cx.related_origin(&name_origin(one), "applied by this Kustomization"))
@@ -217,6 +223,33 @@ mod tests {
         // Applied by one of them only: no finding.
         let f = run_rule(RULE, &files[..2].iter().copied().chain([files[3]]).collect::<Vec<_>>(), "");
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    /// The pattern of a real AKS repository: two HelmReleases with one
+    /// namespace and name, in two folders outside `clusters/`, applied to
+    /// one cluster by two Kustomizations.
+    #[test]
+    fn two_releases_in_two_folders_applied_to_one_cluster() {
+        let ks = |name: &str, path: &str| {
+            format!("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 1m\n  path: {path}\n  prune: true\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n")
+        };
+        let release = |chart: &str| {
+            format!("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: ingress\n  namespace: flux-system\nspec:\n  interval: 10m\n  chart:\n    spec: {{chart: {chart}, sourceRef: {{kind: HelmRepository, name: charts}}}}\n")
+        };
+        let files = [
+            ("clusters/aks/flux-system.yaml", ks("flux-system", "./clusters/aks")),
+            ("clusters/aks/infra.yaml", ks("infra", "./infrastructure/ingress")),
+            ("clusters/aks/apps.yaml", ks("apps", "./apps/ingress")),
+            ("infrastructure/ingress/release.yaml", release("nginx")),
+            ("apps/ingress/release.yaml", release("traefik")),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        let f = run_rule(RULE, &files, "");
+        assert_eq!(positions(&f), [(ID, 4, 9)], "{f:#?}");
+        assert_eq!(f[0].path, "infrastructure/ingress/release.yaml");
+        assert_eq!(f[0].related[0].message, "also defined here");
+        let related: Vec<&str> = f[0].related.iter().map(|r| r.path.as_str()).collect();
+        assert!(related.contains(&"apps/ingress/release.yaml"), "{related:?}");
     }
 
     #[test]
