@@ -218,3 +218,132 @@ fn sarif_fingerprints_survive_a_line_move() {
         assert_eq!(x.2 + 2, y.2, "the line did move");
     }
 }
+
+/// The SARIF multitool from the npm registry (`@microsoft/sarif-multitool`,
+/// pinned), installed once under the target directory. `None` (a visible
+/// skip) without npm, except in CI, where it must be there.
+fn sarif_multitool() -> Option<PathBuf> {
+    const PACKAGE: &str = "@microsoft/sarif-multitool@5.7.0";
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sarif-multitool-5.7.0");
+    let find = |dir: &Path| -> Option<PathBuf> {
+        let scope = dir.join("node_modules/@microsoft");
+        std::fs::read_dir(scope)
+            .ok()?
+            .flatten()
+            .map(|e| e.path().join("Sarif.Multitool"))
+            .find(|p| p.is_file())
+    };
+    if find(&dir).is_none() {
+        let npm = std::process::Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .arg(PACKAGE)
+            .status();
+        match npm {
+            Ok(s) if s.success() => {}
+            other => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "npm install {PACKAGE}: {other:?}"
+                );
+                eprintln!("SKIPPED: npm could not install {PACKAGE} ({other:?})");
+                return None;
+            }
+        }
+    }
+    let tool = find(&dir).expect("the multitool's platform package holds Sarif.Multitool");
+    // npm runs no install scripts here: the package's own `chmod u+x`.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    Some(tool)
+}
+
+/// The errors and warnings the multitool reports on `sarif` with the rules
+/// of `kinds` (its exit code is 0 even when it reports errors: its own log
+/// is read).
+fn multitool_problems(tool: &Path, sarif: &Path, kinds: &str) -> Vec<String> {
+    let out = sarif.with_extension("validation.sarif");
+    let _ = std::fs::remove_file(&out);
+    let status = std::process::Command::new(tool)
+        .arg("validate")
+        .arg(sarif)
+        .args(["--rule-kind", kinds, "--level", "Error;Warning", "-o"])
+        .arg(&out)
+        .env("DOTNET_CLI_TELEMETRY_OPTOUT", "1")
+        .status()
+        .expect("run the SARIF multitool");
+    assert!(status.success(), "multitool failed on {}", sarif.display());
+    let log = load_json(&out);
+    let mut problems = Vec::new();
+    for run in log["runs"].as_array().into_iter().flatten() {
+        for result in run["results"].as_array().into_iter().flatten() {
+            let level = result["level"].as_str().unwrap_or("warning");
+            if level == "error" || level == "warning" {
+                problems.push(format!(
+                    "{level} {}: {}",
+                    result["ruleId"].as_str().unwrap_or("?"),
+                    result["message"]["text"].as_str().unwrap_or("")
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Microsoft's SARIF validator, from npm, as GitHub Advanced Security for
+/// Azure DevOps and GitHub code scanning use it: no error and no warning on
+/// the fixture SARIF — with the GitHub rules outside a pipeline, and with
+/// the GHAzDO rules too inside an Azure Pipelines build.
+#[test]
+#[ignore = "installs @microsoft/sarif-multitool from npm; run by .ci/run"]
+fn microsoft_sarif_multitool_accepts_the_fixture_sarif() {
+    let Some(tool) = sarif_multitool() else {
+        return;
+    };
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/platform");
+    let dir = tempfile::tempdir().unwrap();
+    let github = dir.path().join("github.sarif");
+    let azure = dir.path().join("azure.sarif");
+    let check = |out: &Path, env: &[(&str, &str)]| {
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_gitops-lint"))
+            .args(["check", "--format", "sarif", "--output"])
+            .arg(out)
+            .current_dir(&repo)
+            .env_remove("TF_BUILD")
+            .envs(env.iter().copied())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(1), "the fixture has error findings");
+    };
+    check(&github, &[]);
+    check(&azure, &AZURE_PIPELINE);
+    let problems = multitool_problems(&tool, &github, "Sarif;Gh;Ghas");
+    assert!(problems.is_empty(), "GitHub:\n{}", problems.join("\n"));
+    let problems = multitool_problems(&tool, &azure, "Sarif;Gh;Ghas;GHAzDO");
+    assert!(
+        problems.is_empty(),
+        "Azure DevOps:\n{}",
+        problems.join("\n")
+    );
+    let log = load_json(&azure);
+    assert!(
+        log["runs"][0]["automationDetails"]["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("azuredevops/pipeline/build/contoso/platform/42/")),
+        "{}",
+        log["runs"][0]["automationDetails"]
+    );
+}
+
+/// The variables of an Azure Pipelines build.
+const AZURE_PIPELINE: [(&str, &str); 9] = [
+    ("TF_BUILD", "True"),
+    ("SYSTEM_COLLECTIONURI", "https://dev.azure.com/contoso/"),
+    ("SYSTEM_TEAMPROJECT", "platform"),
+    ("SYSTEM_DEFINITIONID", "42"),
+    ("BUILD_DEFINITIONNAME", "platform-pr"),
+    ("SYSTEM_PHASEID", "3b1f1a5e-9f3c-5d8e-8a50-4f0c6a2a9b11"),
+    ("SYSTEM_PHASENAME", "GitopsLint"),
+    ("BUILD_SOURCEBRANCH", "refs/pull/7/merge"),
+    ("BUILD_BUILDID", "1234"),
+];

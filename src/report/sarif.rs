@@ -57,6 +57,7 @@ pub struct Log<'r> {
 #[serde(rename_all = "camelCase")]
 struct Run<'r> {
     tool: Tool,
+    automation_details: AutomationDetails,
     original_uri_base_ids: BTreeMap<&'static str, UriBase>,
     column_kind: &'static str,
     invocations: [Invocation; 1],
@@ -72,10 +73,21 @@ struct Tool {
 #[serde(rename_all = "camelCase")]
 struct Driver {
     name: &'static str,
+    full_name: String,
     version: &'static str,
     semantic_version: &'static str,
     information_uri: &'static str,
     rules: Vec<Descriptor>,
+}
+
+/// Which automation produced the run: GitHub reads the category from the
+/// `id` (up to its last `/`); GitHub Advanced Security for Azure DevOps
+/// requires an `id` of its own shape and the pipeline's properties.
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    properties: BTreeMap<&'static str, serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -255,8 +267,74 @@ struct Via {
     via: &'static str,
 }
 
-/// The SARIF log of a report.
+/// The SARIF log of a report, with the automation details of the
+/// environment the process runs in (an Azure Pipelines build, or none).
 pub fn log(report: &Report) -> Log<'_> {
+    log_in(report, &|name| std::env::var(name).ok())
+}
+
+/// The automation details: an Azure Pipelines build's, when every
+/// variable GitHub Advanced Security for Azure DevOps needs is set
+/// (`azuredevops/pipeline/build/<org>/<project>/<definition>/<phase>/<branch>/<build>`
+/// and the four `azuredevops/pipeline/build/*` properties); else the
+/// category `gitops-lint/`.
+fn automation_details(env: &dyn Fn(&str) -> Option<String>) -> AutomationDetails {
+    let plain = AutomationDetails {
+        id: "gitops-lint/".into(),
+        properties: BTreeMap::new(),
+    };
+    let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    if var("TF_BUILD").is_none() {
+        return plain;
+    }
+    let (Some(collection), Some(project), Some(definition), Some(definition_name)) = (
+        var("SYSTEM_COLLECTIONURI"),
+        var("SYSTEM_TEAMPROJECT"),
+        var("SYSTEM_DEFINITIONID"),
+        var("BUILD_DEFINITIONNAME"),
+    ) else {
+        return plain;
+    };
+    let (Some(phase), Some(phase_name), Some(branch), Some(build)) = (
+        var("SYSTEM_PHASEID"),
+        var("SYSTEM_PHASENAME"),
+        var("BUILD_SOURCEBRANCH"),
+        var("BUILD_BUILDID"),
+    ) else {
+        return plain;
+    };
+    // An integer, written as a string: GHAzDO's ingestion (and Microsoft's
+    // validator) read every one of these properties as a JSON string.
+    if definition.parse::<i64>().is_err() {
+        return plain;
+    }
+    let org = collection
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    AutomationDetails {
+        id: format!(
+            "azuredevops/pipeline/build/{org}/{project}/{definition}/{phase}/{branch}/{build}"
+        ),
+        properties: BTreeMap::from([
+            (
+                "azuredevops/pipeline/build/buildDefinitionId",
+                definition.into(),
+            ),
+            (
+                "azuredevops/pipeline/build/buildDefinitionName",
+                definition_name.into(),
+            ),
+            ("azuredevops/pipeline/build/phaseId", phase.into()),
+            ("azuredevops/pipeline/build/phaseName", phase_name.into()),
+        ]),
+    }
+}
+
+/// [`log`] with the environment read through `env`.
+pub fn log_in<'r>(report: &'r Report, env: &dyn Fn(&str) -> Option<String>) -> Log<'r> {
     let rules = Rules::new(report);
     let sources = redacted_sources(report);
     let fingerprints = fingerprints(report, &sources);
@@ -290,12 +368,17 @@ pub fn log(report: &Report) -> Log<'_> {
             tool: Tool {
                 driver: Driver {
                     name: "gitops-lint",
+                    full_name: format!(
+                        "gitops-lint {}, a policy linter for Flux CD GitOps repositories",
+                        env!("CARGO_PKG_VERSION")
+                    ),
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri: "https://github.com/gitops-lint/gitops-lint",
                     rules: rules.descriptors,
                 },
             },
+            automation_details: automation_details(env),
             original_uri_base_ids: BTreeMap::from([(SRCROOT, base)]),
             column_kind: "unicodeCodePoints",
             invocations: [Invocation {
@@ -327,7 +410,7 @@ impl Rules {
                 index.insert(f.rule.to_string(), descriptors.len());
                 descriptors.push(Descriptor {
                     id: f.rule.to_string(),
-                    name: pascal_case(f.rule),
+                    name: friendly_name(f.rule),
                     short_description: text(f.rule),
                     full_description: text(format!("Findings of the `{}` check.", f.rule)),
                     help: None,
@@ -351,7 +434,7 @@ fn descriptor(d: &RuleDoc) -> Descriptor {
     let body = d.body.trim();
     Descriptor {
         id: d.id.clone(),
-        name: pascal_case(&d.id),
+        name: friendly_name(&d.id),
         short_description: text(d.summary.as_str()),
         full_description: text(full),
         help: Some(Help {
@@ -365,6 +448,18 @@ fn descriptor(d: &RuleDoc) -> Descriptor {
         properties: Some(Tags {
             tags: vec![d.category.clone()],
         }),
+    }
+}
+
+/// SARIF's friendly `name`: the id in Pascal case, and never the id
+/// itself — the specification asks a `name` equal to the `id` to be left
+/// out, and GitHub Advanced Security for Azure DevOps requires a `name`
+/// (`schema` → `SchemaCheck`).
+fn friendly_name(id: &str) -> String {
+    let name = pascal_case(id);
+    match name.eq_ignore_ascii_case(id) {
+        true => format!("{name}Check"),
+        false => name,
     }
 }
 
@@ -632,6 +727,49 @@ mod tests {
     use crate::base::finding::Suppression;
     use crate::base::source::{Pos, SourceText};
     use std::time::Duration;
+
+    /// The variables of an Azure Pipelines build.
+    const AZURE_PIPELINE: [(&str, &str); 9] = [
+        ("TF_BUILD", "True"),
+        ("SYSTEM_COLLECTIONURI", "https://dev.azure.com/contoso/"),
+        ("SYSTEM_TEAMPROJECT", "platform"),
+        ("SYSTEM_DEFINITIONID", "42"),
+        ("BUILD_DEFINITIONNAME", "platform-pr"),
+        ("SYSTEM_PHASEID", "3b1f1a5e-9f3c-5d8e-8a50-4f0c6a2a9b11"),
+        ("SYSTEM_PHASENAME", "GitopsLint"),
+        ("BUILD_SOURCEBRANCH", "refs/pull/7/merge"),
+        ("BUILD_BUILDID", "1234"),
+    ];
+
+    #[test]
+    fn automation_details_of_an_azure_pipeline_or_none() {
+        let none = automation_details(&|_| None);
+        assert_eq!(none.id, "gitops-lint/");
+        assert!(none.properties.is_empty());
+        let env = |name: &str| {
+            AZURE_PIPELINE
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        };
+        let azure = automation_details(&env);
+        assert_eq!(
+            azure.id,
+            "azuredevops/pipeline/build/contoso/platform/42/3b1f1a5e-9f3c-5d8e-8a50-4f0c6a2a9b11/refs/pull/7/merge/1234"
+        );
+        assert_eq!(
+            azure.properties["azuredevops/pipeline/build/buildDefinitionId"],
+            "42"
+        );
+        assert_eq!(
+            azure.properties["azuredevops/pipeline/build/phaseName"],
+            "GitopsLint"
+        );
+        // One variable missing: not a build GHAzDO can file the run under.
+        let partial =
+            automation_details(&|name| (name != "SYSTEM_PHASEID").then(|| env(name)).flatten());
+        assert_eq!(partial.id, "gitops-lint/");
+    }
 
     fn pos(src: &SourceText, line: u32, col: u32) -> Pos {
         let offset = src.lines.offset_of(&src.text, line, col - 1);
