@@ -104,6 +104,7 @@ mod tests {
             elapsed: std::time::Duration::ZERO,
             sources: Default::default(),
             notices: Vec::new(),
+            repositories: Vec::new(),
         };
         assert_eq!(
             render(&report),

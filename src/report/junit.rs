@@ -168,6 +168,7 @@ mod tests {
             elapsed: std::time::Duration::ZERO,
             sources,
             notices: Vec::new(),
+            repositories: Vec::new(),
         };
         let xml = render(&report);
         assert!(xml.contains("<testsuites name=\"gitops-lint\" tests=\"2\" failures=\"1\""));

@@ -31,6 +31,18 @@ pub struct Report {
     /// checkout, …): every format says so, and the CLI prints each on
     /// stderr, so a run that skipped work never looks like a pass.
     pub notices: Vec<String>,
+    /// The other repositories of the run (system repositories, the
+    /// platform repository given as context): their names and where their
+    /// files' report paths start (`../k8s-payments/`).
+    pub repositories: Vec<RepositoryBase>,
+}
+
+/// A repository besides the checked one, as its files' paths show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepositoryBase {
+    pub name: String,
+    /// The report path of its root, with a trailing `/`.
+    pub prefix: String,
 }
 
 impl Report {

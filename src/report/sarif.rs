@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{redacted_sources, Report};
+use super::{redacted_sources, Report, RepositoryBase};
 use crate::base::finding::{Finding, ObjectRef, Severity};
 use crate::base::source::{SourceText, Span};
 use crate::engine::docs::{self, RuleDoc};
@@ -58,7 +58,7 @@ pub struct Log<'r> {
 struct Run<'r> {
     tool: Tool,
     automation_details: AutomationDetails,
-    original_uri_base_ids: BTreeMap<&'static str, UriBase>,
+    original_uri_base_ids: BTreeMap<String, UriBase>,
     column_kind: &'static str,
     invocations: [Invocation; 1],
     results: Vec<SarifResult<'r>>,
@@ -197,7 +197,7 @@ struct PhysicalLocation {
 #[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
-    uri_base_id: &'static str,
+    uri_base_id: String,
 }
 
 #[derive(Serialize)]
@@ -341,7 +341,10 @@ pub fn log_in<'r>(report: &'r Report, env: &dyn Fn(&str) -> Option<String>) -> L
     let kept = keep_within_limit(&report.findings);
     let results: Vec<SarifResult<'_>> = kept
         .iter()
-        .map(|&i| result(&sources, &rules, &report.findings[i], &fingerprints[i]))
+        .map(|&i| {
+            let f = &report.findings[i];
+            result(&sources, &rules, &report.repositories, f, &fingerprints[i])
+        })
         .collect();
     let left_out = report.findings.len() - kept.len();
     let mut notes: Vec<String> = report.notices.clone();
@@ -358,9 +361,6 @@ pub fn log_in<'r>(report: &'r Report, env: &dyn Fn(&str) -> Option<String>) -> L
             message: text(note),
         })
         .collect();
-    let base = UriBase {
-        description: text("The root of the checked repository."),
-    };
     Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
@@ -379,7 +379,7 @@ pub fn log_in<'r>(report: &'r Report, env: &dyn Fn(&str) -> Option<String>) -> L
                 },
             },
             automation_details: automation_details(env),
-            original_uri_base_ids: BTreeMap::from([(SRCROOT, base)]),
+            original_uri_base_ids: uri_bases(&report.repositories),
             column_kind: "unicodeCodePoints",
             invocations: [Invocation {
                 execution_successful: true,
@@ -502,6 +502,7 @@ type Sources<'r> = HashMap<&'r str, Arc<SourceText>>;
 fn result<'r>(
     sources: &Sources<'_>,
     rules: &Rules,
+    bases: &[RepositoryBase],
     f: &'r Finding,
     fingerprint: &str,
 ) -> SarifResult<'r> {
@@ -519,6 +520,7 @@ fn result<'r>(
         .map(|(id, rel)| RelatedLocation {
             id,
             physical_location: physical_location(
+                bases,
                 &rel.path,
                 rel.span,
                 sources.get(rel.path.as_str()).map(|s| &**s),
@@ -532,7 +534,7 @@ fn result<'r>(
         .map(|fix| SarifFix {
             description: text(fix.description.as_str()),
             artifact_changes: [ArtifactChange {
-                artifact_location: artifact_location(&f.path),
+                artifact_location: artifact_location(bases, &f.path),
                 replacements: [Replacement {
                     deleted_region: region(fix.span),
                     inserted_content: text(fix.replacement.as_str()),
@@ -556,7 +558,7 @@ fn result<'r>(
         level: level(f.severity),
         message: text(message),
         locations: [Location {
-            physical_location: physical_location(&f.path, f.span, source),
+            physical_location: physical_location(bases, &f.path, f.span, source),
             logical_locations: f.object.iter().map(logical_location).collect(),
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint.to_string())]),
@@ -566,14 +568,57 @@ fn result<'r>(
     }
 }
 
-fn artifact_location(path: &str) -> ArtifactLocation {
+/// A report path as a URI under the base of its repository: `%SRCROOT%`
+/// for the checked one, `SYSTEMREPO_<name>` for another, so no URI climbs
+/// out of its base with `..`.
+fn artifact_location(bases: &[RepositoryBase], path: &str) -> ArtifactLocation {
+    let own = bases.iter().find_map(|b| {
+        path.strip_prefix(b.prefix.as_str())
+            .map(|rest| (base_id(b), rest))
+    });
+    let (uri_base_id, rel) = own.unwrap_or_else(|| (SRCROOT.to_string(), path));
     ArtifactLocation {
-        uri: encode_uri_path(path),
-        uri_base_id: SRCROOT,
+        uri: encode_uri_path(rel),
+        uri_base_id,
     }
 }
 
-fn physical_location(path: &str, span: Span, source: Option<&SourceText>) -> PhysicalLocation {
+fn base_id(base: &RepositoryBase) -> String {
+    format!("SYSTEMREPO_{}", base.name)
+}
+
+/// `%SRCROOT%`, and each other repository's root relative to it.
+fn uri_bases(bases: &[RepositoryBase]) -> BTreeMap<String, UriBase> {
+    let mut out = BTreeMap::from([(
+        SRCROOT.to_string(),
+        UriBase {
+            description: text("The root of the checked repository."),
+        },
+    )]);
+    for b in bases {
+        out.insert(
+            base_id(b),
+            // No `uri`: relative to `%SRCROOT%` it would need `..`, which
+            // links may resolve differently where the log is read; like
+            // `%SRCROOT%`, the consumer maps it (the description says where
+            // it was).
+            UriBase {
+                description: text(format!(
+                    "The root of the repository `{}` (`{}` from the checked repository's root).",
+                    b.name, b.prefix
+                )),
+            },
+        );
+    }
+    out
+}
+
+fn physical_location(
+    bases: &[RepositoryBase],
+    path: &str,
+    span: Span,
+    source: Option<&SourceText>,
+) -> PhysicalLocation {
     let mut region = region(span);
     let mut context_region = None;
     if let Some(src) = source {
@@ -590,7 +635,7 @@ fn physical_location(path: &str, span: Span, source: Option<&SourceText>) -> Phy
             });
     }
     PhysicalLocation {
-        artifact_location: artifact_location(path),
+        artifact_location: artifact_location(bases, path),
         context_region,
         region,
     }
@@ -789,6 +834,7 @@ mod tests {
             elapsed: Duration::from_millis(7),
             sources,
             notices: Vec::new(),
+            repositories: Vec::new(),
         }
     }
 

@@ -110,6 +110,7 @@ mod tests {
             elapsed: Duration::ZERO,
             sources,
             notices: Vec::new(),
+            repositories: Vec::new(),
         };
         let opts = report::RenderOptions { color: false, width: 100 };
         for format in [report::Format::Human, report::Format::Json] {

@@ -7,7 +7,8 @@ use rayon::prelude::*;
 
 use crate::engine::RunContext;
 use crate::graph::{Graph, SourceState};
-use crate::report::Report;
+use crate::report::{Report, RepositoryBase};
+use crate::workspace::discover::display_path;
 use crate::workspace::load::ParsedFile;
 use crate::workspace::redact;
 use crate::workspace::Workspace;
@@ -37,11 +38,27 @@ pub(super) fn masked_report(
         notices: unchecked_system_repos(workspace, cx.graph())
             .into_iter()
             .collect(),
+        repositories: other_repositories(workspace),
     }
 }
 
 /// "2 of 5 system repositories were not checked: …" when registrations
 /// name Git sources with no local checkout.
+/// The repositories besides the checked one, with their report paths.
+fn other_repositories(ws: &Workspace) -> Vec<RepositoryBase> {
+    let Some(checked) = ws.repos.iter().next() else {
+        return Vec::new();
+    };
+    ws.repos
+        .iter()
+        .skip(1)
+        .map(|repo| RepositoryBase {
+            name: repo.name.clone(),
+            prefix: format!("{}/", display_path(&checked.root, &repo.root)),
+        })
+        .collect()
+}
+
 fn unchecked_system_repos(ws: &Workspace, graph: &Graph) -> Option<String> {
     let mut all = std::collections::BTreeSet::new();
     let mut missing = std::collections::BTreeSet::new();
