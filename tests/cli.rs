@@ -624,3 +624,26 @@ fn platform_rules_run_where_the_platform_is() {
     );
     assert!(!text.contains("not run here"), "{text}");
 }
+
+/// Each finding says "see `gitops-lint explain …`" once, whatever help its
+/// rule writes (`private-registry` and `pattern-b-values` once said it twice).
+#[test]
+fn each_finding_points_to_explain_once() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/platform");
+    let out = run_in(
+        &repo,
+        &["check", "--select", "private-registry,pattern-b-values"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Each finding starts with its rule's id on a line of its own; the help
+    // may wrap, so the pointer is counted up to the rule's name.
+    let ids = [
+        "private-registry",
+        "pattern-b-values",
+        "invalid-suppression",
+    ];
+    let findings = text.lines().filter(|l| ids.contains(&l.trim())).count();
+    let pointers = text.matches("see `gitops-lint explain").count();
+    assert!(findings >= 2, "the fixture has findings\n{text}");
+    assert_eq!(pointers, findings, "{text}");
+}
