@@ -647,3 +647,64 @@ fn each_finding_points_to_explain_once() {
     assert!(findings >= 2, "the fixture has findings\n{text}");
     assert_eq!(pointers, findings, "{text}");
 }
+
+/// `--format` repeatable: every report from one run, each to its place,
+/// the exit code decided once.
+#[test]
+fn several_reports_from_one_run() {
+    let dir = repo(&[("cm.yaml", DUPLICATE), ("v.yaml", TRUTHY)]);
+    let out = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--format",
+            "sarif=out.sarif",
+            "--format",
+            "junit=out.xml",
+            ".",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let findings = json(&out)["findings"].as_array().unwrap().len();
+    let sarif: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out.sarif")).unwrap()).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().unwrap().len(),
+        findings
+    );
+    let junit = std::fs::read_to_string(dir.path().join("out.xml")).unwrap();
+    assert!(junit.contains("<failure"), "{junit}");
+
+    // `--output` takes the one report without a file of its own.
+    let out = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--output",
+            "r.json",
+            "--format",
+            "github=gh.txt",
+            ".",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(std::fs::read_to_string(dir.path().join("gh.txt"))
+        .unwrap()
+        .contains("::error"));
+    assert!(std::fs::read_to_string(dir.path().join("r.json"))
+        .unwrap()
+        .contains("\"findings\""));
+
+    // Two reports cannot share stdout.
+    let out = run_in(
+        dir.path(),
+        &["check", "--format", "json", "--format", "sarif", "."],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only one report can go to stdout"));
+}

@@ -91,7 +91,9 @@ fn action_validates_against_the_action_schema() {
     assert!(uses.iter().any(|u| u.starts_with("actions/cache@")));
     let scripts: String = steps.iter().filter_map(|s| s["run"].as_str()).collect();
     assert!(scripts.contains("cargo install --locked --path \"$GITHUB_ACTION_PATH\""));
-    assert!(scripts.contains("--format sarif"));
+    // One run: the chosen format and the SARIF file.
+    assert!(scripts.contains("--format \"$INPUT_FORMAT\" --format \"sarif=$INPUT_SARIF_FILE\""));
+    assert_eq!(scripts.matches("gitops-lint check").count(), 1, "{scripts}");
     // Every `inputs.X` the steps read is declared.
     let text = read(&root().join("action.yml"));
     for used in references(&text, "inputs.") {
@@ -596,9 +598,11 @@ fn azure_devops_template_is_a_valid_steps_template() {
             scripts.push_str(s);
         }
     });
-    assert!(scripts.contains("--format azure"));
-    assert!(scripts.contains("--format sarif"));
-    assert!(scripts.contains("--format junit"));
+    // One run writes the three reports.
+    assert!(scripts.contains("--format \"azure=$out/azure.log\""));
+    assert!(scripts.contains("--format \"sarif=$out/CodeAnalysisLogs/gitops-lint.sarif\""));
+    assert!(scripts.contains("--format \"junit=$out/junit.xml\""));
+    assert_eq!(scripts.matches("gitops-lint check").count(), 1, "{scripts}");
     assert!(scripts.contains("cargo install --locked"));
     let artifact = tasks
         .iter()

@@ -22,10 +22,13 @@ pub struct CheckArgs {
     /// those files are reported.
     paths: Vec<PathBuf>,
     /// human, json, sarif (SARIF 2.1.0), github (Actions annotations), azure
-    /// (Azure DevOps logging commands) or junit (one test case per file).
-    #[arg(long, value_parser = parse_format, default_value = "human")]
-    format: Format,
-    /// Write the report to FILE instead of stdout.
+    /// (Azure DevOps logging commands) or junit (one test case per file);
+    /// FMT=FILE writes that report to FILE. Repeatable: every report comes
+    /// from one run (at most one without =FILE, written to stdout or
+    /// --output).
+    #[arg(long, value_parser = parse_report, default_value = "human", value_name = "FMT[=FILE]")]
+    format: Vec<ReportSpec>,
+    /// Write the report given without =FILE to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// The repository root (default: the nearest directory at or above the
@@ -88,16 +91,49 @@ fn parse_jobs(s: &str) -> Result<usize, String> {
     }
 }
 
-/// The library knows its formats; the command line only names them (the
-/// library does not depend on clap).
-fn parse_format(s: &str) -> Result<Format, String> {
-    Format::ALL
+/// One report of a run: a format, and a file to write it to (else stdout,
+/// or `--output`).
+#[derive(Debug, Clone)]
+struct ReportSpec {
+    format: Format,
+    file: Option<PathBuf>,
+}
+
+/// `FMT` or `FMT=FILE`. The library knows its formats; the command line
+/// only names them (the library does not depend on clap).
+fn parse_report(s: &str) -> Result<ReportSpec, String> {
+    let (name, file) = match s.split_once('=') {
+        Some((name, file)) if !file.is_empty() => (name, Some(PathBuf::from(file))),
+        Some(_) => return Err(format!("`{s}`: FMT=FILE needs a file name")),
+        None => (s, None),
+    };
+    let format = Format::ALL
         .into_iter()
-        .find(|f| f.name() == s)
+        .find(|f| f.name() == name)
         .ok_or_else(|| {
             let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-            format!("expected one of {}", names.join(", "))
-        })
+            format!("expected one of {} (optionally =FILE)", names.join(", "))
+        })?;
+    Ok(ReportSpec { format, file })
+}
+
+/// Where each report goes: its own file, `--output`, or stdout (`None`).
+/// At most one report may go to stdout or `--output`.
+fn destinations(
+    specs: &[ReportSpec],
+    output: Option<&PathBuf>,
+) -> Result<Vec<(Format, Option<PathBuf>)>, String> {
+    let unnamed = specs.iter().filter(|s| s.file.is_none()).count();
+    if unnamed > 1 {
+        return Err("several --format without =FILE: only one report can go to stdout (or --output); write the others as FMT=FILE".into());
+    }
+    if unnamed == 0 && output.is_some() {
+        return Err("--output names the file of the report given without =FILE, and every --format has its own file".into());
+    }
+    Ok(specs
+        .iter()
+        .map(|s| (s.format, s.file.clone().or_else(|| output.cloned())))
+        .collect())
 }
 
 fn parse_system_repo(s: &str) -> Result<(String, PathBuf), String> {
@@ -147,9 +183,14 @@ pub fn check(args: CheckArgs) -> ExitCode {
             return fail(&docs::unknown_rule(id));
         }
     }
-    // Progress is for people watching a terminal: never in machine formats,
-    // never when stderr is a file or a pipe.
-    let show_progress = !args.format.is_machine() && std::io::stderr().is_terminal();
+    let reports = match destinations(&args.format, args.output.as_ref()) {
+        Ok(reports) => reports,
+        Err(e) => return fail(&e),
+    };
+    // Progress is for people watching a terminal: never when a machine
+    // format goes to stdout, never when stderr is a file or a pipe.
+    let machine_on_stdout = reports.iter().any(|(f, to)| to.is_none() && f.is_machine());
+    let show_progress = !machine_on_stdout && std::io::stderr().is_terminal();
     let progress = show_progress.then(|| Arc::new(Progress::default()));
     let opts = Options {
         paths: args.paths,
@@ -187,26 +228,37 @@ pub fn check(args: CheckArgs) -> ExitCode {
     for notice in &report.notices {
         eprintln!("gitops-lint: warning: {notice}");
     }
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let width = terminal_width();
-    let text = gitops_lint::render(&report, args.format, RenderOptions { color, width });
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, text.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
-            .map_err(|e| e.to_string()),
-    };
-    if let Err(e) = written {
-        return fail(&e);
+    // Every report from the one set of findings; the exit code below is
+    // decided once.
+    for (format, to) in &reports {
+        if let Err(e) = write_report(&report, *format, to.as_deref()) {
+            return fail(&e);
+        }
     }
     let warnings_fail = args.deny_warnings && report.count(Severity::Warning) > 0;
     if report.has_errors() || warnings_fail {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn write_report(
+    report: &gitops_lint::Report,
+    format: Format,
+    to: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let to_terminal = to.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let width = terminal_width();
+    let text = gitops_lint::render(report, format, RenderOptions { color, width });
+    match to {
+        Some(path) => std::fs::write(path, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| e.to_string()),
     }
 }
 
