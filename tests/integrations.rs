@@ -223,7 +223,13 @@ fn action_steps_run_as_the_runner_runs_them() {
                 ("INPUT_FORMAT", "github".to_string()),
                 ("INPUT_FAIL_ON", fail_on.to_string()),
                 ("INPUT_SARIF_FILE", "out.sarif".to_string()),
+                ("RUNNER_TEMP", repo.path().join("tmp").display().to_string()),
+                (
+                    "GITHUB_STEP_SUMMARY",
+                    repo.path().join("summary.md").display().to_string(),
+                ),
             ];
+            std::fs::create_dir_all(repo.path().join("tmp")).unwrap();
             let out = run_step(
                 lint["run"].as_str().unwrap(),
                 GITHUB_BASH,
@@ -237,6 +243,14 @@ fn action_steps_run_as_the_runner_runs_them() {
                 "{what}: the lint step defers failing\n{stdout}{}",
                 String::from_utf8_lossy(&out.stderr)
             );
+            // The count in the log and in the job summary, findings or not.
+            assert!(stdout.contains("gitops-lint: "), "{what}\n{stdout}");
+            let summary = std::fs::read_to_string(repo.path().join("summary.md")).unwrap();
+            assert!(
+                summary.starts_with("## gitops-lint\n\n"),
+                "{what}: {summary}"
+            );
+            std::fs::remove_file(repo.path().join("summary.md")).unwrap();
             if let Some(a) = annotation {
                 assert!(stdout.contains(a), "{what}: annotations\n{stdout}");
             }
@@ -655,6 +669,9 @@ fn azure_devops_template_script_runs() {
                     ("PATHS", "apps".to_string()),
                     ("CONFIG", String::new()),
                     ("FAIL_ON", fail_on.to_string()),
+                    ("SYSTEM_REPOS", String::new()),
+                    ("KUBERNETES_VERSION", "1.33".to_string()),
+                    ("EXTRA_ARGS", "--severity info".to_string()),
                 ];
                 let out = run_step(&script, flags, repo.path(), &env);
                 let stdout = String::from_utf8_lossy(&out.stdout);
@@ -679,6 +696,23 @@ fn azure_devops_template_script_runs() {
                     stdout.contains("##vso[task.complete result=Failed;]"),
                     should_fail,
                     "{what}\n{stdout}"
+                );
+                // The count in the log, findings or not, and the summary.
+                let count = if has_errors {
+                    "Found "
+                } else {
+                    "No findings in 1 file"
+                };
+                assert!(
+                    stdout.contains(&format!("gitops-lint: {count}")),
+                    "{what}\n{stdout}"
+                );
+                let summary = temp.path().join("gitops-lint/summary.md");
+                assert!(stdout.contains(&format!("##vso[task.uploadsummary]{}", summary.display())));
+                let summary = read(&summary);
+                assert!(
+                    summary.starts_with(&format!("## gitops-lint\n\n{count}")),
+                    "{what}: {summary}"
                 );
             }
         }
