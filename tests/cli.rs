@@ -109,6 +109,8 @@ fn json_matches_the_spec_field_for_field() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["tool"]["name"], "gitops-lint");
     let f = &v["findings"][0];
+    // The contract's fields, and `related` (added only when a finding
+    // concerns other places: here, the first of the two keys).
     assert_eq!(
         keys(f),
         [
@@ -121,9 +123,16 @@ fn json_matches_the_spec_field_for_field() {
             "message",
             "object",
             "path",
+            "related",
             "rule",
             "severity"
         ]
+    );
+    assert_eq!(f["related"][0]["path"], "cm.yaml");
+    assert!(
+        f["related"][0]["line"].as_u64().is_some_and(|l| l < 8),
+        "{}",
+        f["related"]
     );
     assert_eq!(f["rule"], "yaml-duplicate-key");
     assert_eq!(f["severity"], "error");

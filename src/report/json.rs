@@ -37,6 +37,21 @@ struct JsonFinding<'r> {
     object: Option<&'r ObjectRef>,
     help: Option<&'r str>,
     fix: Option<JsonFix<'r>>,
+    /// Other places the finding concerns (the first definition of a
+    /// duplicate, the patch or variable that set a rendered value, the
+    /// Kustomization that applies it), only when there are some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated<'r>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'r> {
+    path: &'r str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: &'r str,
 }
 
 #[derive(Serialize)]
@@ -106,5 +121,17 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
             end_line: x.span.end.line,
             end_column: x.span.end.col,
         }),
+        related: f
+            .related
+            .iter()
+            .map(|r| JsonRelated {
+                path: &r.path,
+                line: r.span.start.line,
+                column: r.span.start.col,
+                end_line: r.span.end.line,
+                end_column: r.span.end.col,
+                message: &r.message,
+            })
+            .collect(),
     }
 }
