@@ -29,10 +29,17 @@ pub(super) fn masked_report(
         &mut findings,
         &secret_keys,
     );
+    // The files checked are those whose findings are reported (`check f1
+    // f2`: two), not every file read as context.
+    let (files, documents) = workspace
+        .files
+        .iter()
+        .filter(|f| shown(f))
+        .fold((0, 0), |(n, d), f| (n + 1, d + f.stream.docs.len()));
     Report {
         findings,
-        files: workspace.files.len(),
-        documents: workspace.documents(),
+        files,
+        documents,
         elapsed: started.elapsed(),
         sources,
         notices: unchecked_system_repos(workspace, cx.graph())

@@ -40,7 +40,7 @@ promotion: [experimental, dev, prod]
 
 # GitRepository name -> local checkout of that system repository
 # (relative to this file; `--system-repo NAME=DIR` wins).
-systemRepos: {}
+systemRepos:
   # k8s-payments: ../k8s-payments
 
 # The central chart of Pattern B.
@@ -55,14 +55,14 @@ patternC:
   approvalAnnotation: gitops-lint.io/pattern-c-approval
 
 # Per-rule severity (error, warning, info, off) or options:
-rules: {}
+rules:
   # image-tag-pinned: error
   # helmrelease-layout: {severity: warning}
 
 kubernetesVersion: "1.33"
 
 # Globs of repository paths not to read.
-exclude: []
+exclude:
   # - "flux-operator/**"
 
 # Key names whose values are never shown in any output, besides the built-in
@@ -77,12 +77,12 @@ requireSystemRepos: false
 # External Secrets, an operator, a bootstrap pipeline): never reported as
 # missing by dangling-ref. Each of kind, namespace and name is a glob
 # (`*` any text, `?` one character); one left out matches anything.
-externalObjects: []
+externalObjects:
+  # - {kind: Secret, namespace: "*", name: "*-kv-sync"}
 
 # Flux is installed by the Flux Operator (known anyway when a FluxInstance is
 # in the repositories): Alerts and Receivers may then name its kinds.
 fluxOperator: false
-#  - {kind: Secret, namespace: "*", name: "*-kv-sync"}
 
 # Which rules run: `platform` (every rule) or `flux` (only the rules that hold
 # for any Flux repository; the platform's conventions run when named under
@@ -690,7 +690,7 @@ mod tests {
     struct Rules;
     impl RuleCatalog for Rules {
         fn has_rule(&self, id: &str) -> bool {
-            id == "image-tag-pinned"
+            ["image-tag-pinned", "helmrelease-layout"].contains(&id)
         }
         fn unknown_rule(&self, id: &str) -> String {
             format!("unknown rule `{id}`")
@@ -745,6 +745,63 @@ mod tests {
     #[test]
     fn init_template_is_the_defaults() {
         assert_eq!(parse_str(INIT_TEMPLATE).unwrap(), Config::default());
+    }
+
+    /// A commented example of the template: `# key: …` or `# - …` (prose
+    /// comments start with words).
+    fn example_line(line: &str) -> Option<String> {
+        let indent = line.len() - line.trim_start().len();
+        let body = line.trim_start().strip_prefix("# ")?;
+        let text = body.trim_start();
+        let key = text.split_once(':').is_some_and(|(k, _)| {
+            !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+        (key || text.starts_with("- ")).then(|| format!("{}{body}", " ".repeat(indent)))
+    }
+
+    #[test]
+    fn every_example_of_init_uncommented_is_valid() {
+        let lines: Vec<&str> = INIT_TEMPLATE.lines().collect();
+        // Each run of consecutive example lines is one example.
+        let mut examples: Vec<Vec<usize>> = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            if example_line(line).is_none() {
+                continue;
+            }
+            match examples.last_mut() {
+                Some(run) if run.last() == Some(&(i - 1)) => run.push(i),
+                _ => examples.push(vec![i]),
+            }
+        }
+        assert!(examples.len() >= 6, "{examples:?}");
+        let uncomment = |which: &[usize]| -> String {
+            let mut out = String::new();
+            for (i, line) in lines.iter().enumerate() {
+                match which.contains(&i) {
+                    true => out.push_str(&example_line(line).unwrap()),
+                    false => out.push_str(line),
+                }
+                out.push('\n');
+            }
+            out
+        };
+        for run in &examples {
+            let text = uncomment(run);
+            let config = parse_str(&text).unwrap_or_else(|e| {
+                panic!(
+                    "uncommenting line {} of the template: {e:?}\n{text}",
+                    run[0] + 1
+                )
+            });
+            assert_ne!(
+                config,
+                Config::default(),
+                "line {}: the example sets nothing",
+                run[0] + 1
+            );
+        }
+        let all: Vec<usize> = examples.concat();
+        parse_str(&uncomment(&all)).expect("every example at once");
     }
 
     #[test]
