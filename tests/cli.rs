@@ -721,3 +721,18 @@ fn several_reports_from_one_run() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("only one report can go to stdout"));
 }
+
+/// `--exit-zero`: the findings are reported, the exit code is 0; a run
+/// that fails is still 2.
+#[test]
+fn exit_zero_reports_and_succeeds() {
+    let dir = repo(&[("cm.yaml", DUPLICATE)]);
+    let out = run_in(
+        dir.path(),
+        &["check", "--format", "json", "--exit-zero", "."],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["summary"]["errors"], 1);
+    let out = run_in(dir.path(), &["check", "--exit-zero", "no-such-dir"]);
+    assert_eq!(out.status.code(), Some(2));
+}

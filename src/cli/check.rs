@@ -69,6 +69,9 @@ pub struct CheckArgs {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// Exit 0 whatever the findings (2 still means the run itself failed).
+    #[arg(long, conflicts_with = "deny_warnings")]
+    exit_zero: bool,
     /// Worker threads, 1 to 256 (default: all cores).
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_jobs)]
     jobs: Option<usize>,
@@ -236,7 +239,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
         }
     }
     let warnings_fail = args.deny_warnings && report.count(Severity::Warning) > 0;
-    if report.has_errors() || warnings_fail {
+    if !args.exit_zero && (report.has_errors() || warnings_fail) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
