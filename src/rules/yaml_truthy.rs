@@ -14,7 +14,8 @@ declare_rule!(YamlTruthy, ids::YAML_TRUTHY);
 
 impl Rule for YamlTruthy {
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Findings) {
-        for (node, path) in values(cx.root()) {
+        let values = Values::of(cx.root());
+        for (i, node) in values.nodes.iter().map(|v| v.node).enumerate() {
             let Some(s) = node.as_scalar() else { continue };
             if node.is_alias() || !s.style.is_plain() || node.tag().is_some() {
                 continue;
@@ -34,7 +35,7 @@ impl Rule for YamlTruthy {
             // Where the schema says boolean, `true`/`false` is the answer
             // and needs no tool; elsewhere the word was most likely meant
             // as a string, and quoting it keeps every reader's reading.
-            if typed_boolean(cx, &path) {
+            if typed_boolean(cx, &values.path(i)) {
                 out.push(finding);
                 continue;
             }
@@ -54,25 +55,61 @@ fn typed_boolean(cx: &DocContext<'_>, path: &[String]) -> bool {
     })
 }
 
-/// Every value node (the root, mapping values, sequence items) with its
-/// path from the root, walked without recursion (documents may nest deep).
-fn values(root: NodeRef<'_>) -> Vec<(NodeRef<'_>, Vec<String>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![(root, Vec::new())];
-    while let Some((node, path)) = stack.pop() {
-        for (key, value) in node.entries() {
-            let mut p = path.clone();
-            p.push(key.as_str().unwrap_or("?").to_string());
-            stack.push((value, p));
+/// Every value node (the root, mapping values, sequence items), each with
+/// its parent and its key or index: a path is built only for a value that
+/// fires. Walked without recursion (documents may nest deep).
+struct Values<'d> {
+    nodes: Vec<Value<'d>>,
+}
+
+struct Value<'d> {
+    node: NodeRef<'d>,
+    parent: usize,
+    step: Step<'d>,
+}
+
+enum Step<'d> {
+    Root,
+    Key(&'d str),
+    Index(usize),
+}
+
+impl<'d> Values<'d> {
+    fn of(root: NodeRef<'d>) -> Self {
+        let mut nodes = vec![Value {
+            node: root,
+            parent: 0,
+            step: Step::Root,
+        }];
+        let mut next = 0;
+        while let Some(parent) = nodes.get(next).map(|v| v.node) {
+            for (key, node) in parent.entries() {
+                let step = Step::Key(key.as_str().unwrap_or("?"));
+                nodes.push(Value { node, parent: next, step });
+            }
+            for (i, node) in parent.items().enumerate() {
+                nodes.push(Value { node, parent: next, step: Step::Index(i) });
+            }
+            next += 1;
         }
-        for (i, item) in node.items().enumerate() {
-            let mut p = path.clone();
-            p.push(i.to_string());
-            stack.push((item, p));
-        }
-        out.push((node, path));
+        Values { nodes }
     }
-    out
+
+    /// The path from the root to value `i`.
+    fn path(&self, mut i: usize) -> Vec<String> {
+        let mut path = Vec::new();
+        loop {
+            let v = &self.nodes[i];
+            match v.step {
+                Step::Root => break,
+                Step::Key(k) => path.push(k.to_string()),
+                Step::Index(n) => path.push(n.to_string()),
+            }
+            i = v.parent;
+        }
+        path.reverse();
+        path
+    }
 }
 
 #[cfg(test)]

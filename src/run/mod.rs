@@ -20,7 +20,7 @@ use crate::report::Report;
 use crate::workspace::config::{Config, ConfigError, Profile, ProfileSetting};
 use crate::workspace::discover;
 use crate::workspace::load::{self, ParsedFile};
-use crate::workspace::Workspace;
+use crate::workspace::{Repo, Workspace};
 
 use masked::masked_report;
 use repos::{explicit_root, load_config, repo_root, repositories, resolve_targets, walk};
@@ -139,12 +139,13 @@ fn root_of(opts: &Options, paths: &[PathBuf], targets: &[PathBuf]) -> Result<Pat
 /// and, per rule, `Ok` or the reason it does not run (`gitops-lint rules`).
 /// Reads the config and lists the files; parses nothing.
 pub fn plan(opts: &Options) -> Result<Plan, LintError> {
-    let paths = checked_paths(opts);
-    let targets = resolve_targets(&paths)?;
-    let root = root_of(opts, &paths, &targets)?;
-    let config = configure(opts, &root)?;
-    let exclude = discover::exclude_set(&config.exclude).map_err(LintError::Usage)?;
-    let repos = repositories(&root, &config)?;
+    let Setup {
+        root,
+        config,
+        exclude,
+        repos,
+        ..
+    } = setup(opts)?;
     let (sources, _) = walk(&root, &repos, &exclude)?;
     let profile =
         crate::workspace::profile::decide(&config, sources.iter().map(|s| s.rel.as_str()));
@@ -163,6 +164,32 @@ pub fn plan(opts: &Options) -> Result<Plan, LintError> {
 pub struct Plan {
     pub profile: crate::workspace::profile::Decided,
     pub rules: Vec<(&'static str, Result<(), &'static str>)>,
+}
+
+/// What a run (or its [`plan`]) starts from: the checked paths resolved,
+/// the root, the config, and the repositories to walk.
+struct Setup {
+    targets: Vec<PathBuf>,
+    root: PathBuf,
+    config: Config,
+    exclude: globset::GlobSet,
+    repos: Vec<Repo>,
+}
+
+fn setup(opts: &Options) -> Result<Setup, LintError> {
+    let paths = checked_paths(opts);
+    let targets = resolve_targets(&paths)?;
+    let root = root_of(opts, &paths, &targets)?;
+    let config = configure(opts, &root)?;
+    let exclude = discover::exclude_set(&config.exclude).map_err(LintError::Usage)?;
+    let repos = repositories(&root, &config)?;
+    Ok(Setup {
+        targets,
+        root,
+        config,
+        exclude,
+        repos,
+    })
 }
 
 /// The config of a run: the file's, with the command line's overrides.
@@ -198,13 +225,13 @@ fn configure(opts: &Options, root: &Path) -> Result<Config, LintError> {
 }
 
 fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
-    let paths = checked_paths(opts);
-    let targets = resolve_targets(&paths)?;
-    let root = root_of(opts, &paths, &targets)?;
-    let config = configure(opts, &root)?;
-    let exclude = discover::exclude_set(&config.exclude).map_err(LintError::Usage)?;
-
-    let repos = repositories(&root, &config)?;
+    let Setup {
+        targets,
+        root,
+        config,
+        exclude,
+        repos,
+    } = setup(opts)?;
     // The walk is one thread's work; the embedded schemas are expanded and
     // compiled meanwhile, on another.
     let kubernetes_version = config.kubernetes_version.clone();
