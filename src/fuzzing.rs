@@ -87,12 +87,9 @@ pub fn lint(data: &[u8]) {
     }
     let borrowed: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
     let report = crate::run::lint_text(&borrowed, Config::default(), &Selection::default());
-    let opts = RenderOptions {
-        color: false,
-        width: 100,
-    };
+    let opts = RenderOptions::default();
     for format in Format::ALL {
-        let out = report::render(&report, format, opts);
+        let out = report::render(&report, format, &opts);
         for v in &forbidden {
             assert!(!out.contains(v.as_str()), "{format:?} shows `{v}`:\n{out}");
         }

@@ -27,7 +27,12 @@ pub mod fuzzing;
 
 pub use base::finding::{Finding, Fix, ObjectRef, Related, Severity, Suppression};
 pub use engine::Selection;
-pub use report::{render, Format, RenderOptions, Report};
+pub use report::{render, Format, PathView, RenderOptions, Report};
+
+/// `check --statistics`: findings counted per rule.
+pub mod statistics {
+    pub use crate::report::statistics::{counts, json, text, RuleCount};
+}
 pub use run::{
     lint, lint_text, plan, repository_root, LintError, Options, Plan, Progress, WORKER_STACK,
 };

@@ -736,3 +736,108 @@ fn exit_zero_reports_and_succeeds() {
     let out = run_in(dir.path(), &["check", "--exit-zero", "no-such-dir"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn concise_lines_are_relative_to_where_the_user_stands() {
+    let dir = repo(&[
+        (".git/HEAD", "ref: refs/heads/main\n"),
+        ("clusters/dev/a.yaml", DUPLICATE),
+        ("apps/v.yaml", TRUTHY),
+    ]);
+    let at_root = run_in(dir.path(), &["check", "--format", "concise"]);
+    let text = String::from_utf8_lossy(&at_root.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "apps/v.yaml:1:10: warning[yaml-truthy] `yes` is the boolean true to Kubernetes (YAML 1.1) but a string to YAML 1.2 readers; write `true`, or quote it if you mean the string",
+            "clusters/dev/a.yaml:8:3: error[yaml-duplicate-key] duplicate key `a` (first defined at line 7); Kubernetes keeps the last value, other tools the first",
+        ],
+        "{text}"
+    );
+    assert!(
+        lines[2].starts_with("Found 1 error, 1 warning, 0 infos in 2 files"),
+        "{text}"
+    );
+    assert_eq!(at_root.status.code(), Some(1));
+
+    // From a subdirectory, the paths people click work from there; JSON
+    // written at the same time keeps them relative to the root.
+    let inside = dir.path().join("clusters/dev");
+    let out = run_in(
+        &inside,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--format",
+            "json=r.json",
+            "../..",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("../../apps/v.yaml:1:10: warning[yaml-truthy]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\na.yaml:8:3: error[yaml-duplicate-key]"),
+        "{text}"
+    );
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(inside.join("r.json")).unwrap()).unwrap();
+    assert_eq!(written["findings"][1]["path"], "clusters/dev/a.yaml");
+    let human = run_in(&inside, &["check", "../.."]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("[a.yaml:8:3]"), "{text}");
+}
+
+#[test]
+fn quiet_statistics_and_color() {
+    let dir = repo(&[
+        ("a.yaml", DUPLICATE),
+        ("v.yaml", TRUTHY),
+        ("w.yaml", "other: on\n"),
+    ]);
+    let quiet = run_in(dir.path(), &["check", "--format", "concise", "-q"]);
+    let text = String::from_utf8_lossy(&quiet.stdout);
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(!text.contains("Found"), "{text}");
+    assert_eq!(quiet.status.code(), Some(1));
+    let clean = repo(&[("a.yaml", "a: 1\n")]);
+    let out = run_in(clean.path(), &["check", "--quiet"]);
+    assert!(out.stdout.is_empty() && out.status.success());
+
+    let stats = run_in(dir.path(), &["check", "--statistics"]);
+    assert_eq!(
+        String::from_utf8_lossy(&stats.stdout),
+        "2  yaml-truthy         warning [*]\n1  yaml-duplicate-key  error\n"
+    );
+    assert_eq!(stats.status.code(), Some(1), "the exit code is the run's");
+    let stats = json(&run_in(
+        dir.path(),
+        &["check", "--statistics", "--format", "json"],
+    ));
+    assert_eq!(stats[0]["rule"], "yaml-truthy");
+    assert_eq!(stats[0]["count"], 2);
+    let sarif = run_in(dir.path(), &["check", "--statistics", "--format", "sarif"]);
+    assert_eq!(sarif.status.code(), Some(2));
+
+    let always = run_in(
+        dir.path(),
+        &["check", "--format", "concise", "--color", "always"],
+    );
+    assert!(String::from_utf8_lossy(&always.stdout).contains("\u{1b}[1;31merror\u{1b}[0m"));
+    let human = run_in(dir.path(), &["check", "--color", "always"]);
+    assert!(human.stdout.contains(&0x1b));
+    let json_out = run_in(
+        dir.path(),
+        &["check", "--color", "always", "--format", "json"],
+    );
+    assert!(
+        !json_out.stdout.contains(&0x1b),
+        "machine formats never colour"
+    );
+    let never = run_in(dir.path(), &["check", "--color", "never"]);
+    assert!(!never.stdout.contains(&0x1b));
+}

@@ -10,7 +10,10 @@ use clap::Args;
 
 use gitops_lint::config::Profile;
 use gitops_lint::docs;
-use gitops_lint::{lint, Format, LintError, Options, Progress, RenderOptions, Selection, Severity};
+use gitops_lint::{
+    lint, statistics, Format, LintError, Options, PathView, Progress, RenderOptions, Selection,
+    Severity,
+};
 
 use super::fail;
 use super::progress::ProgressLine;
@@ -21,9 +24,10 @@ pub struct CheckArgs {
     /// files, the whole repository is loaded as context but only findings in
     /// those files are reported.
     paths: Vec<PathBuf>,
-    /// human, json, sarif (SARIF 2.1.0), github (Actions annotations), azure
-    /// (Azure DevOps logging commands) or junit (one test case per file);
-    /// FMT=FILE writes that report to FILE. Repeatable: every report comes
+    /// human, concise (one line per finding), json, sarif (SARIF 2.1.0),
+    /// github (Actions annotations), azure (Azure DevOps logging commands)
+    /// or junit (one test case per file); FMT=FILE writes that report to
+    /// FILE. Repeatable: every report comes
     /// from one run (at most one without =FILE, written to stdout or
     /// --output).
     #[arg(long, value_parser = parse_report, default_value = "human", value_name = "FMT[=FILE]")]
@@ -72,6 +76,18 @@ pub struct CheckArgs {
     /// Exit 0 whatever the findings (2 still means the run itself failed).
     #[arg(long, conflicts_with = "deny_warnings")]
     exit_zero: bool,
+    /// Findings only: no summary line, no progress, no notes (what could
+    /// not be checked is still said on stderr).
+    #[arg(short, long)]
+    quiet: bool,
+    /// Instead of the findings, how many each rule reported (a table, or
+    /// JSON with --format json). Reports written to a FILE stay whole.
+    #[arg(long)]
+    statistics: bool,
+    /// Colour in the human and concise formats (auto: when stdout is a
+    /// terminal and NO_COLOR is unset).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
     /// Worker threads, 1 to 256 (default: all cores).
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_jobs)]
     jobs: Option<usize>,
@@ -79,6 +95,13 @@ pub struct CheckArgs {
     /// error (for a pull-request gate); also `requireSystemRepos: true`.
     #[arg(long)]
     require_system_repos: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 /// More threads than this only costs memory (each worker has a 16 MiB
@@ -150,7 +173,7 @@ fn parse_system_repo(s: &str) -> Result<(String, PathBuf), String> {
 
 /// When the directory checked is not the repository root (it is inside a
 /// larger repository), which root was used and how to choose another.
-fn root_note(opts: &Options) -> Option<String> {
+fn root_note(opts: &Options, root: &std::path::Path) -> Option<String> {
     if opts.root.is_some() || opts.paths.len() > 1 {
         return None;
     }
@@ -160,8 +183,7 @@ fn root_note(opts: &Options) -> Option<String> {
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
     let canonical = std::fs::canonicalize(&dir).ok().filter(|d| d.is_dir())?;
-    let root = gitops_lint::repository_root(opts).ok()?;
-    let depth = canonical.strip_prefix(&root).ok()?.components().count();
+    let depth = canonical.strip_prefix(root).ok()?.components().count();
     if depth == 0 {
         return None;
     }
@@ -190,10 +212,22 @@ pub fn check(args: CheckArgs) -> ExitCode {
         Ok(reports) => reports,
         Err(e) => return fail(&e),
     };
+    if args.statistics {
+        if let Some((format, _)) = reports
+            .iter()
+            .find(|(f, to)| to.is_none() && !statistics_format(*f))
+        {
+            return fail(&format!(
+                "--statistics prints a table (human or concise) or JSON (json), not {}; write that report with --format {}=FILE",
+                format.name(),
+                format.name()
+            ));
+        }
+    }
     // Progress is for people watching a terminal: never when a machine
     // format goes to stdout, never when stderr is a file or a pipe.
     let machine_on_stdout = reports.iter().any(|(f, to)| to.is_none() && f.is_machine());
-    let show_progress = !machine_on_stdout && std::io::stderr().is_terminal();
+    let show_progress = !machine_on_stdout && !args.quiet && std::io::stderr().is_terminal();
     let progress = show_progress.then(|| Arc::new(Progress::default()));
     let opts = Options {
         paths: args.paths,
@@ -223,7 +257,7 @@ pub fn check(args: CheckArgs) -> ExitCode {
         Err(LintError::Config(e)) => return fail(&format!("invalid config: {e}")),
         Err(e) => return fail(&e.to_string()),
     };
-    if let Some(note) = root_note(&opts) {
+    if let Some(note) = root_note(&opts, &report.root).filter(|_| !args.quiet) {
         eprintln!("gitops-lint: {note}");
     }
     // Whatever the format, what was not checked is said where people and
@@ -233,8 +267,13 @@ pub fn check(args: CheckArgs) -> ExitCode {
     }
     // Every report from the one set of findings; the exit code below is
     // decided once.
+    let look = Look {
+        color: args.color,
+        quiet: args.quiet,
+        statistics: args.statistics,
+    };
     for (format, to) in &reports {
-        if let Err(e) = write_report(&report, *format, to.as_deref()) {
+        if let Err(e) = write_report(&report, *format, to.as_deref(), look) {
             return fail(&e);
         }
     }
@@ -246,15 +285,54 @@ pub fn check(args: CheckArgs) -> ExitCode {
     }
 }
 
+/// How the reports for people look: `--color`, `--quiet`, `--statistics`.
+#[derive(Clone, Copy)]
+struct Look {
+    color: ColorChoice,
+    quiet: bool,
+    statistics: bool,
+}
+
+/// The formats `--statistics` has a form of.
+fn statistics_format(format: Format) -> bool {
+    matches!(format, Format::Human | Format::Concise | Format::Json)
+}
+
 fn write_report(
     report: &gitops_lint::Report,
     format: Format,
     to: Option<&std::path::Path>,
+    look: Look,
 ) -> Result<(), String> {
     let to_terminal = to.is_none() && std::io::stdout().is_terminal();
-    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let width = terminal_width();
-    let text = gitops_lint::render(report, format, RenderOptions { color, width });
+    let color = match look.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    // Paths people click are relative to where they stand; a report
+    // written to a file, or read by a program, keeps them relative to the
+    // repository root.
+    let paths = match std::env::current_dir() {
+        Ok(cwd) if to.is_none() && !format.is_machine() => {
+            let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+            PathView::from_dir(&report.root, &cwd)
+        }
+        _ => PathView::default(),
+    };
+    let opts = RenderOptions {
+        color,
+        width: terminal_width(),
+        quiet: look.quiet,
+        paths,
+    };
+    let text = match (look.statistics && to.is_none(), format) {
+        (true, Format::Json) => statistics::json(report),
+        (true, _) => statistics::text(report),
+        (false, _) => gitops_lint::render(report, format, &opts),
+    };
     match to {
         Some(path) => std::fs::write(path, text.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display())),

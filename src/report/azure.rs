@@ -105,6 +105,7 @@ mod tests {
             sources: Default::default(),
             notices: Vec::new(),
             repositories: Vec::new(),
+            root: "/repo".into(),
         };
         assert_eq!(
             render(&report),

@@ -16,14 +16,14 @@ use miette::{
 };
 use rayon::prelude::*;
 
-use super::{RenderOptions, Report};
+use super::{PathView, RenderOptions, Report};
 use crate::base::finding::{Finding, Severity};
 use crate::base::source::SourceText;
 
 /// Lines wider than this are reported without a snippet.
 const MAX_SNIPPET_LINE: usize = 1000;
 
-pub fn render(report: &Report, opts: RenderOptions) -> String {
+pub fn render(report: &Report, opts: &RenderOptions) -> String {
     let theme = if opts.color {
         GraphicalTheme::unicode()
     } else {
@@ -37,26 +37,31 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
     let sources = super::redacted_sources(report);
     let rendered: Vec<String> = findings
         .par_iter()
-        .map(|f| render_one(&handler, &sources, f))
+        .map(|f| render_one(&handler, &sources, &opts.paths, f))
         .collect();
     let mut out = rendered.concat();
-    out.push_str(&summary(report));
+    if !opts.quiet {
+        out.push_str(&summary(report));
+    }
     out
 }
 
 fn render_one(
     handler: &GraphicalReportHandler,
     sources: &HashMap<&str, Arc<SourceText>>,
+    paths: &PathView,
     f: &Finding,
 ) -> String {
     let source = sources.get(f.path.as_str());
+    let path = paths.show(&f.path);
     let snippet = source.filter(|s| fits(s, f)).map(|s| Snippet {
-        name: &f.path,
+        name: &path,
         source: s,
     });
     let diag = FindingDiagnostic {
         finding: f,
         snippet,
+        paths,
     };
     let mut out = String::new();
     if handler.render_report(&mut out, &diag).is_err() || out.is_empty() {
@@ -66,7 +71,7 @@ fn render_one(
         // Without a snippet miette shows no location: add it.
         out = format!(
             "{}:{}:{}: {}",
-            f.path, f.span.start.line, f.span.start.col, out
+            path, f.span.start.line, f.span.start.col, out
         );
     }
     out.push('\n');
@@ -91,7 +96,8 @@ fn plain(f: &Finding) -> String {
     format!("{}[{}]: {}\n", f.severity, f.rule, f.message)
 }
 
-fn summary(report: &Report) -> String {
+/// "Found 1 error, 0 warnings, 0 infos in 3 files (5 documents) in 4 ms."
+pub(super) fn summary(report: &Report) -> String {
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
     let infos = report.count(Severity::Info);
@@ -117,6 +123,7 @@ fn summary(report: &Report) -> String {
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
     snippet: Option<Snippet<'a>>,
+    paths: &'a PathView,
 }
 
 impl fmt::Debug for FindingDiagnostic<'_> {
@@ -158,7 +165,10 @@ impl Diagnostic for FindingDiagnostic<'_> {
             let at = r.span.start;
             text.push_str(&format!(
                 "note: {}: {}:{}:{}\n",
-                r.message, r.path, at.line, at.col
+                r.message,
+                self.paths.show(&r.path),
+                at.line,
+                at.col
             ));
         }
         let explain = format!("gitops-lint explain {}", f.rule);

@@ -169,6 +169,7 @@ mod tests {
             sources,
             notices: Vec::new(),
             repositories: Vec::new(),
+            root: "/repo".into(),
         };
         let xml = render(&report);
         assert!(xml.contains("<testsuites name=\"gitops-lint\" tests=\"2\" failures=\"1\""));

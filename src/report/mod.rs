@@ -2,13 +2,17 @@
 //! reach back into checking.
 
 pub mod azure;
+pub mod concise;
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+pub mod statistics;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +22,9 @@ use crate::base::source::SourceText;
 /// The result of a run.
 #[derive(Debug)]
 pub struct Report {
+    /// The checked repository's root (absolute; `/repo` for text held in
+    /// memory). Paths in findings are relative to it.
+    pub root: PathBuf,
     /// Sorted by path, line, column, rule; suppressed ones included (marked).
     pub findings: Vec<Finding>,
     pub files: usize,
@@ -84,12 +91,15 @@ pub enum Format {
     Azure,
     /// JUnit XML, one test case per file.
     Junit,
+    /// One line per finding: `path:line:col: severity[rule] message`.
+    Concise,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Human,
+        Format::Concise,
         Format::Json,
         Format::Sarif,
         Format::Github,
@@ -106,21 +116,87 @@ impl Format {
             Format::Github => "github",
             Format::Azure => "azure",
             Format::Junit => "junit",
+            Format::Concise => "concise",
         }
     }
 
-    /// Formats read by programs rather than people: no progress, no colour.
+    /// Formats read by programs rather than people: no progress, no colour,
+    /// paths relative to the repository root.
     pub fn is_machine(self) -> bool {
-        !matches!(self, Format::Human)
+        !matches!(self, Format::Human | Format::Concise)
     }
 }
 
 /// Options for rendering.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RenderOptions {
     pub color: bool,
     /// Terminal width for wrapping (human format).
     pub width: usize,
+    /// Findings only: no summary line (human, concise).
+    pub quiet: bool,
+    /// How paths are shown in the formats people read.
+    pub paths: PathView,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            color: false,
+            width: 100,
+            quiet: false,
+            paths: PathView::default(),
+        }
+    }
+}
+
+/// How the formats people read show a finding's path: relative to the
+/// directory they stand in, so that it is clickable there. The default
+/// shows paths as the report holds them (relative to the repository
+/// root), as machine formats always do.
+#[derive(Debug, Clone, Default)]
+pub struct PathView {
+    /// The repository root and the directory paths are shown from, when
+    /// they differ.
+    from: Option<(PathBuf, PathBuf)>,
+}
+
+impl PathView {
+    /// Paths relative to `dir` (both absolute) of a report rooted at
+    /// `root`.
+    pub fn from_dir(root: &Path, dir: &Path) -> PathView {
+        PathView {
+            from: (root != dir).then(|| (root.to_path_buf(), dir.to_path_buf())),
+        }
+    }
+
+    /// A report path (relative to the root, `/`-separated) as shown.
+    pub fn show<'a>(&self, path: &'a str) -> Cow<'a, str> {
+        let Some((root, dir)) = &self.from else {
+            return Cow::Borrowed(path);
+        };
+        let full = lexical(&root.join(path));
+        let shown = crate::workspace::discover::display_path(dir, &full);
+        Cow::Owned(if shown.is_empty() { ".".into() } else { shown })
+    }
+}
+
+/// `path` with `.` and `name/..` taken out, without asking the file
+/// system (a report path may name a file that is gone).
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// How a CI agent's command line (GitHub workflow commands, Azure DevOps
@@ -150,9 +226,10 @@ impl CommandEscapes {
     }
 }
 
-pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
+pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
     match format {
         Format::Human => human::render(report, opts),
+        Format::Concise => concise::render(report, opts),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Github => github::render(report),

@@ -835,6 +835,7 @@ mod tests {
             sources,
             notices: Vec::new(),
             repositories: Vec::new(),
+            root: "/repo".into(),
         }
     }
 

@@ -250,10 +250,11 @@ mod tests {
             sources,
             notices: Vec::new(),
             repositories: Vec::new(),
+            root: "/repo".into(),
         };
-        let opts = report::RenderOptions { color: false, width: 100 };
+        let opts = report::RenderOptions::default();
         for format in [report::Format::Human, report::Format::Json] {
-            let out = report::render(&report, format, opts);
+            let out = report::render(&report, format, &opts);
             assert!(out.contains("plaintext-secret"), "{out}");
             if format == report::Format::Human {
                 assert!(out.contains("password: *************"), "{out}");

@@ -111,10 +111,11 @@ mod tests {
             sources,
             notices: Vec::new(),
             repositories: Vec::new(),
+            root: "/repo".into(),
         };
-        let opts = report::RenderOptions { color: false, width: 100 };
+        let opts = report::RenderOptions::default();
         for format in [report::Format::Human, report::Format::Json] {
-            let out = report::render(&report, format, opts);
+            let out = report::render(&report, format, &opts);
             for secret in ["s3cr3t-t0ken", "ghp_abc123"] {
                 assert!(!out.contains(secret), "{format:?} output shows {secret}:\n{out}");
             }

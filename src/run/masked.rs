@@ -37,6 +37,12 @@ pub(super) fn masked_report(
         .filter(|f| shown(f))
         .fold((0, 0), |(n, d), f| (n + 1, d + f.stream.docs.len()));
     Report {
+        root: workspace
+            .repos
+            .iter()
+            .next()
+            .map(|r| r.root.clone())
+            .unwrap_or_default(),
         findings,
         files,
         documents,
