@@ -3,7 +3,7 @@
 //! The pipeline, one folder per stage, imports pointing one way (the
 //! README's architecture table; `tests/layering.rs` enforces it):
 //! [`base`] → [`yaml`] → [`model`] → [`workspace`] → [`graph`] →
-//! [`schema`] → [`engine`] → [`rules`] → [`report`] → [`run`].
+//! [`schema`] → [`engine`] → [`rules`] → [`report`] → [`fix`] → [`run`].
 //!
 //! The public API is what the command line and embedders need: [`lint`]
 //! and its [`Options`], the [`Report`] and its [`Finding`]s, the
@@ -12,6 +12,8 @@
 
 pub(crate) mod base;
 pub(crate) mod engine;
+/// `check --fix` and `--diff`.
+pub mod fix;
 pub(crate) mod graph;
 pub(crate) mod model;
 pub(crate) mod render;
@@ -25,7 +27,7 @@ pub(crate) mod yaml;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use base::finding::{Finding, Fix, ObjectRef, Related, Severity, Suppression};
+pub use base::finding::{Applicability, Finding, Fix, ObjectRef, Related, Severity, Suppression};
 pub use engine::Selection;
 pub use report::{render, Format, PathView, RenderOptions, Report};
 

@@ -841,3 +841,317 @@ fn quiet_statistics_and_color() {
     let never = run_in(dir.path(), &["check", "--color", "never"]);
     assert!(!never.stdout.contains(&0x1b));
 }
+
+/// Copies `from` into `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let (src, dest) = (e.path(), to.join(e.file_name()));
+        if src.is_dir() {
+            copy_dir(&src, &dest);
+        } else {
+            std::fs::copy(&src, &dest).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir` by relative path, with its bytes.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn lint_rules(dir: &Path, rules: &[&str]) -> gitops_lint::Report {
+    gitops_lint::lint(&gitops_lint::Options {
+        paths: vec![dir.to_path_buf()],
+        selection: gitops_lint::Selection {
+            select: rules.iter().map(|r| r.to_string()).collect(),
+            ignore: Vec::new(),
+            min_severity: Some(gitops_lint::Severity::Info),
+        },
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn fix_changes_only_the_fixed_spans_of_every_fixable_rule() {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules");
+    let fixable: Vec<String> = gitops_lint::docs::all()
+        .iter()
+        .filter(|d| d.fixable)
+        .map(|d| d.id.clone())
+        .collect();
+    assert!(fixable.len() >= 5, "{fixable:?}");
+    for id in &fixable {
+        let work = tempfile::tempdir().unwrap();
+        let dir = work.path().join("repo");
+        copy_dir(&rules.join(id).join("fires"), &dir);
+        std::fs::create_dir_all(dir.join(".git")).unwrap();
+        let before = snapshot(&dir);
+
+        // The edits each file should get, computed here from the findings.
+        let report = lint_rules(&dir, &[id]);
+        let mut edits: std::collections::BTreeMap<String, Vec<(usize, usize, String)>> =
+            Default::default();
+        for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
+            if let Some(fix) = &f.fix {
+                let e = (
+                    fix.span.start.offset,
+                    fix.span.end.offset,
+                    fix.replacement.clone(),
+                );
+                let file = edits.entry(f.path.clone()).or_default();
+                if !file.contains(&e) {
+                    file.push(e);
+                }
+            }
+        }
+        assert!(!edits.is_empty(), "{id}: the fixture has nothing to fix");
+
+        let diff = run_in(&dir, &["check", "--diff", "--unsafe-fixes", "--select", id]);
+        assert_eq!(
+            diff.status.code(),
+            Some(1),
+            "{id}: --diff with fixes exits 1"
+        );
+        let diff_text = String::from_utf8_lossy(&diff.stdout);
+        for path in edits.keys() {
+            assert!(
+                diff_text.contains(&format!("--- {path}\n+++ {path}\n")),
+                "{id}:\n{diff_text}"
+            );
+        }
+        assert_eq!(snapshot(&dir), before, "{id}: --diff changes nothing");
+
+        let fixed = run_in(&dir, &["check", "--fix", "--unsafe-fixes", "--select", id]);
+        assert!(
+            String::from_utf8_lossy(&fixed.stderr).contains("fixed "),
+            "{id}: {}",
+            String::from_utf8_lossy(&fixed.stderr)
+        );
+        let after = snapshot(&dir);
+        let mut fixed_at: Vec<(String, usize)> = Vec::new();
+        for (path, bytes) in &before {
+            let Some(file_edits) = edits.get_mut(path) else {
+                assert_eq!(&after[path], bytes, "{id}: {path} has no fix but changed");
+                continue;
+            };
+            file_edits.sort();
+            // Every byte outside the fixed spans is the same.
+            let mut expected = Vec::new();
+            let mut at = 0;
+            for (start, end, replacement) in file_edits.iter() {
+                expected.extend_from_slice(&bytes[at..*start]);
+                fixed_at.push((path.clone(), expected.len()));
+                expected.extend_from_slice(replacement.as_bytes());
+                at = *end;
+            }
+            expected.extend_from_slice(&bytes[at..]);
+            assert_eq!(
+                String::from_utf8_lossy(&after[path]),
+                String::from_utf8_lossy(&expected),
+                "{id}: {path}"
+            );
+        }
+
+        // The rule reports nothing where it was fixed, and the files parse.
+        let again = lint_rules(&dir, &[id, "yaml-syntax"]);
+        for f in &again.findings {
+            assert!(
+                !(f.rule == "yaml-syntax" && edits.contains_key(&f.path)),
+                "{id}: {}:{} no longer parses: {}",
+                f.path,
+                f.span.start.line,
+                f.message
+            );
+            assert!(
+                !fixed_at.contains(&(f.path.clone(), f.span.start.offset)),
+                "{id}: still reported after --fix at {}:{}: {}",
+                f.path,
+                f.span.start.line,
+                f.message
+            );
+        }
+        // Idempotent: a second --fix changes nothing, and --diff is empty.
+        run_in(&dir, &["check", "--fix", "--unsafe-fixes", "--select", id]);
+        assert_eq!(snapshot(&dir), after, "{id}: a second --fix changed files");
+        let diff = run_in(&dir, &["check", "--diff", "--unsafe-fixes", "--select", id]);
+        assert!(
+            diff.stdout.is_empty(),
+            "{id}: {}",
+            String::from_utf8_lossy(&diff.stdout)
+        );
+        assert_eq!(diff.status.code(), Some(0));
+    }
+}
+
+#[test]
+fn fix_applies_safe_fixes_unless_unsafe_ones_are_asked_for() {
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n  namespace: apps\n  annotations:\n    # keep this comment\n    example.com/mode: on\ndata:\n  a: 'x'   # and this one\n";
+    let values = "replicaCount: 2\nfeature: yes\n";
+    let dir = repo(&[
+        (".git/HEAD", ""),
+        ("apps/cm.yaml", cm),
+        ("apps/values.yaml", values),
+    ]);
+    let out = run_in(dir.path(), &["check", "--fix", "--format", "concise"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("fixed 1 finding in 1 file (1 unsafe fix not applied: add --unsafe-fixes;"),
+        "{stderr}"
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("apps/cm.yaml")).unwrap();
+    assert_eq!(fixed, cm.replace("mode: on", "mode: \"on\""));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("apps/values.yaml")).unwrap(),
+        values
+    );
+    // What remains is reported, and decides the exit code.
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("apps/values.yaml:2:10: warning[yaml-truthy]"),
+        "{text}"
+    );
+    assert!(!text.contains("cm.yaml"), "{text}");
+
+    let out = run_in(dir.path(), &["check", "--fix", "--unsafe-fixes"]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("apps/values.yaml")).unwrap(),
+        "replicaCount: 2\nfeature: \"yes\"\n"
+    );
+}
+
+#[test]
+fn diff_never_shows_a_secret_beside_a_fix() {
+    let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: apps\n  annotations:\n    example.com/rotate: on\nstringData:\n  password: hunter2-very-secret\n";
+    let dir = repo(&[(".git/HEAD", ""), ("apps/secret.yaml", text)]);
+    let out = run_in(dir.path(), &["check", "--diff", "--select", "yaml-truthy"]);
+    let diff = String::from_utf8_lossy(&out.stdout);
+    assert!(diff.contains("+    example.com/rotate: \"on\"\n"), "{diff}");
+    assert!(!diff.contains("hunter2"), "{diff}");
+    assert!(diff.contains("   password: ***"), "{diff}");
+    // The file written is the real one.
+    run_in(dir.path(), &["check", "--fix", "--select", "yaml-truthy"]);
+    let fixed = std::fs::read_to_string(dir.path().join("apps/secret.yaml")).unwrap();
+    assert_eq!(fixed, text.replace("rotate: on", "rotate: \"on\""));
+}
+
+#[test]
+fn show_settings_says_where_each_value_came_from() {
+    let dir = repo(&[
+        (".git/HEAD", ""),
+        (
+            ".gitops-lint.yaml",
+            "registries:\n  allowed: [contosoacr.azurecr.io]\nrules:\n  image-tag-pinned: error\n",
+        ),
+        ("a.yaml", DUPLICATE),
+    ]);
+    let out = run_in(
+        dir.path(),
+        &["check", "--show-settings", "--kubernetes-version", "1.32"],
+    );
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let file = std::fs::canonicalize(dir.path())
+        .unwrap()
+        .join(".gitops-lint.yaml")
+        .display()
+        .to_string();
+    for line in [
+        format!("registries: {{\"allowed\":[\"contosoacr.azurecr.io\"],\"environments\":{{}}}}  # {file}:1:1"),
+        "kubernetesVersion: \"1.32\"  # --kubernetes-version".to_string(),
+        "exclude: []  # default".to_string(),
+        format!("rules:\n  image-tag-pinned: {{\"severity\":\"error\"}}  # {file}:4:3"),
+        format!("# config file: {file}"),
+    ] {
+        assert!(text.contains(&line), "no `{line}` in:\n{text}");
+    }
+    assert!(
+        !text.contains("yaml-duplicate-key"),
+        "nothing is checked:\n{text}"
+    );
+}
+
+#[test]
+fn a_system_teams_run_uses_the_platforms_config_under_its_own() {
+    let work = repo(&[
+        ("platform/.git/HEAD", ""),
+        (
+            "platform/.gitops-lint.yaml",
+            "registries:\n  allowed: [contosoacr.azurecr.io]\nrules:\n  image-tag-pinned: off\n  yaml-truthy: error\nsystemRepos:\n  elsewhere: ../../not-here\n",
+        ),
+        ("platform/clusters/dev/systems/.keep.yaml", "{}\n"),
+        ("k8s-shop/.git/HEAD", ""),
+        ("k8s-shop/.gitops-lint.yaml", "rules:\n  yaml-truthy: warning\n"),
+        (
+            "k8s-shop/deploy.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop\n  namespace: shop\n  labels: {on-call: yes}\nspec:\n  selector: {matchLabels: {app: shop}}\n  template:\n    metadata: {labels: {app: shop}}\n    spec:\n      containers:\n        - name: shop\n          image: docker.io/library/nginx:latest\n",
+        ),
+    ]);
+    let shop = work.path().join("k8s-shop");
+    let out = run_in(
+        &shop,
+        &[
+            "check",
+            "--platform-repo",
+            "../platform",
+            "--format",
+            "json",
+            "deploy.yaml",
+        ],
+    );
+    let report = json(&out);
+    let rules: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    // The platform's registries hold here; its `rules:` too, except where
+    // the system repository's own file says otherwise.
+    assert!(rules.contains(&("private-registry", "error")), "{rules:?}");
+    assert!(rules.contains(&("yaml-truthy", "warning")), "{rules:?}");
+    assert!(
+        !rules.iter().any(|(r, _)| *r == "image-tag-pinned"),
+        "{rules:?}"
+    );
+
+    let settings = run_in(
+        &shop,
+        &["check", "--platform-repo", "../platform", "--show-settings"],
+    );
+    let text = String::from_utf8_lossy(&settings.stdout);
+    let platform = std::fs::canonicalize(work.path().join("platform")).unwrap();
+    let platform_file = platform.join(".gitops-lint.yaml").display().to_string();
+    assert!(
+        text.contains(&format!("  # {platform_file}:1:1\n")),
+        "{text}"
+    );
+    assert!(text.contains("platformRepo: "), "{text}");
+    assert!(
+        text.contains("  yaml-truthy: {\"severity\":\"warning\"}  # "),
+        "{text}"
+    );
+    assert!(
+        text.contains("systemRepos: {}  # default"),
+        "the platform's checkouts are its own:\n{text}"
+    );
+}

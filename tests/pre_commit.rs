@@ -97,6 +97,8 @@ const CLEAN: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\nda
 const VIOLATION: &str =
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  a: \"1\"\n  a: \"2\"\n";
 
+const SCP_SOURCE: &str = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  interval: 5m\n  # rewritten by the fix\n  url: git@github.com:example/app.git\n  ref:\n    branch: main\n";
+
 #[test]
 #[ignore = "slow: builds the hook with cargo inside pre-commit; run by .ci/run"]
 fn pre_commit_hook_blocks_violations_and_passes_clean_commits() {
@@ -226,7 +228,36 @@ fn pre_commit_hook_blocks_violations_and_passes_clean_commits() {
     let head = must(git(&repo).args(["log", "--oneline"]));
     assert_eq!(head.lines().count(), 2);
 
-    // 4. try-repo on a clean tree passes too.
+    // 4. The fix variant rewrites the file, which fails the hook (the
+    // change is to be reviewed and staged); run again, it passes.
+    write(&repo, "apps/source.yaml", SCP_SOURCE);
+    must(git(&repo).args(["add", "apps/source.yaml"]));
+    let fix = || {
+        run(pc(&repo)
+            .arg("try-repo")
+            .arg(&hooks)
+            .arg("gitops-lint-fix")
+            .args(["--files", "apps/source.yaml"]))
+    };
+    let first = fix();
+    assert!(!first.ok, "a fixed file fails the hook:\n{}", first.output);
+    assert!(
+        first.output.contains("files were modified by this hook"),
+        "{}",
+        first.output
+    );
+    let fixed = std::fs::read_to_string(repo.join("apps/source.yaml")).unwrap();
+    assert_eq!(
+        fixed,
+        SCP_SOURCE.replace(
+            "git@github.com:example/app.git",
+            "ssh://git@github.com/example/app.git"
+        )
+    );
+    let second = fix();
+    assert!(second.ok, "nothing left to fix:\n{}", second.output);
+
+    // 5. try-repo on a clean tree passes too.
     let clean = run(pc(&repo)
         .arg("try-repo")
         .arg(&hooks)

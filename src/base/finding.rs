@@ -61,6 +61,19 @@ pub struct Fix {
     pub description: String,
     pub span: Span,
     pub replacement: String,
+    pub applicability: Applicability,
+}
+
+/// Whether `check --fix` applies a fix (ruff's distinction): a safe fix
+/// keeps what the object means to everything that reads it; an unsafe one
+/// changes what the cluster does (pruning turned on, another branch,
+/// another way to authenticate) and needs `--unsafe-fixes`. Each rule's
+/// doc says which, under "Fix safety".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    Safe,
+    Unsafe,
 }
 
 /// Another place a finding concerns (the first definition of a duplicate, …).

@@ -11,8 +11,8 @@ use clap::Args;
 use gitops_lint::config::Profile;
 use gitops_lint::docs;
 use gitops_lint::{
-    lint, statistics, Format, LintError, Options, PathView, Progress, RenderOptions, Selection,
-    Severity,
+    fix, lint, statistics, Format, LintError, Options, PathView, Progress, RenderOptions,
+    Selection, Severity,
 };
 
 use super::fail;
@@ -88,6 +88,21 @@ pub struct CheckArgs {
     /// terminal and NO_COLOR is unset).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     color: ColorChoice,
+    /// Print the settings this run would use (the resolved config, with
+    /// where each value came from) and check nothing.
+    #[arg(long)]
+    show_settings: bool,
+    /// Apply the safe fixes in place, then report what remains.
+    #[arg(long)]
+    fix: bool,
+    /// With --fix or --diff, apply the unsafe fixes too (they change what
+    /// the cluster does: see each rule's "Fix safety").
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print the fixes as a unified diff and change nothing; exit 1 when
+    /// there is something to fix. No report is written.
+    #[arg(long, conflicts_with = "statistics")]
+    diff: bool,
     /// Worker threads, 1 to 256 (default: all cores).
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_jobs)]
     jobs: Option<usize>,
@@ -247,16 +262,35 @@ pub fn check(args: CheckArgs) -> ExitCode {
         require_system_repos: args.require_system_repos,
         progress: progress.clone(),
     };
-    let line = progress.map(ProgressLine::start);
-    let result = lint(&opts);
-    if let Some(line) = line {
-        line.finish();
+    if args.show_settings {
+        return super::settings::show(&opts);
     }
-    let report = match result {
+    let mut report = match lint_with_progress(&opts, progress.as_ref()) {
         Ok(r) => r,
-        Err(LintError::Config(e)) => return fail(&format!("invalid config: {e}")),
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail(&e),
     };
+    if args.diff {
+        return show_diff(&report, args.unsafe_fixes);
+    }
+    let mut fix_failed = false;
+    if args.fix {
+        let plan = fix::plan(&report, args.unsafe_fixes);
+        if plan.edits() > 0 {
+            if let Err(e) = plan.apply() {
+                eprintln!("gitops-lint: error: {e}");
+                fix_failed = true;
+            }
+            // What remains is what a run now finds in the fixed files.
+            report = match lint_with_progress(&opts, progress.as_ref()) {
+                Ok(r) => r,
+                Err(e) => return fail(&e),
+            };
+        }
+        let quiet_run = plan.findings() + plan.unsafe_left + plan.conflicting == 0;
+        if !args.quiet && !quiet_run {
+            eprintln!("gitops-lint: {}", fixed_note(&plan, fix_failed));
+        }
+    }
     if let Some(note) = root_note(&opts, &report.root).filter(|_| !args.quiet) {
         eprintln!("gitops-lint: {note}");
     }
@@ -278,11 +312,106 @@ pub fn check(args: CheckArgs) -> ExitCode {
         }
     }
     let warnings_fail = args.deny_warnings && report.count(Severity::Warning) > 0;
-    if !args.exit_zero && (report.has_errors() || warnings_fail) {
+    if fix_failed {
+        ExitCode::from(2)
+    } else if !args.exit_zero && (report.has_errors() || warnings_fail) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn lint_with_progress(
+    opts: &Options,
+    progress: Option<&Arc<Progress>>,
+) -> Result<gitops_lint::Report, String> {
+    let line = progress.cloned().map(ProgressLine::start);
+    let result = lint(opts);
+    if let Some(line) = line {
+        line.finish();
+    }
+    result.map_err(|e| match e {
+        LintError::Config(e) => format!("invalid config: {e}"),
+        e => e.to_string(),
+    })
+}
+
+/// `--diff`: the fixes as a unified diff on stdout, a count on stderr;
+/// exit 1 when there is something to fix.
+fn show_diff(report: &gitops_lint::Report, unsafe_fixes: bool) -> ExitCode {
+    for notice in &report.notices {
+        eprintln!("gitops-lint: warning: {notice}");
+    }
+    let plan = fix::plan(report, unsafe_fixes);
+    let paths = match std::env::current_dir() {
+        Ok(cwd) => PathView::from_dir(&report.root, &std::fs::canonicalize(&cwd).unwrap_or(cwd)),
+        Err(_) => PathView::default(),
+    };
+    if let Err(e) = std::io::stdout()
+        .lock()
+        .write_all(plan.diff(&paths).as_bytes())
+    {
+        return fail(&e.to_string());
+    }
+    let n = plan.findings();
+    let mut note = if n == 0 {
+        "no fixes available".to_string()
+    } else {
+        format!("would fix {}", plural(n, "finding"))
+    };
+    note.push_str(&unsafe_hint(&plan));
+    eprintln!("gitops-lint: {note}");
+    if plan.edits() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// "fixed 3 findings in 2 files", and what was left out.
+fn fixed_note(plan: &fix::FixPlan, failed: bool) -> String {
+    let n = plan.findings();
+    let mut note = match (n, failed) {
+        (0, _) => "no fixes available".to_string(),
+        (_, true) => format!(
+            "fixes for {} could not all be written",
+            plural(n, "finding")
+        ),
+        _ => format!(
+            "fixed {} in {}",
+            plural(n, "finding"),
+            plural(plan.files.len(), "file")
+        ),
+    };
+    if plan.conflicting > 0 {
+        note.push_str(&format!(
+            "; {} left out: another fix changes the same text differently",
+            plural(plan.conflicting, "fix")
+        ));
+    }
+    note.push_str(&unsafe_hint(plan));
+    note
+}
+
+fn unsafe_hint(plan: &fix::FixPlan) -> String {
+    match plan.unsafe_left {
+        0 => String::new(),
+        n => format!(
+            " ({} not applied: add --unsafe-fixes; see each rule's \"Fix safety\" with `gitops-lint explain RULE`)",
+            plural(n, "unsafe fix")
+        ),
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    let s = if n == 1 {
+        ""
+    } else if word.ends_with('x') {
+        "es"
+    } else {
+        "s"
+    };
+    format!("{n} {word}{s}")
 }
 
 /// How the reports for people look: `--color`, `--quiet`, `--statistics`.

@@ -6,6 +6,7 @@ mod init;
 mod progress;
 mod rules;
 mod schemas;
+mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -58,6 +58,7 @@ struct JsonRelated<'r> {
 struct JsonFix<'r> {
     description: &'r str,
     replacement: &'r str,
+    applicability: crate::base::finding::Applicability,
     line: u32,
     column: u32,
     end_line: u32,
@@ -116,6 +117,7 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         fix: f.fix.as_ref().map(|x| JsonFix {
             description: &x.description,
             replacement: &x.replacement,
+            applicability: x.applicability,
             line: x.span.start.line,
             column: x.span.start.col,
             end_line: x.span.end.line,

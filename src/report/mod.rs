@@ -12,7 +12,7 @@ pub mod statistics;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -175,28 +175,10 @@ impl PathView {
         let Some((root, dir)) = &self.from else {
             return Cow::Borrowed(path);
         };
-        let full = lexical(&root.join(path));
+        let full = crate::base::paths::lexical(&root.join(path));
         let shown = crate::workspace::discover::display_path(dir, &full);
         Cow::Owned(if shown.is_empty() { ".".into() } else { shown })
     }
-}
-
-/// `path` with `.` and `name/..` taken out, without asking the file
-/// system (a report path may name a file that is gone).
-fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// How a CI agent's command line (GitHub workflow commands, Azure DevOps

@@ -85,6 +85,7 @@ mod tests {
                 description: "d".into(),
                 span: Span::default(),
                 replacement: "r".into(),
+                applicability: crate::base::finding::Applicability::Safe,
             });
         }
         f

@@ -13,7 +13,7 @@
 
 use crate::engine::registry::ids;
 use crate::engine::{declare_rule, DocContext, Rule, RunContext};
-use crate::base::finding::{Findings, Fix};
+use crate::base::finding::{Applicability, Findings, Fix};
 use crate::workspace::env_of_path;
 use crate::model::objects::{KUSTOMIZE_GROUP, SOURCE_GROUP};
 use crate::graph::GapKind;
@@ -66,6 +66,7 @@ impl Rule for EnvConsistency {
                         description: format!("track `{replacement}`"),
                         span: node.span(),
                         replacement,
+                        applicability: Applicability::Unsafe,
                     });
                 }
                 out.push(f);

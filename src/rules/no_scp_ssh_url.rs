@@ -7,7 +7,7 @@
 use crate::model::flux::{FluxInstanceView, SourceView};
 use crate::engine::registry::ids;
 use crate::engine::{declare_rule, DocContext, Rule};
-use crate::base::finding::{Findings, Fix};
+use crate::base::finding::{Applicability, Findings, Fix};
 use crate::model::objects::{OPERATOR_GROUP, SOURCE_GROUP};
 use crate::model::urls::ScpUrl;
 use crate::yaml::{NodeRef, ScalarStyle};
@@ -43,6 +43,7 @@ impl Rule for NoScpSshUrl {
                 description: format!("replace with `{ssh}`"),
                 span: url.span(),
                 replacement,
+                applicability: Applicability::Safe,
             });
         }
         out.push(finding);

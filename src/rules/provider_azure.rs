@@ -5,7 +5,7 @@
 use crate::engine::registry::ids;
 use crate::model::azure::azure_source;
 use crate::engine::{declare_rule, DocContext, Rule};
-use crate::base::finding::{Findings, Fix};
+use crate::base::finding::{Applicability, Findings, Fix};
 
 declare_rule!(ProviderAzure, ids::PROVIDER_AZURE);
 
@@ -45,6 +45,7 @@ impl Rule for ProviderAzure {
                         description: "set `provider: azure`".into(),
                         span: provider.span(),
                         replacement: "azure".into(),
+                        applicability: Applicability::Unsafe,
                     });
                 }
                 out.push(finding);

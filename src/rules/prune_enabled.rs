@@ -9,7 +9,7 @@
 use crate::model::flux::FluxInstanceView;
 use crate::engine::registry::ids;
 use crate::engine::{declare_rule, DocContext, Rule};
-use crate::base::finding::{Findings, Fix};
+use crate::base::finding::{Applicability, Findings, Fix};
 use crate::model::objects::{KUSTOMIZE_GROUP, OPERATOR_GROUP};
 use crate::base::source::LineIndex;
 use crate::yaml::scalar::{Typed, Typing};
@@ -59,6 +59,7 @@ fn check_kustomization(cx: &DocContext<'_>, out: &mut Findings) {
                     description: "set `prune: true`".into(),
                     span: prune.span(),
                     replacement: "true".into(),
+                    applicability: Applicability::Unsafe,
                 })
             } else {
                 finding

@@ -3,7 +3,7 @@
 //! `yaml.v2` way, where these are booleans; YAML 1.2 tools (and people) read
 //! strings. Write `true`/`false`, or quote the word if a string is meant.
 
-use crate::base::finding::{Findings, Fix};
+use crate::base::finding::{Applicability, Findings, Fix};
 use crate::engine::registry::ids;
 use crate::engine::{declare_rule, DocContext, Rule};
 use crate::schema::validate;
@@ -34,25 +34,34 @@ impl Rule for YamlTruthy {
             );
             // Where the schema says boolean, `true`/`false` is the answer
             // and needs no tool; elsewhere the word was most likely meant
-            // as a string, and quoting it keeps every reader's reading.
-            if typed_boolean(cx, &values.path(i)) {
+            // as a string, and quoting it keeps every YAML 1.2 reader's
+            // reading. That is safe where the schema says string (the API
+            // server refuses the boolean); elsewhere (Helm values, kinds
+            // without a schema) a reader may test it as a boolean.
+            let path = values.path(i);
+            if typed_as(cx, &path, "boolean") {
                 out.push(finding);
                 continue;
             }
+            let applicability = if typed_as(cx, &path, "string") {
+                Applicability::Safe
+            } else {
+                Applicability::Unsafe
+            };
             out.push(finding.with_fix(Fix {
                 description: format!("quote `{}` so that it stays a string", s.value),
                 span,
                 replacement: format!("\"{}\"", s.value),
+                applicability,
             }));
         }
     }
 }
 
-/// Whether the document's schema types the value at `path` as a boolean.
-fn typed_boolean(cx: &DocContext<'_>, path: &[String]) -> bool {
-    cx.object.is_some_and(|meta| {
-        validate::types_as(cx.file.run.schemas(), meta, path, "boolean")
-    })
+/// Whether the document's schema types the value at `path` as `ty`.
+fn typed_as(cx: &DocContext<'_>, path: &[String], ty: &str) -> bool {
+    cx.object
+        .is_some_and(|meta| validate::types_as(cx.file.run.schemas(), meta, path, ty))
 }
 
 /// Every value node (the root, mapping values, sequence items), each with

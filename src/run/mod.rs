@@ -156,7 +156,12 @@ pub fn plan(opts: &Options) -> Result<Plan, LintError> {
             (r.id(), runs)
         })
         .collect();
-    Ok(Plan { profile, rules })
+    Ok(Plan {
+        profile,
+        rules,
+        root,
+        config,
+    })
 }
 
 /// What [`plan`] found.
@@ -164,6 +169,11 @@ pub fn plan(opts: &Options) -> Result<Plan, LintError> {
 pub struct Plan {
     pub profile: crate::workspace::profile::Decided,
     pub rules: Vec<(&'static str, Result<(), &'static str>)>,
+    /// The repository root.
+    pub root: PathBuf,
+    /// The resolved config, with where each setting came from
+    /// ([`Config::origins`], [`Config::settings`]).
+    pub config: Config,
 }
 
 /// What a run (or its [`plan`]) starts from: the checked paths resolved,
@@ -195,6 +205,24 @@ fn setup(opts: &Options) -> Result<Setup, LintError> {
 /// The config of a run: the file's, with the command line's overrides.
 fn configure(opts: &Options, root: &Path) -> Result<Config, LintError> {
     let mut config = load_config(opts, root)?;
+    let mut from_cli = |key: &str, flag: &str| {
+        config.origins.insert(key.to_string(), flag.to_string());
+    };
+    if opts.kubernetes_version.is_some() {
+        from_cli("kubernetesVersion", "--kubernetes-version");
+    }
+    if opts.profile.is_some() {
+        from_cli("profile", "--profile");
+    }
+    if !opts.system_repos.is_empty() {
+        from_cli("systemRepos", "--system-repo");
+    }
+    if opts.require_system_repos {
+        from_cli("requireSystemRepos", "--require-system-repos");
+    }
+    if opts.platform_repo.is_some() {
+        from_cli("platformRepo", "--platform-repo");
+    }
     if let Some(v) = &opts.kubernetes_version {
         config.kubernetes_version = v.clone();
     }

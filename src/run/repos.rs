@@ -97,7 +97,9 @@ pub(super) fn resolve_targets(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LintErr
 pub(super) fn repo_root(paths: &[PathBuf], targets: &[PathBuf]) -> Result<PathBuf, LintError> {
     let cwd = std::env::current_dir().map_err(|e| LintError::Io(e.to_string()))?;
     let cwd = std::fs::canonicalize(cwd).map_err(|e| LintError::Io(e.to_string()))?;
-    let written = paths.first().map_or(cwd.clone(), |p| lexical(&cwd.join(p)));
+    let written = paths
+        .first()
+        .map_or(cwd.clone(), |p| crate::base::paths::lexical(&cwd.join(p)));
     let target = &targets[0];
     let shown = |i: usize| paths.get(i).map_or(".".into(), |p| p.display().to_string());
     let refuse = |i: usize, root: &Path| {
@@ -154,21 +156,6 @@ pub(super) fn explicit_root(root: &Path, targets: &[PathBuf]) -> Result<PathBuf,
     Ok(canonical)
 }
 
-/// `path` with `.` and `..` resolved as written (links not followed).
-fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// The longest ancestor of `path` (itself included) reached without a
 /// symbolic link: where a repository root may be looked for.
 fn real_prefix(path: &Path) -> PathBuf {
@@ -177,15 +164,45 @@ fn real_prefix(path: &Path) -> PathBuf {
         .map_or_else(|| PathBuf::from("/"), Path::to_path_buf)
 }
 
+/// The run's config: the checked repository's file (`--config`, else the
+/// nearest at or above the root); for a system team's run — a platform
+/// repository given by `--platform-repo` or `platformRepo` — over the
+/// platform's own file, so the platform's registries, environments and
+/// rules hold there too unless the system repository's file says
+/// otherwise, key by key.
 pub(super) fn load_config(opts: &Options, root: &Path) -> Result<Config, LintError> {
+    let catalog = &crate::engine::docs::Catalog;
     let path = match &opts.config {
         Some(p) => Some(p.clone()),
         None => config::discover(root),
     };
-    match path {
-        Some(p) => config::load(&p, &crate::engine::docs::Catalog).map_err(LintError::Config),
-        None => Ok(Config::default()),
+    let own = match &path {
+        Some(p) => config::load(p, catalog).map_err(LintError::Config)?,
+        None => Config::default(),
+    };
+    let platform = opts
+        .platform_repo
+        .clone()
+        .or_else(|| own.platform_repo.clone());
+    let Some(platform_config) = platform.and_then(|dir| platform_config(&dir, root)) else {
+        return Ok(own);
+    };
+    let under = config::load(&platform_config, catalog)
+        .map_err(LintError::Config)?
+        .inherited();
+    match &path {
+        Some(p) => config::load_onto(under, p, catalog).map_err(LintError::Config),
+        None => Ok(under),
     }
+}
+
+/// The platform repository's config file: at its root (not above it: a
+/// checkout's parent is not the platform's), unless it is the checked
+/// repository's own.
+fn platform_config(dir: &Path, root: &Path) -> Option<PathBuf> {
+    let dir = std::fs::canonicalize(dir).ok()?;
+    let file = dir.join(config::FILE_NAME);
+    (dir != root && file.is_file()).then_some(file)
 }
 
 /// The checked repository first, then each system repository with a local

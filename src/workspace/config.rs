@@ -132,6 +132,10 @@ pub struct Config {
     /// `centralChart`, `registries`, `patternC`): a repository configured
     /// as the platform is one.
     pub platform_keys: Vec<&'static str>,
+    /// Where each setting that is not a default came from, by its key in
+    /// the file (`registries`, `rules.image-tag-pinned`): a file's
+    /// `path:line:col`, or the command-line option (`--show-settings`).
+    pub origins: BTreeMap<String, String>,
 }
 
 /// A profile chosen by the user, and where.
@@ -297,6 +301,7 @@ impl Default for Config {
             flux_operator: false,
             profile: None,
             platform_keys: Vec::new(),
+            origins: BTreeMap::new(),
         }
     }
 }
@@ -371,15 +376,115 @@ pub fn discover(root: &Path) -> Option<PathBuf> {
 }
 
 pub fn load(path: &Path, rules: &dyn RuleCatalog) -> Result<Config, ConfigError> {
+    load_onto(Config::default(), path, rules)
+}
+
+/// The config file at `path` over `under`: what the file sets wins, key by
+/// key (a rule by rule under `rules:`); the rest is `under`'s.
+pub fn load_onto(
+    under: Config,
+    path: &Path,
+    rules: &dyn RuleCatalog,
+) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
         path: path.to_path_buf(),
         pos: None,
         message: format!("cannot read config: {e}"),
     })?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut config = parse(&text, base, path, rules)?;
+    let mut config = parse_onto(under, &text, base, path, rules)?;
     config.source = Some(path.to_path_buf());
     Ok(config)
+}
+
+impl Config {
+    /// Every setting as the file would write it, resolved (defaults
+    /// included), in the order `gitops-lint init` lists them; `rules` as
+    /// one entry per configured rule (`rules.<id>`).
+    pub fn settings(&self) -> Vec<(String, Value)> {
+        use serde_json::json;
+        let strings = |v: &[String]| json!(v);
+        let mut out: Vec<(String, Value)> = vec![
+            ("kubernetesVersion".into(), json!(self.kubernetes_version)),
+            (
+                "profile".into(),
+                json!(self.profile.map(|p| p.profile.name())),
+            ),
+            (
+                "registries".into(),
+                json!({"allowed": self.registries.allowed, "environments": self.registries.environments}),
+            ),
+            (
+                "environments".into(),
+                Value::Object(
+                    self.environments
+                        .iter()
+                        .map(|(name, e)| (name.clone(), json!({"branch": e.branch})))
+                        .collect(),
+                ),
+            ),
+            ("promotion".into(), strings(&self.promotion)),
+            (
+                "systemRepos".into(),
+                Value::Object(
+                    self.system_repos
+                        .iter()
+                        .map(|(name, dir)| (name.clone(), json!(dir.display().to_string())))
+                        .collect(),
+                ),
+            ),
+            (
+                "platformRepo".into(),
+                json!(self.platform_repo.as_ref().map(|p| p.display().to_string())),
+            ),
+            (
+                "centralChart".into(),
+                json!({"source": self.central_chart.source, "chart": self.central_chart.chart, "skus": self.central_chart.skus}),
+            ),
+            (
+                "patternC".into(),
+                json!({"approved": self.pattern_c.approved, "approvalAnnotation": self.pattern_c.approval_annotation}),
+            ),
+            ("exclude".into(), strings(&self.exclude)),
+            ("secretKeys".into(), strings(&self.secret_keys)),
+            (
+                "requireSystemRepos".into(),
+                json!(self.require_system_repos),
+            ),
+            (
+                "externalObjects".into(),
+                Value::Array(
+                    self.external_objects
+                        .iter()
+                        .map(|o| json!({"kind": o.kind, "namespace": o.namespace, "name": o.name}))
+                        .collect(),
+                ),
+            ),
+            ("fluxOperator".into(), json!(self.flux_operator)),
+        ];
+        for (id, setting) in &self.rules {
+            let mut v = setting.options.clone();
+            if let Some(severity) = setting.severity {
+                let name = severity.map_or("off", |s| s.as_str());
+                v.insert("severity".into(), json!(name));
+            }
+            out.push((format!("rules.{id}"), Value::Object(v)));
+        }
+        out
+    }
+
+    /// The settings a system repository's run inherits from the platform's
+    /// config (`--platform-repo`): everything but what names the platform
+    /// repository's own checkouts (`systemRepos`, `platformRepo`).
+    pub fn inherited(mut self) -> Config {
+        self.system_repos.clear();
+        self.system_repo_positions.clear();
+        self.platform_repo = None;
+        self.origins
+            .retain(|k, _| k != "systemRepos" && k != "platformRepo");
+        self.source = None;
+        self
+    }
 }
 
 /// The config file as written: every key optional, unknown keys refused
@@ -467,6 +572,17 @@ pub fn parse(
     path: &Path,
     rules: &dyn RuleCatalog,
 ) -> Result<Config, ConfigError> {
+    parse_onto(Config::default(), text, base, path, rules)
+}
+
+/// Parses config text over `under` (see [`load_onto`]).
+fn parse_onto(
+    under: Config,
+    text: &str,
+    base: &Path,
+    path: &Path,
+    rules: &dyn RuleCatalog,
+) -> Result<Config, ConfigError> {
     let lines = LineIndex::new(text);
     let stream = yaml::parse(text, &lines);
     let err = |pos: Option<Pos>, message: String| ConfigError {
@@ -483,11 +599,20 @@ pub fn parse(
         .map(|d| d.root())
         .filter(|r| !r.is_null())
     else {
-        return Ok(Config::default());
+        return Ok(under);
     };
     let raw: RawConfig = yaml::de::from_node(root).map_err(|e| err(e.pos, e.message))?;
-    let mut config = Config::default();
+    let mut config = under;
     raw.apply(&mut config, base);
+    let at = |node: NodeRef<'_>| {
+        let pos = node.span().start;
+        format!("{}:{}:{}", path.display(), pos.line, pos.col)
+    };
+    for (k, _) in root.entries() {
+        if let Some(key) = k.as_str().filter(|k| *k != "rules") {
+            config.origins.insert(key.to_string(), at(k));
+        }
+    }
     config.platform_keys = platform_keys(&config);
     if let Some(node) = root.get("systemRepos") {
         for (k, v) in node.entries() {
@@ -500,7 +625,12 @@ pub fn parse(
     }
     if let Some(node) = root.get("rules") {
         let reader = Reader { path };
-        config.rules = reader.rules(node, rules)?;
+        config.rules.extend(reader.rules(node, rules)?);
+        for (k, _) in node.entries() {
+            if let Some(id) = k.as_str() {
+                config.origins.insert(format!("rules.{id}"), at(k));
+            }
+        }
     }
     if let Some(node) = root.get("profile") {
         let profile = node.as_str().and_then(Profile::parse).ok_or_else(|| {
@@ -744,7 +874,12 @@ mod tests {
 
     #[test]
     fn init_template_is_the_defaults() {
-        assert_eq!(parse_str(INIT_TEMPLATE).unwrap(), Config::default());
+        // Every key is written (with its default value), so every key has
+        // the template as its origin.
+        let mut config = parse_str(INIT_TEMPLATE).unwrap();
+        assert!(config.origins.contains_key("registries"));
+        config.origins.clear();
+        assert_eq!(config, Config::default());
     }
 
     /// A commented example of the template: `# key: …` or `# - …` (prose

@@ -772,6 +772,7 @@ mod tests {
             description: "replace `yes`".into(),
             span: flag,
             replacement: "true".into(),
+            applicability: crate::base::finding::Applicability::Safe,
         });
         let mut findings = vec![f.clone()];
         let _ = shown_sources(
