@@ -48,6 +48,7 @@ pub mod suggest {
 /// The rule documents (`rules/<id>.md`, embedded): `rules`, `explain`,
 /// SARIF rule metadata and the README's rule table come from here.
 pub mod docs {
+    pub use crate::engine::config_schema::text as config_schema;
     pub use crate::engine::docs::{
         all, doc, markdown_table, parse, unknown_rule, Catalog, CodeBlock, RuleDoc,
     };

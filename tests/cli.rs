@@ -1155,3 +1155,64 @@ fn a_system_teams_run_uses_the_platforms_config_under_its_own() {
         "the platform's checkouts are its own:\n{text}"
     );
 }
+
+#[test]
+fn completions_complete_subcommand_options_in_bash() {
+    let script = run_in(Path::new("."), &["completions", "bash"]);
+    assert!(script.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gitops-lint.bash");
+    std::fs::write(&file, &script.stdout).unwrap();
+    // As bash calls a completion function: the command, the word, the one
+    // before it.
+    let complete = |words: &[&str]| -> String {
+        let cword = words.len() - 1;
+        let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+        let program = format!(
+            "source '{}'; COMP_WORDS=({}); COMP_CWORD={cword}; _gitops__lint gitops-lint '{}' '{}'; echo \"${{COMPREPLY[*]}}\"",
+            file.display(),
+            quoted.join(" "),
+            words[cword],
+            words[cword - 1],
+        );
+        let out = Command::new("bash")
+            .args(["--noprofile", "--norc", "-c", &program])
+            .output()
+            .expect("bash");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(complete(&["gitops-lint", "ex"]), "explain");
+    assert_eq!(complete(&["gitops-lint", "check", "--for"]), "--format");
+    assert_eq!(
+        complete(&["gitops-lint", "check", "--color", ""]),
+        "auto always never"
+    );
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let out = run_in(Path::new("."), &["completions", shell]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("unsafe-fixes"),
+            "{shell}:\n{text}"
+        );
+    }
+    assert_eq!(
+        run_in(Path::new("."), &["completions", "tcsh"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn config_schema_is_printed_and_committed() {
+    let out = run_in(Path::new("."), &["config-schema"]);
+    assert!(out.status.success());
+    let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["title"], ".gitops-lint.yaml");
+    assert!(schema["properties"]["rules"]["properties"]["prune-enabled"].is_object());
+}

@@ -42,6 +42,14 @@ enum Command {
         #[command(subcommand)]
         command: SchemasCommand,
     },
+    /// Print the JSON Schema of .gitops-lint.yaml (for editors).
+    ConfigSchema,
+    /// Print shell completions: `gitops-lint completions bash >
+    /// /etc/bash_completion.d/gitops-lint`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Write a commented default .gitops-lint.yaml in the current directory.
     Init {
         /// Overwrite an existing file.
@@ -74,7 +82,16 @@ pub enum SchemasCommand {
     },
 }
 
-const SUBCOMMANDS: &[&str] = &["check", "rules", "explain", "schemas", "init", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "check",
+    "rules",
+    "explain",
+    "schemas",
+    "init",
+    "config-schema",
+    "completions",
+    "help",
+];
 
 /// Parses the arguments and runs the command; the exit code is the
 /// contract's (0 clean, 1 findings, 2 usage or run error).
@@ -98,6 +115,32 @@ pub fn run(mut args: Vec<String>) -> ExitCode {
         Command::Explain { rule } => rules::explain(&rule),
         Command::Schemas { command } => schemas::schemas(command),
         Command::Init { force } => init::init(force),
+        Command::Completions { shell } => completions(shell),
+        Command::ConfigSchema => {
+            print!("{}", gitops_lint::docs::config_schema());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// `gitops-lint completions SHELL`: clap's completion script for the shell.
+fn completions(shell: clap_complete::Shell) -> ExitCode {
+    use clap::CommandFactory;
+    use std::io::Write;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "gitops-lint", &mut script);
+    let mut script = String::from_utf8_lossy(&script).into_owned();
+    if shell == clap_complete::Shell::Bash {
+        // clap_complete spells the state of a hyphenated binary's
+        // subcommands two ways (the loop `gitops__lint__subcmd__check`, the
+        // case arms `gitops__subcmd__lint__subcmd__check`), so no option of
+        // a subcommand would complete (clap-rs/clap#6421, open): use the
+        // loop's spelling in the arms too.
+        script = script.replace("gitops__subcmd__lint", "gitops__lint");
+    }
+    match std::io::stdout().lock().write_all(script.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e.to_string()),
     }
 }
 

@@ -6,6 +6,7 @@
 //! here prints. The engine then applies severities (rule default < rule's own
 //! choice < configuration), suppressions, and the run's filters.
 
+pub mod config_schema;
 pub mod docs;
 pub mod objects;
 pub mod precedence;

@@ -632,7 +632,7 @@ fn parse_onto(
             }
         }
     }
-    if let Some(node) = root.get("profile") {
+    if let Some(node) = root.get("profile").filter(|n| !n.is_null()) {
         let profile = node.as_str().and_then(Profile::parse).ok_or_else(|| {
             err(
                 Some(node.span().start),
