@@ -1216,3 +1216,103 @@ fn config_schema_is_printed_and_committed() {
     assert_eq!(schema["title"], ".gitops-lint.yaml");
     assert!(schema["properties"]["rules"]["properties"]["prune-enabled"].is_object());
 }
+
+/// Runs gitops-lint in `dir` with `input` on stdin.
+fn run_with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = bin()
+        .current_dir(dir)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run gitops-lint");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn stdin_stands_for_the_file_named() {
+    // The repository on disk holds the ConfigMap the buffer refers to, and
+    // an old version of the buffer's file with another mistake.
+    let dir = repo(&[
+        (".git/HEAD", ""),
+        (
+            "apps/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: apps}\n",
+        ),
+        ("apps/flags.yaml", DUPLICATE),
+    ]);
+    let buffer = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n  namespace: apps\n  annotations: {example.com/on: yes}\n";
+    let out = run_with_stdin(
+        dir.path(),
+        &[
+            "check",
+            "-",
+            "--stdin-filename",
+            "apps/flags.yaml",
+            "--format",
+            "concise",
+        ],
+        buffer,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("apps/flags.yaml:6:33: warning[yaml-truthy]"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("yaml-duplicate-key"),
+        "the file on disk is not read:\n{text}"
+    );
+    assert!(text.contains("in 1 file"), "{text}");
+
+    // An unsaved buffer: the file need not exist; from a subdirectory.
+    let out = run_with_stdin(
+        &dir.path().join("apps"),
+        &[
+            "check",
+            "-",
+            "--stdin-filename",
+            "new.yaml",
+            "--format",
+            "json",
+        ],
+        "a: 1\na: 2\n",
+    );
+    let report = json(&out);
+    assert_eq!(report["findings"][0]["path"], "apps/new.yaml");
+    assert_eq!(report["findings"][0]["rule"], "yaml-duplicate-key");
+    assert_eq!(out.status.code(), Some(1));
+
+    // --fix: the fixed text on stdout, nothing written.
+    let out = run_with_stdin(
+        dir.path(),
+        &["check", "-", "--stdin-filename", "apps/flags.yaml", "--fix"],
+        buffer,
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        buffer.replace("on: yes", "on: \"yes\"")
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("apps/flags.yaml")).unwrap(),
+        DUPLICATE
+    );
+
+    // Without a name: stdin.yaml here. With other paths: refused.
+    let out = run_with_stdin(
+        dir.path(),
+        &["check", "-", "--format", "concise"],
+        "a: 1\na: 2\n",
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("stdin.yaml:2:1:"));
+    let out = run_with_stdin(dir.path(), &["check", "-", "apps"], "");
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -12,7 +12,7 @@ use gitops_lint::config::Profile;
 use gitops_lint::docs;
 use gitops_lint::{
     fix, lint, statistics, Format, LintError, Options, PathView, Progress, RenderOptions,
-    Selection, Severity,
+    Selection, Severity, StdinFile,
 };
 
 use super::fail;
@@ -22,8 +22,15 @@ use super::progress::ProgressLine;
 pub struct CheckArgs {
     /// Directories or files to check (default: the current directory). With
     /// files, the whole repository is loaded as context but only findings in
-    /// those files are reported.
+    /// those files are reported. `-` reads one file from stdin (see
+    /// --stdin-filename).
     paths: Vec<PathBuf>,
+    /// The path the text read from stdin (`-`) stands for: where it is
+    /// reported, and which repository is read as context (default:
+    /// stdin.yaml in the current directory). With --fix, the fixed text is
+    /// written to stdout instead of a report.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
     /// human, concise (one line per finding), json, sarif (SARIF 2.1.0),
     /// github (Actions annotations), azure (Azure DevOps logging commands)
     /// or junit (one test case per file); FMT=FILE writes that report to
@@ -244,7 +251,13 @@ pub fn check(args: CheckArgs) -> ExitCode {
     let machine_on_stdout = reports.iter().any(|(f, to)| to.is_none() && f.is_machine());
     let show_progress = !machine_on_stdout && !args.quiet && std::io::stderr().is_terminal();
     let progress = show_progress.then(|| Arc::new(Progress::default()));
+    let stdin = match read_stdin(&args.paths, args.stdin_filename.as_ref()) {
+        Ok(stdin) => stdin,
+        Err(e) => return fail(&e),
+    };
+    let fix_stdin = args.fix && stdin.is_some();
     let opts = Options {
+        stdin,
         paths: args.paths,
         root: args.root,
         config: args.config,
@@ -271,6 +284,9 @@ pub fn check(args: CheckArgs) -> ExitCode {
     };
     if args.diff {
         return show_diff(&report, args.unsafe_fixes);
+    }
+    if fix_stdin {
+        return fix_to_stdout(&report, &opts, args.unsafe_fixes);
     }
     let mut fix_failed = false;
     if args.fix {
@@ -319,6 +335,50 @@ pub fn check(args: CheckArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `-` among the paths: the text of stdin, standing for `--stdin-filename`.
+fn read_stdin(paths: &[PathBuf], filename: Option<&PathBuf>) -> Result<Option<StdinFile>, String> {
+    let dash = paths.iter().filter(|p| p.as_os_str() == "-").count();
+    if dash == 0 {
+        return match filename {
+            Some(_) => Err("--stdin-filename names the file stdin stands for; pass `-` as the path to read stdin".into()),
+            None => Ok(None),
+        };
+    }
+    if paths.len() > 1 {
+        return Err("`-` (stdin) is checked alone: pass no other path".into());
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        .map_err(|e| format!("cannot read stdin: {e}"))?;
+    let path = filename
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("stdin.yaml"));
+    Ok(Some(StdinFile { path, text }))
+}
+
+/// `check - --fix`: the text of stdin with its fixes made, on stdout (an
+/// editor replaces its buffer with it); what remains is counted on stderr.
+fn fix_to_stdout(report: &gitops_lint::Report, opts: &Options, unsafe_fixes: bool) -> ExitCode {
+    let Some(stdin) = &opts.stdin else {
+        return fail("no stdin to fix");
+    };
+    let plan = fix::plan(report, unsafe_fixes);
+    let path = plan.files.first().map(|f| f.path.clone());
+    let fixed = path
+        .and_then(|p| plan.fixed(&p, &stdin.text))
+        .unwrap_or_else(|| stdin.text.clone());
+    if let Err(e) = std::io::stdout().lock().write_all(fixed.as_bytes()) {
+        return fail(&e.to_string());
+    }
+    let remaining = report.active().count().saturating_sub(plan.findings());
+    eprintln!(
+        "gitops-lint: {}; {} remaining",
+        fixed_note(&plan, false),
+        plural(remaining, "finding")
+    );
+    ExitCode::SUCCESS
 }
 
 fn lint_with_progress(

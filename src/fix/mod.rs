@@ -158,6 +158,14 @@ impl FixPlan {
             .collect()
     }
 
+    /// `text` (what the run read for the file at report path `path`, e.g.
+    /// from stdin) with its fixes made; `None` when it has none, or when
+    /// `text` is not what the run read.
+    pub fn fixed(&self, path: &str, text: &str) -> Option<String> {
+        let file = self.files.iter().find(|f| f.path == path)?;
+        same_as_read(text, &file.masked.text).then(|| apply_edits(text, &file.edits))
+    }
+
     /// Writes every file; a file that changed since the run, or that is a
     /// link, is an error and is not written (the others are).
     pub fn apply(&self) -> Result<(), FixError> {

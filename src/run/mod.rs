@@ -57,9 +57,21 @@ pub struct Options {
     /// `--require-system-repos`: a registration whose system repository
     /// has no local checkout is an error (also `requireSystemRepos`).
     pub require_system_repos: bool,
+    /// `check - --stdin-filename PATH`: this text stands for the file at
+    /// the path (which need not exist); the path is what is checked, and
+    /// its repository is read as context.
+    pub stdin: Option<StdinFile>,
     /// Counters a caller may watch while the run goes on (the CLI's progress
     /// line).
     pub progress: Option<Arc<Progress>>,
+}
+
+/// Text read from standard input, and the file it stands for.
+#[derive(Debug, Clone)]
+pub struct StdinFile {
+    /// As given (relative to the current directory, or absolute).
+    pub path: PathBuf,
+    pub text: String,
 }
 
 /// How far a run has got: files found, files and documents loaded. Updated
@@ -115,17 +127,44 @@ pub fn lint(opts: &Options) -> Result<Report, LintError> {
 /// [`Options::root`]).
 pub fn repository_root(opts: &Options) -> Result<PathBuf, LintError> {
     let paths = checked_paths(opts);
-    let targets = resolve_targets(&paths)?;
+    let targets = resolve(opts, &paths)?;
     root_of(opts, &paths, &targets)
 }
 
-/// The paths a run checks: those given, else the `--root` directory, else
-/// the current directory (an empty list).
+/// The paths a run checks: the file stdin stands for, else those given,
+/// else the `--root` directory, else the current directory (an empty
+/// list).
 fn checked_paths(opts: &Options) -> Vec<PathBuf> {
+    if let Some(stdin) = &opts.stdin {
+        return vec![stdin.path.clone()];
+    }
     match (&opts.root, opts.paths.is_empty()) {
         (Some(root), true) => vec![root.clone()],
         _ => opts.paths.clone(),
     }
+}
+
+/// The checked paths made absolute; the file stdin stands for may not
+/// exist yet (an editor's unsaved buffer), its directory must.
+fn resolve(opts: &Options, paths: &[PathBuf]) -> Result<Vec<PathBuf>, LintError> {
+    let Some(stdin) = &opts.stdin else {
+        return resolve_targets(paths);
+    };
+    if stdin.path.exists() {
+        return resolve_targets(paths);
+    }
+    let name = stdin.path.file_name().ok_or_else(|| {
+        LintError::Usage(format!(
+            "--stdin-filename {}: not a file name",
+            stdin.path.display()
+        ))
+    })?;
+    let parent = match stdin.path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = resolve_targets(&[parent])?;
+    Ok(vec![dir[0].join(name)])
 }
 
 fn root_of(opts: &Options, paths: &[PathBuf], targets: &[PathBuf]) -> Result<PathBuf, LintError> {
@@ -188,7 +227,7 @@ struct Setup {
 
 fn setup(opts: &Options) -> Result<Setup, LintError> {
     let paths = checked_paths(opts);
-    let targets = resolve_targets(&paths)?;
+    let targets = resolve(opts, &paths)?;
     let root = root_of(opts, &paths, &targets)?;
     let config = configure(opts, &root)?;
     let exclude = discover::exclude_set(&config.exclude).map_err(LintError::Usage)?;
@@ -267,7 +306,15 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         || walk(&root, &repos, &exclude),
         || crate::schema::store::warm(&kubernetes_version),
     );
-    let (sources, unreadable) = sources?;
+    let (mut sources, unreadable) = sources?;
+    // The file stdin stands for is read from there, not from the disk.
+    let stdin = opts
+        .stdin
+        .as_ref()
+        .map(|s| (targets[0].clone(), s.text.clone()));
+    if let Some((abs, _)) = &stdin {
+        sources.retain(|s| s.abs != *abs);
+    }
     let progress = opts.progress.as_deref();
     if let Some(p) = progress {
         p.files_total.store(sources.len(), Ordering::Relaxed);
@@ -285,6 +332,9 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         })
         .collect();
     files.extend(unreadable);
+    if let Some((abs, text)) = stdin {
+        files.push(stdin_file(&root, abs, text)?);
+    }
     let workspace = Workspace::new(repos, files, config);
 
     let cx = RunContext::new(&workspace);
@@ -313,6 +363,24 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     let built = cx.into_built();
     std::thread::spawn(move || drop((built, workspace)));
     Ok(report)
+}
+
+fn stdin_file(root: &Path, abs: PathBuf, text: String) -> Result<ParsedFile, LintError> {
+    let rel = discover::relative(root, &abs).ok_or_else(|| {
+        LintError::Usage(format!(
+            "--stdin-filename {}: not inside the repository {}",
+            abs.display(),
+            root.display()
+        ))
+    })?;
+    let file = discover::SourceFile {
+        repo: crate::base::ids::RepoId::new(0),
+        abs,
+        kind: discover::classify(&rel),
+        display: rel.clone(),
+        rel,
+    };
+    Ok(load::parse_text(file, text))
 }
 
 /// Lints files held in memory as one repository (rooted at `/repo`, which
