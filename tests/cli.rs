@@ -1316,3 +1316,66 @@ fn stdin_stands_for_the_file_named() {
     let out = run_with_stdin(dir.path(), &["check", "-", "apps"], "");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_bundled_example_has_its_planted_mistakes() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let out = run_in(&examples.join("platform"), &["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    let found: Vec<(String, String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        (
+            "schema",
+            "../k8s-billing/environments/dev/flux/namespace.yaml",
+            7,
+        ),
+        (
+            "yaml-truthy",
+            "../k8s-billing/environments/dev/flux/namespace.yaml",
+            7,
+        ),
+        (
+            "private-registry",
+            "../k8s-shop/environments/dev/values.yaml",
+            4,
+        ),
+        ("prune-enabled", "clusters/dev/systems/shop.yaml", 23),
+        ("no-scp-ssh-url", "clusters/prod/systems/shop.yaml", 10),
+    ]
+    .map(|(r, p, l)| (r.to_string(), p.to_string(), l));
+    assert_eq!(found, expected);
+    assert!(
+        report["notices"].as_array().is_none_or(|n| n.is_empty()),
+        "{report}"
+    );
+
+    // Fixed, the fixable ones are gone and the rest stay.
+    let work = tempfile::tempdir().unwrap();
+    copy_dir(&examples, work.path());
+    let fixed = run_in(
+        &work.path().join("platform"),
+        &[
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--format",
+            "concise",
+            "-q",
+        ],
+    );
+    let text = String::from_utf8_lossy(&fixed.stdout);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("error[private-registry]"), "{text}");
+}
