@@ -90,7 +90,10 @@ fn action_validates_against_the_action_schema() {
         .any(|u| u.starts_with("github/codeql-action/upload-sarif@")));
     assert!(uses.iter().any(|u| u.starts_with("actions/cache@")));
     let scripts: String = steps.iter().filter_map(|s| s["run"].as_str()).collect();
-    assert!(scripts.contains("cargo install --locked --path \"$GITHUB_ACTION_PATH\""));
+    // The release binary when there is one, else the action's own source.
+    assert!(scripts.contains(
+        "GITOPS_LINT_CARGO_ARGS=\"--path $GITHUB_ACTION_PATH\" bash \"$GITHUB_ACTION_PATH/scripts/install.sh\""
+    ));
     // One run: the chosen format and the SARIF file.
     assert!(scripts.contains("--format \"$INPUT_FORMAT\" --format \"sarif=$INPUT_SARIF_FILE\""));
     assert_eq!(scripts.matches("gitops-lint check").count(), 1, "{scripts}");
@@ -339,6 +342,28 @@ fn action_setup_steps_run_as_the_runner_runs_them() {
     );
     let written = step_outputs(&outputs);
     assert_eq!(written["hash"].len(), 32, "{written:?}");
+    // Not at a release tag: built from the action's source, and cached so.
+    assert_eq!(written["version"], "", "{written:?}");
+    assert_eq!(written["key"], format!("source-{}", written["hash"]));
+    // At the tag of its own version: that release is downloaded.
+    let at_tag = temp.path().join("github-output-tag");
+    std::fs::write(&at_tag, "").unwrap();
+    let mut tag_env = env.to_vec();
+    tag_env[1].1 = at_tag.display().to_string();
+    tag_env.push((
+        "GITHUB_ACTION_REF",
+        format!("v{}", env!("CARGO_PKG_VERSION")),
+    ));
+    let out = run_step(
+        key["run"].as_str().unwrap(),
+        GITHUB_BASH,
+        temp.path(),
+        &tag_env,
+    );
+    assert!(out.status.success());
+    let tagged = step_outputs(&at_tag);
+    assert_eq!(tagged["version"], env!("CARGO_PKG_VERSION"));
+    assert!(tagged["key"].starts_with(&format!("{}-", env!("CARGO_PKG_VERSION"))));
     assert_eq!(
         written["root"],
         format!("{}/.gitops-lint", temp.path().display())
@@ -347,9 +372,13 @@ fn action_setup_steps_run_as_the_runner_runs_them() {
     let bin = temp.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
     let args_file = temp.path().join("cargo-args");
+    // A stand-in cargo: records its arguments, installs a stand-in binary.
     std::fs::write(
         bin.join("cargo"),
-        format!("#!/bin/sh\necho \"$@\" > '{}'\n", args_file.display()),
+        format!(
+            "#!/bin/sh\necho \"$@\" > '{}'\nmkdir -p \"$ROOT/bin\"\nprintf '#!/bin/sh\\necho gitops-lint 0.0.0\\n' > \"$ROOT/bin/gitops-lint\"\nchmod +x \"$ROOT/bin/gitops-lint\"\n",
+            args_file.display()
+        ),
     )
     .unwrap();
     std::process::Command::new("chmod")
@@ -361,6 +390,8 @@ fn action_setup_steps_run_as_the_runner_runs_them() {
     let mut env = env.to_vec();
     env[0].1 = format!("{}:{}", bin.display(), env[0].1);
     env.push(("ROOT", written["root"].clone()));
+    env.push(("GITOPS_LINT_VERSION", String::new()));
+    env.push(("GITOPS_LINT_RELEASES", String::new()));
     let out = run_step(
         install["run"].as_str().unwrap(),
         GITHUB_BASH,
@@ -1091,4 +1122,250 @@ for c in failed:
         .map(|(p, n)| format!("{p} | {n}"))
         .collect();
     assert_eq!(stdout.lines().collect::<Vec<_>>(), per_file);
+}
+
+/// The release archive name's target for this machine, as
+/// `scripts/install.sh` computes it (None where no release is built).
+fn release_target() -> Option<&'static str> {
+    match (std::env::consts::OS, std::env::consts::ARCH) {
+        ("linux", "x86_64") => Some("x86_64-unknown-linux-musl"),
+        ("linux", "aarch64") => Some("aarch64-unknown-linux-musl"),
+        ("macos", "x86_64") => Some("x86_64-apple-darwin"),
+        ("macos", "aarch64") => Some("aarch64-apple-darwin"),
+        _ => None,
+    }
+}
+
+/// A directory laid out as the release workflow publishes: one archive
+/// per target with its `.sha256`, under `v<version>/`.
+fn local_release(dir: &Path, version: &str, target: &str) -> PathBuf {
+    let name = format!("gitops-lint-v{version}-{target}");
+    let stage = dir.join("stage").join(&name);
+    std::fs::create_dir_all(&stage).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_gitops-lint"), stage.join("gitops-lint")).unwrap();
+    std::fs::copy(root().join("README.md"), stage.join("README.md")).unwrap();
+    let release = dir.join("releases").join(format!("v{version}"));
+    std::fs::create_dir_all(&release).unwrap();
+    let archive = release.join(format!("{name}.tar.gz"));
+    let status = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(dir.join("stage"))
+        .arg(&name)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let digest = sha2_hex(&std::fs::read(&archive).unwrap());
+    std::fs::write(
+        release.join(format!("{name}.tar.gz.sha256")),
+        format!("{digest}  {name}.tar.gz\n"),
+    )
+    .unwrap();
+    archive
+}
+
+fn sha2_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The install script as the runner runs it: the release binary from a
+/// `file://` release (no cargo), a checksum that does not match refused
+/// (no fallback), a version without a release built with cargo.
+#[test]
+fn install_script_downloads_verifies_and_falls_back() {
+    let Some(target) = release_target() else {
+        eprintln!("skipped: no release is built for this machine");
+        return;
+    };
+    if which("curl").is_none() {
+        assert!(std::env::var_os("CI").is_none(), "curl is needed in CI");
+        eprintln!("skipped: curl is absent");
+        return;
+    }
+    let script = read(&root().join("scripts/install.sh"));
+    let temp = tempfile::tempdir().unwrap();
+    let version = "9.9.9";
+    let archive = local_release(temp.path(), version, target);
+    let releases = format!("file://{}", temp.path().join("releases").display());
+    let bin = temp.path().join("stub-bin");
+    std::fs::create_dir(&bin).unwrap();
+    let cargo_log = temp.path().join("cargo-args");
+    std::fs::write(
+        bin.join("cargo"),
+        format!(
+            "#!/bin/sh\necho \"$@\" > '{}'\nmkdir -p \"$ROOT/bin\"\nprintf '#!/bin/sh\\necho built\\n' > \"$ROOT/bin/gitops-lint\"\nchmod +x \"$ROOT/bin/gitops-lint\"\n",
+            cargo_log.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x", &bin.join("cargo").display().to_string()])
+        .status()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let install = |root: &Path, version: &str| {
+        run_step(
+            &script,
+            GITHUB_BASH,
+            temp.path(),
+            &[
+                ("PATH", path.clone()),
+                ("ROOT", root.display().to_string()),
+                ("GITOPS_LINT_VERSION", version.to_string()),
+                ("GITOPS_LINT_RELEASES", releases.clone()),
+                ("GITOPS_LINT_CARGO_ARGS", String::new()),
+            ],
+        )
+    };
+
+    let root1 = temp.path().join("root1");
+    let out = install(&root1, &format!("v{version}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!(
+            "installed the v{version} release binary for {target}"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("gitops-lint {}", env!("CARGO_PKG_VERSION"))),
+        "{stdout}"
+    );
+    assert!(
+        !cargo_log.exists(),
+        "cargo must not run when the release has a binary"
+    );
+
+    // The archive no longer matches its checksum: refused, nothing built.
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&archive, bytes).unwrap();
+    let root2 = temp.path().join("root2");
+    let out = install(&root2, version);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SHA-256"));
+    assert!(!root2.join("bin/gitops-lint").exists());
+    assert!(!cargo_log.exists());
+
+    // A version the releases do not hold: built with cargo at its tag.
+    let root3 = temp.path().join("root3");
+    let out = install(&root3, "1.2.3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        read(&cargo_log).trim(),
+        format!(
+            "install --locked --git https://github.com/gitops-lint/gitops-lint --tag v1.2.3 --root {}",
+            root3.display()
+        )
+    );
+}
+
+/// The Azure DevOps template cannot run a file of this repository (only
+/// its own YAML reaches the agent), so it holds the install script inline:
+/// the same text, byte for byte.
+#[test]
+fn azure_template_installs_with_the_same_script() {
+    let (_, doc) = azure_template();
+    let mut inline = None;
+    each_step(&doc["steps"], &mut |step| {
+        if step["displayName"] == "Install gitops-lint" {
+            inline = step["bash"].as_str().map(String::from);
+            assert_eq!(
+                step["condition"],
+                "ne(variables.GITOPS_LINT_CACHED, 'true')"
+            );
+        }
+    });
+    assert_eq!(
+        inline.expect("the Install gitops-lint step"),
+        read(&root().join("scripts/install.sh")),
+        "integrations/azure-devops/gitops-lint.yml: paste scripts/install.sh into the Install step"
+    );
+}
+
+/// The release workflow: valid for GitHub (SchemaStore's workflow schema),
+/// building every target the issue names, and naming its archives as
+/// `scripts/install.sh` and `cargo binstall` (Cargo.toml) look for them.
+#[test]
+fn release_workflow_publishes_what_the_installers_download() {
+    let text = read(&root().join(".github/workflows/release.yml"));
+    let workflow = yaml_json(&text, "release.yml");
+    validate(
+        "github-workflows.json",
+        &workflow,
+        ".github/workflows/release.yml",
+    );
+    assert_eq!(workflow["on"]["push"]["tags"][0], "v[0-9]+.[0-9]+.[0-9]+");
+    let targets: BTreeSet<&str> = workflow["jobs"]["build"]["strategy"]["matrix"]["include"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["target"].as_str().unwrap())
+        .collect();
+    let wanted = [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ];
+    assert_eq!(targets, wanted.into_iter().collect());
+    // Every target install.sh may ask for is built.
+    let script = read(&root().join("scripts/install.sh"));
+    for t in &wanted {
+        assert!(
+            script.contains(&format!("echo {t} ;;")),
+            "install.sh lacks {t}"
+        );
+    }
+    // One name for the archive everywhere: gitops-lint-v<version>-<target>.
+    let steps = workflow["jobs"]["build"]["steps"].as_array().unwrap();
+    let package = steps
+        .iter()
+        .find(|s| s["name"] == "Package")
+        .and_then(|s| s["run"].as_str())
+        .unwrap();
+    assert!(package.contains("name=\"gitops-lint-$GITHUB_REF_NAME-$TARGET\""));
+    assert!(package.contains("README.md LICENSE"));
+    assert!(package.contains("\"$archive.sha256\""));
+    assert!(script.contains("name=\"gitops-lint-v$version-$triple\""));
+    assert!(script.contains("\"$releases/v$version/$archive.sha256\""));
+    let cargo = read(&root().join("Cargo.toml"));
+    let pkg_url = cargo
+        .lines()
+        .find_map(|l| l.strip_prefix("pkg-url = "))
+        .expect("binstall pkg-url")
+        .trim_matches('"');
+    let expanded = pkg_url
+        .replace("{ version }", "0.2.0")
+        .replace("{ name }", "gitops-lint")
+        .replace("{ target }", "aarch64-apple-darwin")
+        .replace("{ archive-suffix }", ".tar.gz");
+    assert_eq!(
+        expanded,
+        "https://github.com/gitops-lint/gitops-lint/releases/download/v0.2.0/gitops-lint-v0.2.0-aarch64-apple-darwin.tar.gz"
+    );
+    assert!(script.contains(
+        "releases=\"${GITOPS_LINT_RELEASES:-https://github.com/gitops-lint/gitops-lint/releases/download}\""
+    ));
+    assert!(root().join("LICENSE").is_file());
 }
