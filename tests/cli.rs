@@ -1379,3 +1379,129 @@ fn the_bundled_example_has_its_planted_mistakes() {
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains("error[private-registry]"), "{text}");
 }
+
+fn git_in(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn rules_and_paths(out: &Output) -> Vec<(String, String)> {
+    json(out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn changed_since_reports_what_a_deletion_or_an_uncommitted_system_change_causes() {
+    let work = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
+        work.path(),
+    );
+    let platform = work.path().join("platform");
+    // An experimental environment registering both systems.
+    let config = std::fs::read_to_string(platform.join(".gitops-lint.yaml"))
+        .unwrap()
+        .replace(
+            "  dev: {branch: dev}",
+            "  experimental: {branch: experimental}\n  dev: {branch: dev}",
+        )
+        .replace(
+            "promotion: [dev, prod]",
+            "promotion: [experimental, dev, prod]",
+        );
+    std::fs::write(platform.join(".gitops-lint.yaml"), config).unwrap();
+    let experimental = platform.join("clusters/experimental/systems");
+    std::fs::create_dir_all(&experimental).unwrap();
+    for system in ["shop", "billing"] {
+        let dev =
+            std::fs::read_to_string(platform.join(format!("clusters/dev/systems/{system}.yaml")))
+                .unwrap();
+        std::fs::write(
+            experimental.join(format!("{system}.yaml")),
+            dev.replace("dev", "experimental"),
+        )
+        .unwrap();
+    }
+    for repo in ["platform", "k8s-shop", "k8s-billing"] {
+        let dir = work.path().join(repo);
+        git_in(&dir, &["init", "-q", "-b", "main"]);
+        git_in(&dir, &["add", "-A"]);
+        git_in(&dir, &["commit", "-qm", "init"]);
+    }
+    let base = git_in(&platform, &["rev-parse", "HEAD"]);
+    let check = || {
+        run_in(
+            &platform,
+            &[
+                "check",
+                "--format",
+                "json",
+                "--select",
+                "env-parity,private-registry",
+                "--changed-since",
+                &base,
+            ],
+        )
+    };
+    assert_eq!(rules_and_paths(&check()), [], "nothing changed");
+
+    // Removing a registration: the ones it leaves alone are reported.
+    git_in(
+        &platform,
+        &["rm", "-q", "clusters/experimental/systems/billing.yaml"],
+    );
+    assert_eq!(
+        rules_and_paths(&check()),
+        [
+            (
+                "env-parity".to_string(),
+                "clusters/dev/systems/billing.yaml".to_string()
+            ),
+            (
+                "env-parity".to_string(),
+                "clusters/prod/systems/billing.yaml".to_string()
+            ),
+        ]
+    );
+
+    // A system repository that does not know the platform's revision:
+    // what is not committed there counts.
+    let values = work.path().join("k8s-shop/environments/prod/values.yaml");
+    std::fs::write(
+        &values,
+        "replicaCount: 3\nimage:\n  repository: docker.io/library/nginx\n  tag: \"1.27\"\n",
+    )
+    .unwrap();
+    let found = rules_and_paths(&check());
+    assert!(
+        found.contains(&(
+            "private-registry".to_string(),
+            "../k8s-shop/environments/prod/values.yaml".to_string()
+        )),
+        "{found:?}"
+    );
+    // The unchanged dev values keep their finding out of the report.
+    assert!(
+        !found.iter().any(|(_, p)| p.ends_with("dev/values.yaml")),
+        "{found:?}"
+    );
+}

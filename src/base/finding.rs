@@ -127,6 +127,11 @@ pub struct Finding {
     pub(crate) explicit_severity: Option<Severity>,
     /// What the finding says, for the engine's precedence between rules.
     pub(crate) concern: Option<Concern>,
+    /// Report paths (a directory ends with `/`) whose change may cause or
+    /// resolve the finding although it is not reported there: where a
+    /// missing registration belongs. `--changed-since` reports the finding
+    /// when one of them changed, a deletion included.
+    pub(crate) depends_on: Vec<String>,
 }
 
 impl Finding {
@@ -147,6 +152,7 @@ impl Finding {
             redact: Vec::new(),
             explicit_severity: None,
             concern: None,
+            depends_on: Vec::new(),
         }
     }
 
@@ -179,6 +185,13 @@ impl Finding {
     /// Reports this finding at `severity` rather than the rule's default.
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.explicit_severity = Some(severity);
+        self
+    }
+
+    /// Says that a change under `path` (a report path; a directory ends
+    /// with `/`) may cause or resolve this finding.
+    pub fn depends_on(mut self, path: impl Into<String>) -> Self {
+        self.depends_on.push(path.into());
         self
     }
 

@@ -54,10 +54,18 @@ impl Rule for EnvParity {
                 "Kustomization '{}' is registered in `{}` but not in {list}, which come earlier in the promotion order; register it in `clusters/{}/` first",
                 reg.name, reg.env, missing[0]
             );
-            out.push(
-                cx.finding_at(ID, reg.file, Some(reg.doc), span, message)
-                .with_help(format!("promotion order: {}", promotion.join(" → "))),
-            );
+            // Where the missing registrations belong: a change there (a
+            // deletion included) is what causes this finding.
+            let display = &file.file.display;
+            let cluster = format!("clusters/{}/", reg.env);
+            let base = display.find(&cluster).map_or("", |i| &display[..i]);
+            let mut finding = cx
+                .finding_at(ID, reg.file, Some(reg.doc), span, message)
+                .with_help(format!("promotion order: {}", promotion.join(" → ")));
+            for env in &missing {
+                finding = finding.depends_on(format!("{base}clusters/{env}/"));
+            }
+            out.push(finding);
         }
     }
 }

@@ -13,25 +13,40 @@ use crate::workspace::Workspace;
 
 use super::LintError;
 
-/// Files changed since a Git revision, as reports name them.
+/// Files changed since a Git revision, as reports name them, and every
+/// directory holding one (so a lookup never scans the change list).
 pub(super) struct Changed {
     paths: HashSet<String>,
+    dirs: HashSet<String>,
 }
 
 impl Changed {
+    fn new(paths: HashSet<String>) -> Self {
+        let mut dirs = HashSet::new();
+        for p in &paths {
+            let mut rest = p.as_str();
+            while let Some(i) = rest.rfind('/') {
+                rest = &rest[..i];
+                if !dirs.insert(rest.to_string()) {
+                    break;
+                }
+            }
+        }
+        Changed { paths, dirs }
+    }
+
     /// A finding is reported when its file changed, or when a place it
-    /// depends on (a related location: the path a registration points at)
-    /// changed, was deleted, or holds a changed file.
+    /// depends on — a related location (the path a registration points at),
+    /// or where what it misses belongs — changed, was deleted, or holds a
+    /// changed file.
     pub(super) fn caused(&self, f: &Finding) -> bool {
-        self.touches(&f.path) || f.related.iter().any(|r| self.touches(&r.path))
+        self.touches(&f.path)
+            || f.related.iter().any(|r| self.touches(&r.path))
+            || f.depends_on.iter().any(|p| self.touches(p))
     }
 
     fn touches(&self, path: &str) -> bool {
-        if self.paths.contains(path) {
-            return true;
-        }
-        let dir = format!("{}/", path.trim_end_matches('/'));
-        self.paths.iter().any(|p| p.starts_with(&dir))
+        self.paths.contains(path) || self.dirs.contains(path.trim_end_matches('/'))
     }
 }
 
@@ -48,10 +63,10 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Every path changed since `rev` (committed, staged, unstaged, or new and
-/// untracked) in the Git work trees of the run's repositories. The checked
-/// repository must know `rev`; another repository that does not (a separate
-/// checkout) counts as unchanged.
+/// Every path changed since `rev` (committed, staged, unstaged, deleted,
+/// or new and untracked) in the Git work trees of the run's repositories.
+/// The checked repository must know `rev`; in another repository that does
+/// not (a separate checkout), what is not committed counts.
 pub(super) fn changed_paths(
     ws: &Workspace,
     graph: &Graph,
@@ -75,15 +90,20 @@ pub(super) fn changed_paths(
         if tops.contains(&top) {
             continue;
         }
-        let diff = match git(
-            &top,
-            &["diff", "--name-only", "-z", "--no-renames", rev, "--"],
-        ) {
+        let since = |base: &str| {
+            git(
+                &top,
+                &["diff", "--name-only", "-z", "--no-renames", base, "--"],
+            )
+        };
+        // Another checkout that does not know `rev` (a system repository
+        // cloned on its own) still counts what is not committed there.
+        let diff = match since(rev) {
             Ok(d) => d,
             Err(e) if checked => {
                 return Err(LintError::Usage(format!("--changed-since {rev}: {e}")))
             }
-            Err(_) => continue,
+            Err(_) => since("HEAD").unwrap_or_default(),
         };
         let untracked =
             git(&top, &["ls-files", "--others", "--exclude-standard", "-z"]).unwrap_or_default();
@@ -113,7 +133,7 @@ pub(super) fn changed_paths(
             }
         }
     }
-    Ok(Changed { paths })
+    Ok(Changed::new(paths))
 }
 
 /// Which findings a run reports: all of them when the repository root was
