@@ -1,6 +1,6 @@
 //! The properties the fuzz targets (`fuzz/`) check, as functions, so that
 //! every input that ever failed one is also a regular test
-//! (`tests/fuzz_regressions.rs` replays `testdata/fuzz/`).
+//! (`tests/it/fuzz_regressions.rs` replays `testdata/fuzz/`).
 //!
 //! - [`yaml`]: any bytes parse without a panic, and every span lies inside
 //!   the text on character boundaries.

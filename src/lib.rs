@@ -1,7 +1,7 @@
 //! gitops-lint: a fast static policy linter for Flux CD GitOps repositories.
 //!
 //! The pipeline, one folder per stage, imports pointing one way (the
-//! README's architecture table; `tests/layering.rs` enforces it):
+//! README's architecture table; `tests/it/layering.rs` enforces it):
 //! [`base`] → [`yaml`] → [`model`] → [`workspace`] → [`graph`] →
 //! [`schema`] → [`engine`] → [`rules`] → [`report`] → [`fix`] → [`run`].
 //!

@@ -44,6 +44,8 @@ enum Command {
     },
     /// Print the JSON Schema of .gitops-lint.yaml (for editors).
     ConfigSchema,
+    /// Print the man page (roff): `gitops-lint man > gitops-lint.1`.
+    Man,
     /// Print shell completions: `gitops-lint completions bash >
     /// /etc/bash_completion.d/gitops-lint`.
     Completions {
@@ -90,6 +92,7 @@ const SUBCOMMANDS: &[&str] = &[
     "init",
     "config-schema",
     "completions",
+    "man",
     "help",
 ];
 
@@ -116,6 +119,7 @@ pub fn run(mut args: Vec<String>) -> ExitCode {
         Command::Schemas { command } => schemas::schemas(command),
         Command::Init { force } => init::init(force),
         Command::Completions { shell } => completions(shell),
+        Command::Man => man(),
         Command::ConfigSchema => {
             print!("{}", gitops_lint::docs::config_schema());
             ExitCode::SUCCESS
@@ -142,6 +146,35 @@ fn completions(shell: clap_complete::Shell) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e.to_string()),
     }
+}
+
+/// `gitops-lint man`: the man page, with a section per subcommand (the
+/// options of `check` are most of it).
+fn man() -> ExitCode {
+    use clap::CommandFactory;
+    use std::io::Write;
+    let cmd = Cli::command();
+    let mut page = Vec::new();
+    let rendered = clap_mangen::Man::new(cmd.clone())
+        .render(&mut page)
+        .and_then(|()| {
+            // Each subcommand's options under its own heading.
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+                writeln!(
+                    page,
+                    ".SH \"GITOPS-LINT {}\"",
+                    sub.get_name().to_uppercase()
+                )?;
+                writeln!(page, "{}", about.replace('\\', "\\\\"))?;
+                clap_mangen::Man::new(sub.clone()).render_options_section(&mut page)?;
+            }
+            Ok(())
+        });
+    if let Err(e) = rendered.and_then(|()| std::io::stdout().lock().write_all(&page)) {
+        return fail(&e.to_string());
+    }
+    ExitCode::SUCCESS
 }
 
 /// A usage or run error: said on stderr, exit code 2.

@@ -277,6 +277,16 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example_is_valid() {
+        let readme = include_str!("../../README.md");
+        let section = &readme[readme.find("## Configuration").unwrap()..];
+        let start = section.find("```yaml\n").unwrap() + 8;
+        let end = start + section[start..].find("```").unwrap();
+        let validator = jsonschema::validator_for(&schema()).unwrap();
+        assert_eq!(verdicts(&section[start..end], &validator), (true, true));
+    }
+
+    #[test]
     fn the_committed_copy_is_current() {
         let committed = include_str!("../../docs/config.schema.json");
         assert!(
