@@ -403,10 +403,7 @@ fn show_diff(report: &gitops_lint::Report, unsafe_fixes: bool) -> ExitCode {
         eprintln!("gitops-lint: warning: {notice}");
     }
     let plan = fix::plan(report, unsafe_fixes);
-    let paths = match std::env::current_dir() {
-        Ok(cwd) => PathView::from_dir(&report.root, &std::fs::canonicalize(&cwd).unwrap_or(cwd)),
-        Err(_) => PathView::default(),
-    };
+    let paths = paths_from_here(report);
     if let Err(e) = std::io::stdout()
         .lock()
         .write_all(plan.diff(&paths).as_bytes())
@@ -425,6 +422,15 @@ fn show_diff(report: &gitops_lint::Report, unsafe_fixes: bool) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The report's paths as seen from the current directory (unchanged when
+/// it cannot be read).
+fn paths_from_here(report: &gitops_lint::Report) -> PathView {
+    match std::env::current_dir() {
+        Ok(cwd) => PathView::from_dir(&report.root, &std::fs::canonicalize(&cwd).unwrap_or(cwd)),
+        Err(_) => PathView::default(),
     }
 }
 
@@ -504,12 +510,10 @@ fn write_report(
     // Paths people click are relative to where they stand; a report
     // written to a file, or read by a program, keeps them relative to the
     // repository root.
-    let paths = match std::env::current_dir() {
-        Ok(cwd) if to.is_none() && !format.is_machine() => {
-            let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
-            PathView::from_dir(&report.root, &cwd)
-        }
-        _ => PathView::default(),
+    let paths = if to.is_none() && !format.is_machine() {
+        paths_from_here(report)
+    } else {
+        PathView::default()
     };
     let opts = RenderOptions {
         color,
