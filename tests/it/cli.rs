@@ -842,19 +842,6 @@ fn quiet_statistics_and_color() {
     assert!(!never.stdout.contains(&0x1b));
 }
 
-/// Copies `from` into `to`, recursively.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let (src, dest) = (e.path(), to.join(e.file_name()));
-        if src.is_dir() {
-            copy_dir(&src, &dest);
-        } else {
-            std::fs::copy(&src, &dest).unwrap();
-        }
-    }
-}
-
 /// Every file under `dir` by relative path, with its bytes.
 fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
@@ -902,7 +889,7 @@ fn fix_changes_only_the_fixed_spans_of_every_fixable_rule() {
     for id in &fixable {
         let work = tempfile::tempdir().unwrap();
         let dir = work.path().join("repo");
-        copy_dir(&rules.join(id).join("fires"), &dir);
+        crate::common::copy_tree(&rules.join(id).join("fires"), &dir);
         std::fs::create_dir_all(dir.join(".git")).unwrap();
         let before = snapshot(&dir);
 
@@ -1363,7 +1350,7 @@ fn the_bundled_example_has_its_planted_mistakes() {
 
     // Fixed, the fixable ones are gone and the rest stay.
     let work = tempfile::tempdir().unwrap();
-    copy_dir(&examples, work.path());
+    crate::common::copy_tree(&examples, work.path());
     let fixed = run_in(
         &work.path().join("platform"),
         &[
@@ -1412,7 +1399,7 @@ fn rules_and_paths(out: &Output) -> Vec<(String, String)> {
 #[test]
 fn changed_since_reports_what_a_deletion_or_an_uncommitted_system_change_causes() {
     let work = tempfile::tempdir().unwrap();
-    copy_dir(
+    crate::common::copy_tree(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
         work.path(),
     );

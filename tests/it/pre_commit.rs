@@ -68,23 +68,12 @@ fn hook_repo(dest: &Path, git: &dyn Fn(&Path) -> Command) {
     ] {
         let from = src.join(entry);
         if from.exists() {
-            copy_tree(&from, &dest.join(entry));
+            crate::common::copy_tree(&from, &dest.join(entry));
         }
     }
     must(git(dest).arg("init").arg("-q"));
     must(git(dest).args(["add", "-A"]));
     must(git(dest).args(["commit", "-q", "-m", "gitops-lint hook"]));
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap().flatten() {
-            copy_tree(&e.path(), &to.join(e.file_name()));
-        }
-    } else {
-        std::fs::copy(from, to).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
-    }
 }
 
 fn write(dir: &Path, path: &str, text: &str) {

@@ -122,3 +122,15 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// Copies the file or directory `from` to `to`, recursively.
+pub fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap().flatten() {
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        }
+    } else {
+        std::fs::copy(from, to).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    }
+}
