@@ -42,7 +42,7 @@ fn main() {
                     gitops_lint::internals::base::ids::RepoId::new(i),
                     &exclude,
                 )
-                .0,
+                .files,
             );
         }
         let n = files.len();

@@ -2,11 +2,11 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::base::source::Span;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -40,7 +40,7 @@ impl fmt::Display for Severity {
 }
 
 /// The Kubernetes object a finding concerns.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ObjectRef {
     #[serde(rename = "apiVersion")]
     pub api_version: String,
@@ -56,7 +56,7 @@ impl fmt::Display for ObjectRef {
 }
 
 /// A machine-applicable fix: replace the text of `span` with `replacement`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fix {
     pub description: String,
     pub span: Span,
@@ -69,7 +69,7 @@ pub struct Fix {
 /// changes what the cluster does (pruning turned on, another branch,
 /// another way to authenticate) and needs `--unsafe-fixes`. Each rule's
 /// doc says which, under "Fix safety".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Applicability {
     Safe,
@@ -77,7 +77,7 @@ pub enum Applicability {
 }
 
 /// Another place a finding concerns (the first definition of a duplicate, …).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Related {
     pub path: String,
     pub span: Span,
@@ -97,16 +97,20 @@ pub enum Concern {
 }
 
 /// How a finding was suppressed, when it was.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suppression {
     /// `annotation` or `comment`.
-    pub kind: &'static str,
+    #[serde(deserialize_with = "suppression_kind")]
+    pub kind: Static,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serialised for the cache of results (`crate::run`); what only the engine
+/// reads while a run goes on is not kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    pub rule: &'static str,
+    #[serde(deserialize_with = "interned")]
+    pub rule: Static,
     pub severity: Severity,
     pub message: String,
     /// Relative to the repository root, `/`-separated.
@@ -124,14 +128,53 @@ pub struct Finding {
     pub redact: Vec<Span>,
     /// A severity the rule chose for this finding, instead of its default
     /// (config overrides still win).
+    #[serde(skip)]
     pub(crate) explicit_severity: Option<Severity>,
     /// What the finding says, for the engine's precedence between rules.
+    #[serde(skip)]
     pub(crate) concern: Option<Concern>,
     /// Report paths (a directory ends with `/`) whose change may cause or
     /// resolve the finding although it is not reported there: where a
     /// missing registration belongs. `--changed-since` reports the finding
     /// when one of them changed, a deletion included.
+    #[serde(skip)]
     pub(crate) depends_on: Vec<String>,
+}
+
+/// `&'static str`, named so that serde's derive does not take the field for
+/// text borrowed from its input (it goes by the written type): the fields
+/// of this type are read back through [`interned`] and [`suppression_kind`].
+pub type Static = &'static str;
+
+/// A suppression's kind read back: one of the two the engine writes.
+fn suppression_kind<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    match String::deserialize(d)?.as_str() {
+        "annotation" => Ok("annotation"),
+        "comment" => Ok("comment"),
+        other => Err(serde::de::Error::custom(format!(
+            "unknown suppression kind `{other}`"
+        ))),
+    }
+}
+
+/// A rule id read back, as the `&'static str` findings carry: each
+/// distinct id is allocated once per process (there are a few dozen; the
+/// caller checks they name rules).
+fn interned<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static IDS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let id = String::deserialize(d)?;
+    let mut ids = IDS
+        .get_or_init(Default::default)
+        .lock()
+        .map_err(|_| serde::de::Error::custom("rule id table poisoned"))?;
+    if let Some(known) = ids.get(id.as_str()) {
+        return Ok(known);
+    }
+    let leaked: &'static str = Box::leak(id.into_boxed_str());
+    ids.insert(leaked);
+    Ok(leaked)
 }
 
 impl Finding {

@@ -117,6 +117,43 @@ pub struct CheckArgs {
     /// error (for a pull-request gate); also `requireSystemRepos: true`.
     #[arg(long)]
     require_system_repos: bool,
+    /// Where results are cached: a run whose inputs (files, config, rule
+    /// selection, binary) are all unchanged reports the last result
+    /// without checking again (default: $GITOPS_LINT_CACHE_DIR, else
+    /// gitops-lint in the user's cache directory, e.g.
+    /// ~/.cache/gitops-lint).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Neither read nor write the cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
+}
+
+/// The cache directory of a run: `--cache-dir`, `$GITOPS_LINT_CACHE_DIR`,
+/// else under the platform's user cache directory (`$XDG_CACHE_HOME`,
+/// `~/.cache`, `~/Library/Caches`, `%LOCALAPPDATA%`); none with
+/// `--no-cache` or when no such directory is known.
+fn cache_dir(args: &CheckArgs) -> Option<PathBuf> {
+    if args.no_cache {
+        return None;
+    }
+    if let Some(dir) = &args.cache_dir {
+        return Some(dir.clone());
+    }
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("GITOPS_LINT_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let user_cache = if cfg!(windows) {
+        var("LOCALAPPDATA").map(PathBuf::from)
+    } else if cfg!(target_os = "macos") {
+        var("HOME").map(|h| PathBuf::from(h).join("Library/Caches"))
+    } else {
+        var("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".cache")))
+    };
+    user_cache.map(|dir| dir.join("gitops-lint"))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -256,7 +293,9 @@ pub fn check(args: CheckArgs) -> ExitCode {
         Err(e) => return fail(&e),
     };
     let fix_stdin = args.fix && stdin.is_some();
+    let cache_dir = cache_dir(&args);
     let opts = Options {
+        cache_dir,
         stdin,
         paths: args.paths,
         root: args.root,

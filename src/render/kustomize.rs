@@ -1268,6 +1268,7 @@ fn read_file(ws: &Workspace, repo: RepoId, dir: &str, path: &str) -> Result<Vec<
     }
     let root = &ws.repos[repo].root;
     let full = root.join(&rel);
+    ws.disk.note(&full);
     let canonical = std::fs::canonicalize(&full).map_err(|_| format!("`{path}` does not exist"))?;
     let inside = std::fs::canonicalize(root).is_ok_and(|r| canonical.starts_with(r));
     if !inside {

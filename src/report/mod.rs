@@ -45,7 +45,7 @@ pub struct Report {
 }
 
 /// A repository besides the checked one, as its files' paths show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RepositoryBase {
     pub name: String,
     /// The report path of its root, with a trailing `/`.

@@ -3,6 +3,7 @@
 //! keep what is in scope ([`scope`]), mask and report ([`masked`]) —
 //! usable without the CLI.
 
+mod cache;
 mod masked;
 mod repos;
 mod scope;
@@ -22,6 +23,7 @@ use crate::workspace::discover;
 use crate::workspace::load::{self, ParsedFile};
 use crate::workspace::{Repo, Workspace};
 
+use cache::Cache;
 use masked::masked_report;
 use repos::{explicit_root, load_config, repo_root, repositories, resolve_targets, walk};
 use scope::{changed_paths, Scope};
@@ -64,6 +66,9 @@ pub struct Options {
     /// Counters a caller may watch while the run goes on (the CLI's progress
     /// line).
     pub progress: Option<Arc<Progress>>,
+    /// Where results are cached (`None`: no cache). Not used with `stdin`
+    /// or `changed_since`.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Text read from standard input, and the file it stands for.
@@ -185,7 +190,7 @@ pub fn plan(opts: &Options) -> Result<Plan, LintError> {
         repos,
         ..
     } = setup(opts)?;
-    let (sources, _) = walk(&root, &repos, &exclude)?;
+    let sources = walk(&root, &repos, &exclude)?.sources;
     let profile =
         crate::workspace::profile::decide(&config, sources.iter().map(|s| s.rel.as_str()));
     let rules = crate::rules::RULES
@@ -299,14 +304,34 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         exclude,
         repos,
     } = setup(opts)?;
+    let mut cache = opts
+        .cache_dir
+        .as_deref()
+        .filter(|_| opts.stdin.is_none() && opts.changed_since.is_none())
+        .map(|dir| Cache::new(dir, settings(opts, &targets, &config, &repos)));
+    if let Some(mut report) = cache.as_mut().and_then(Cache::before_walk) {
+        report.elapsed = started.elapsed();
+        return Ok(report);
+    }
     // The walk is one thread's work; the embedded schemas are expanded and
     // compiled meanwhile, on another.
     let kubernetes_version = config.kubernetes_version.clone();
-    let (sources, ()) = rayon::join(
+    let (found, ()) = rayon::join(
         || walk(&root, &repos, &exclude),
         || crate::schema::store::warm(&kubernetes_version),
     );
-    let (mut sources, unreadable) = sources?;
+    let repos::Found {
+        mut sources,
+        unreadable,
+        dirs,
+    } = found?;
+    // A tree the walk could not read whole is reported as such; whether it
+    // can be read next time is not something the cache can tell.
+    let mut cache = cache.filter(|_| unreadable.is_empty());
+    if let Some(mut report) = cache.as_mut().and_then(|c| c.after_walk(&sources)) {
+        report.elapsed = started.elapsed();
+        return Ok(report);
+    }
     // The file stdin stands for is read from there, not from the disk.
     let stdin = opts
         .stdin
@@ -357,12 +382,29 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     let report = masked_report(&cx, findings, started, |f| {
         in_scope.contains(&f.file.display)
     });
+    if let Some(cache) = &cache {
+        cache.store(&workspace, &dirs, &report);
+    }
     // Freeing millions of small nodes takes a measurable share of a run;
     // the report no longer needs them, so free them off the critical path
     // (a CLI process exits before that thread is done).
     let built = cx.into_built();
     std::thread::spawn(move || drop((built, workspace)));
     Ok(report)
+}
+
+/// What a run's result depends on besides the files (see [`cache`]): the
+/// binary, the paths checked, the rule selection, the repositories and the
+/// effective config (every field, with where it came from).
+fn settings(opts: &Options, targets: &[PathBuf], config: &Config, repos: &[Repo]) -> String {
+    let binary = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| (m.len(), m.modified().ok()));
+    format!(
+        "gitops-lint {}\nbinary {binary:?}\ntargets {targets:?}\nselection {:?}\nrepositories {repos:?}\nconfig {config:?}",
+        env!("CARGO_PKG_VERSION"),
+        opts.selection,
+    )
 }
 
 fn stdin_file(root: &Path, abs: PathBuf, text: String) -> Result<ParsedFile, LintError> {

@@ -12,20 +12,32 @@ use crate::workspace::Repo;
 
 use super::{LintError, Options};
 
-/// Every file of every repository, and every directory or file the walk
-/// could not read (each becomes a finding: a run that skipped part of a
-/// tree must not look like a pass); an unreadable checked repository is an
-/// error.
+/// What the walk of a run's repositories found.
+pub(super) struct Found {
+    /// Every YAML file of every repository.
+    pub sources: Vec<SourceFile>,
+    /// Every directory or file the walk could not read (each becomes a
+    /// finding: a run that skipped part of a tree must not look like a
+    /// pass).
+    pub unreadable: Vec<ParsedFile>,
+    /// Every directory entered.
+    pub dirs: Vec<PathBuf>,
+}
+
+/// Walks every repository; an unreadable checked repository is an error.
 pub(super) fn walk(
     root: &Path,
     repos: &[Repo],
     exclude: &globset::GlobSet,
-) -> Result<(Vec<SourceFile>, Vec<ParsedFile>), LintError> {
+) -> Result<Found, LintError> {
     let mut sources: Vec<SourceFile> = Vec::new();
     let mut unreadable = Vec::new();
+    let mut dirs = Vec::new();
     for (i, repo) in repos.iter().enumerate() {
         let id = RepoId::new(i);
-        let (mut files, errors) = discover::walk(&repo.root, id, exclude);
+        let walked = discover::walk(&repo.root, id, exclude);
+        dirs.extend(walked.dirs);
+        let (mut files, errors) = (walked.files, walked.errors);
         if i == 0 && files.is_empty() {
             if let Some(e) = errors.iter().find(|e| e.path == repo.root) {
                 return Err(LintError::Io(format!(
@@ -69,7 +81,11 @@ pub(super) fn walk(
         }
         sources.extend(files);
     }
-    Ok((sources, unreadable))
+    Ok(Found {
+        sources,
+        unreadable,
+        dirs,
+    })
 }
 
 /// The given paths, made absolute and checked to exist.

@@ -375,6 +375,7 @@ fn load_schema(ws: &Workspace, repo: RepoId, dir: &str) -> Option<(jsonschema::V
         .root
         .join(dir)
         .join("values.schema.json");
+    ws.disk.note(&path);
     let text = std::fs::read_to_string(path).ok()?;
     let schema: Value = serde_json::from_str(&text).ok()?;
     let validator = jsonschema::validator_for(&schema).ok()?;

@@ -66,11 +66,25 @@ pub fn exclude_set(patterns: &[String]) -> Result<GlobSet, String> {
     builder.build().map_err(|e| e.to_string())
 }
 
-/// Walks `root` and returns its YAML files, sorted by relative path, and the
-/// entries that could not be read.
-pub fn walk(root: &Path, repo: RepoId, exclude: &GlobSet) -> (Vec<SourceFile>, Vec<WalkError>) {
+/// What a walk of one repository found.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Its YAML files, sorted by relative path.
+    pub files: Vec<SourceFile>,
+    /// The entries that could not be read.
+    pub errors: Vec<WalkError>,
+    /// Every directory entered (the root included): while none of them
+    /// changes, nor an ignore file in them, the walk would find the same
+    /// files (what the cache relies on).
+    pub dirs: Vec<PathBuf>,
+}
+
+/// Walks `root`: its YAML files, the entries that could not be read, the
+/// directories entered.
+pub fn walk(root: &Path, repo: RepoId, exclude: &GlobSet) -> Walked {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut dirs = Vec::new();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .follow_links(false)
@@ -104,6 +118,9 @@ pub fn walk(root: &Path, repo: RepoId, exclude: &GlobSet) -> (Vec<SourceFile>, V
         let Some(ft) = entry.file_type() else {
             continue;
         };
+        if ft.is_dir() {
+            dirs.push(entry.path().to_path_buf());
+        }
         if !ft.is_file() {
             continue;
         }
@@ -126,7 +143,11 @@ pub fn walk(root: &Path, repo: RepoId, exclude: &GlobSet) -> (Vec<SourceFile>, V
         });
     }
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    (files, errors)
+    Walked {
+        files,
+        errors,
+        dirs,
+    }
 }
 
 /// The path an error of the walk is about, if it names one.

@@ -8,7 +8,9 @@ pub mod load;
 pub mod profile;
 pub mod redact;
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::base::ids::{FileId, IdVec, RepoId};
 
@@ -35,6 +37,34 @@ pub struct Workspace {
     pub config: Config,
     /// Whether this is the platform: which rules run.
     pub profile: profile::Decided,
+    /// What the run looked at on disk besides the files found.
+    pub disk: DiskReads,
+}
+
+/// The paths a run read or probed on disk besides the YAML files it found
+/// (a generator's `.env` file, a chart's `values.schema.json`, whether a
+/// referenced directory exists): the result depends on them, so the cache
+/// ([`crate::run`]) fingerprints them too. Recorded where the disk is
+/// consulted, so a new kind of read cannot be forgotten by the cache.
+#[derive(Debug, Default)]
+pub struct DiskReads(Mutex<BTreeSet<PathBuf>>);
+
+impl DiskReads {
+    /// Records that the run's result depends on what is at `path` (its
+    /// content, its kind, or that nothing is there).
+    pub fn note(&self, path: &Path) {
+        if let Ok(mut paths) = self.0.lock() {
+            paths.insert(path.to_path_buf());
+        }
+    }
+
+    /// Every path recorded, sorted.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.0
+            .lock()
+            .map(|p| p.iter().cloned().collect())
+            .unwrap_or_default()
+    }
 }
 
 impl Workspace {
@@ -51,6 +81,7 @@ impl Workspace {
             files: files.into(),
             config,
             profile,
+            disk: DiskReads::default(),
         }
     }
 
@@ -118,9 +149,6 @@ impl Workspace {
     }
 }
 
-/// Every file that a kustomization file of its repository lists as a patch
-/// (`patches` with a `path`, `patchesStrategicMerge`, `patchesJson6902`), as
-/// repository-relative paths by repository.
 /// The environment a repository-relative path names: `clusters/<env>/…` or
 /// `environments/<env>/…`, for environments the config knows.
 pub fn env_of_path<'c>(config: &'c Config, rel: &str) -> Option<&'c str> {

@@ -3,6 +3,7 @@
 //! file of this folder. `cargo test --test it cli::` runs one area.
 
 mod bad_input;
+mod cache;
 mod cli;
 mod common;
 mod corpus;

@@ -7,7 +7,7 @@ mod kustomize;
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::base::ids::{DocId, FileId, IdVec, OccurrenceId, RegistrationId, RepoId};
 use crate::base::paths;
@@ -19,7 +19,7 @@ use crate::model::objects::{
 };
 use crate::workspace::config::Config;
 use crate::workspace::load::ParsedFile;
-use crate::workspace::{env_of_path, Repo, Workspace};
+use crate::workspace::{env_of_path, DiskReads, Repo, Workspace};
 use crate::yaml::NodeRef;
 
 use super::{Gap, GapKind, Graph, Occurrence, Pattern, Registration, SourceState, Target};
@@ -76,6 +76,8 @@ struct Builder<'w> {
     file_at: HashMap<(RepoId, &'w str), FileId>,
     dirs: HashSet<(RepoId, String)>,
     on_disk: IdVec<RepoId, bool>,
+    /// Where the disk was probed (for the cache's fingerprint).
+    disk: &'w DiskReads,
     index: Graph,
     /// Per file, the promotion ranks of the environments that reach it.
     reached: IdVec<FileId, BTreeSet<usize>>,
@@ -119,6 +121,7 @@ pub(super) fn build(ws: &Workspace) -> Graph {
         file_at,
         dirs,
         on_disk: repos.iter().map(|r| r.root.is_dir()).collect(),
+        disk: &ws.disk,
         // Sized for every object once: growing these by doubling cost
         // more than filling them.
         index: Graph {
@@ -169,14 +172,24 @@ impl<'w> Builder<'w> {
     }
 
     fn file_exists(&self, repo: RepoId, rel: &str) -> bool {
-        self.file(repo, rel).is_some()
-            || (self.on_disk[repo] && self.repos[repo].root.join(rel).is_file())
+        self.file(repo, rel).is_some() || self.on_disk(repo, rel).is_some_and(|p| p.is_file())
     }
 
     fn dir_exists(&self, repo: RepoId, rel: &str) -> bool {
         rel.is_empty()
             || self.dirs.contains(&(repo, rel.to_string()))
-            || (self.on_disk[repo] && self.repos[repo].root.join(rel).is_dir())
+            || self.on_disk(repo, rel).is_some_and(|p| p.is_dir())
+    }
+
+    /// `rel` of `repo` on disk, for a look at what the files found do not
+    /// show (a file that is not YAML, an empty directory), recorded as read.
+    fn on_disk(&self, repo: RepoId, rel: &str) -> Option<PathBuf> {
+        if !self.on_disk[repo] {
+            return None;
+        }
+        let path = self.repos[repo].root.join(rel);
+        self.disk.note(&path);
+        Some(path)
     }
 
     fn kustomization_file(&self, repo: RepoId, dir: &str) -> Option<String> {
