@@ -113,7 +113,12 @@ pub fn run(mut args: Vec<String>) -> ExitCode {
         }
     };
     match cli.command {
-        Command::Check(args) => check::check(*args),
+        Command::Check(args) => {
+            let code = check::check(*args);
+            // The cache entry is written while the report is printed.
+            gitops_lint::wait_for_cache_writes();
+            code
+        }
         Command::Rules(args) => rules::rules(args),
         Command::Explain { rule } => rules::explain(&rule),
         Command::Schemas { command } => schemas::schemas(command),

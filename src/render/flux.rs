@@ -187,6 +187,7 @@ pub fn render_cluster(ws: &Workspace, graph: &Graph, repo: RepoId, dir: &str) ->
     let mut builder = Builder::new(ws);
     let mut out = Rendering::default();
     let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut sources = VarSources::default();
     let mut queue = VecDeque::new();
     match sync_kustomization(ws, repo, dir) {
         // The entry applies itself: it is rendered as its own
@@ -223,9 +224,10 @@ pub fn render_cluster(ws: &Workspace, graph: &Graph, repo: RepoId, dir: &str) ->
             break;
         }
         let ks = job.applier.map(|i| out.objects[i].resource.root.clone());
-        let waiting = ks
-            .as_ref()
-            .is_some_and(|ks| !sources_found(ks, out.objects.iter().map(|a| &a.resource)));
+        let rendered = |kind: &str, namespace: &str, name: &str| {
+            sources.get(&out.objects, kind, namespace, name)
+        };
+        let waiting = ks.as_ref().is_some_and(|ks| !sources_found(ks, &rendered));
         if waiting && job.waited < 2 && !queue.is_empty() {
             queue.push_back(Job {
                 waited: job.waited + 1,
@@ -238,10 +240,12 @@ pub fn render_cluster(ws: &Workspace, graph: &Graph, repo: RepoId, dir: &str) ->
             None => builder.build_path(job.repo, &job.dir),
         };
         if let Some(ks) = &ks {
-            let vars = collect_vars(
-                ks,
-                out.objects.iter().map(|a| &a.resource).chain(built.iter()),
-            );
+            // What the cluster rendered so far, else what this build adds.
+            let find = |kind: &str, namespace: &str, name: &str| {
+                rendered(kind, namespace, name)
+                    .or_else(|| built.iter().find(|r| is_source(r, kind, namespace, name)))
+            };
+            let vars = collect_vars(ks, &find);
             if let Some(vars) = vars {
                 let at = ks
                     .path(&["spec", "postBuild"])
@@ -290,6 +294,7 @@ pub fn render_cluster(ws: &Workspace, graph: &Graph, repo: RepoId, dir: &str) ->
             if matches!(next, Next::Unknown) {
                 out.unfollowed += 1;
             }
+            sources.add(&resource, index);
             out.objects.push(Applied {
                 resource,
                 repo: job.repo,
@@ -394,39 +399,76 @@ fn follow(builder: &mut Builder<'_>, graph: &Graph, ks: &Resource, entry: RepoId
     Next::Build(repo, dir)
 }
 
-/// Whether every required `substituteFrom` source of `ks` is among
-/// `objects`.
-fn sources_found<'r>(ks: &Node, objects: impl Iterator<Item = &'r Resource> + Clone) -> bool {
+/// Looks up a `substituteFrom` source by kind, namespace and name.
+trait FindSource<'r>: Fn(&str, &str, &str) -> Option<&'r Resource> {}
+impl<'r, F: Fn(&str, &str, &str) -> Option<&'r Resource>> FindSource<'r> for F {}
+
+/// The ConfigMaps and Secrets a cluster's rendering holds so far (indexes
+/// into [`Rendering::objects`]) by kind, namespace and name, the first
+/// rendered first: every child's `substituteFrom` is looked up here, not
+/// in a scan of everything rendered before it.
+#[derive(Default)]
+struct VarSources(HashMap<(String, String, String), usize>);
+
+impl VarSources {
+    fn add(&mut self, r: &Resource, index: usize) {
+        let kind = r.kind();
+        if kind == "ConfigMap" || kind == "Secret" {
+            let namespace = r.namespace().unwrap_or("default");
+            self.0
+                .entry((
+                    kind.to_string(),
+                    namespace.to_string(),
+                    r.name().to_string(),
+                ))
+                .or_insert(index);
+        }
+    }
+
+    fn get<'r>(
+        &self,
+        objects: &'r [Applied],
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Option<&'r Resource> {
+        // Keys are owned strings; a miss is the common case only for
+        // Kustomizations still waiting for their sources.
+        let key = (kind.to_string(), namespace.to_string(), name.to_string());
+        self.0.get(&key).map(|&i| &objects[i].resource)
+    }
+}
+
+fn is_source(r: &Resource, kind: &str, namespace: &str, name: &str) -> bool {
+    r.kind() == kind && r.name() == name && r.namespace().unwrap_or("default") == namespace
+}
+
+/// Whether every required `substituteFrom` source of `ks` is found.
+fn sources_found<'r>(ks: &Node, find: &impl FindSource<'r>) -> bool {
     let namespace = ks.str_at(&["metadata", "namespace"]).unwrap_or("default");
     let from = ks
         .path(&["spec", "postBuild", "substituteFrom"])
         .map(Node::items)
         .unwrap_or(&[]);
     from.iter().all(|f| {
-        f.str_at(&["optional"]) == Some("true")
-            || find_source(f, namespace, objects.clone()).is_some()
+        f.str_at(&["optional"]) == Some("true") || find_source(f, namespace, find).is_some()
     })
 }
 
 fn find_source<'r>(
     from: &Node,
     namespace: &str,
-    mut objects: impl Iterator<Item = &'r Resource>,
+    find: &impl FindSource<'r>,
 ) -> Option<&'r Resource> {
     let kind = from.str_at(&["kind"]).unwrap_or("");
     let name = from.str_at(&["name"]).unwrap_or("");
-    objects.find(|r| {
-        r.kind() == kind && r.name() == name && r.namespace().unwrap_or("default") == namespace
-    })
+    find(kind, namespace, name)
 }
 
 /// The post-build variables of `ks`: `substituteFrom` in order (later
 /// wins), then `substitute` (wins over all); `None` when it has no
 /// post-build. A required source not found leaves the set incomplete.
-fn collect_vars<'r>(
-    ks: &Node,
-    objects: impl Iterator<Item = &'r Resource> + Clone,
-) -> Option<Vars> {
+fn collect_vars<'r>(ks: &Node, find: &impl FindSource<'r>) -> Option<Vars> {
     let post = ks.path(&["spec", "postBuild"]).filter(|p| p.is_map())?;
     let namespace = ks.str_at(&["metadata", "namespace"]).unwrap_or("default");
     let name = ks.str_at(&["metadata", "name"]).unwrap_or("");
@@ -436,10 +478,7 @@ fn collect_vars<'r>(
     };
     for from in post.get("substituteFrom").map(Node::items).unwrap_or(&[]) {
         let optional = from.str_at(&["optional"]) == Some("true");
-        match (
-            find_source(from, namespace, objects.clone()),
-            from.str_at(&["kind"]),
-        ) {
+        match (find_source(from, namespace, find), from.str_at(&["kind"])) {
             (Some(r), Some("ConfigMap")) => add_config_map(&mut vars, r),
             (Some(r), Some("Secret")) => add_secret(&mut vars, r),
             (None, _) if optional => {}

@@ -27,7 +27,8 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rayon::prelude::*;
@@ -70,6 +71,7 @@ impl Cache {
     /// The cache in `dir` for a run with these settings (see the module
     /// doc); call before the walk.
     pub(super) fn new(dir: &Path, settings: String) -> Cache {
+        wait_for_writes();
         let name = format!("{:032x}.json", xxh3_128(settings.as_bytes()));
         let entry = dir.join(name);
         let previous = fs::read(&entry)
@@ -117,25 +119,11 @@ impl Cache {
         (same_files && previous.inputs_unchanged()).then(|| previous.report.into_report())?
     }
 
-    /// Writes the entry for this run's report, with the directories the
-    /// walk entered. Failing to write is not an error of the run: the next
-    /// run is simply not faster.
-    pub(super) fn store(&self, ws: &Workspace, dirs: &[PathBuf], report: &Report) {
-        let Some(entry) = self.entry_for(ws, dirs, report) else {
-            return;
-        };
-        let Ok(json) = serde_json::to_vec(&entry) else {
-            return;
-        };
-        if fs::create_dir_all(&self.dir).is_err() {
-            return;
-        }
-        if write_new(&self.dir, &self.entry, &json).is_ok() {
-            prune(&self.dir, MAX_ENTRIES);
-        }
-    }
-
-    fn entry_for(&self, ws: &Workspace, dirs: &[PathBuf], report: &Report) -> Option<Entry> {
+    /// The stamps of the walked files and directories, and the ignore
+    /// files in those directories (looked for in each: an ignore file that
+    /// ignores itself is not walked, but its rules apply); `None` when a
+    /// file or directory is gone.
+    pub(super) fn stamp(ws: &Workspace, dirs: &[PathBuf]) -> Option<Stamped> {
         let files = ws
             .files
             .par_iter()
@@ -152,16 +140,69 @@ impl Cache {
             .par_iter()
             .map(|dir| Stamp::of(dir, None))
             .collect::<Option<Vec<_>>>()?;
-        Some(Entry {
+        let ignore_files = dirs
+            .par_iter()
+            .flat_map_iter(|dir| IGNORE_FILES.iter().map(|name| dir.path.join(name)))
+            .filter(|path| path.is_file())
+            .collect();
+        Some(Stamped {
+            files,
+            dirs,
+            ignore_files,
+        })
+    }
+
+    /// Writes the entry for this run's report, on a thread of its own
+    /// (see [`wait_for_writes`]). Failing to write is not an error of the
+    /// run: the next run is simply not faster.
+    pub(super) fn store(&self, ws: &Workspace, stamped: Option<Stamped>, report: &Report) {
+        let Some(stamped) = stamped else {
+            return;
+        };
+        let entry = Entry {
             format: FORMAT,
             settings: self.settings.clone(),
             walked_at: self.walked_at,
-            files,
-            disk: disk_probes(ws, &dirs, self.walked_at),
-            dirs,
+            disk: disk_probes(ws, stamped.ignore_files, self.walked_at),
+            files: stamped.files,
+            dirs: stamped.dirs,
             report: CachedReport::of(report),
-        })
+        };
+        let (dir, path) = (self.dir.clone(), self.entry.clone());
+        let write = std::thread::spawn(move || {
+            let Ok(json) = serde_json::to_vec(&entry) else {
+                return;
+            };
+            if fs::create_dir_all(&dir).is_ok() && write_new(&dir, &path, &json).is_ok() {
+                prune(&dir, MAX_ENTRIES);
+            }
+        });
+        if let Ok(mut pending) = PENDING.lock() {
+            pending.push(write);
+        }
     }
+}
+
+/// Entries being written. Serializing one is a sizeable share of a run
+/// (the masked sources of every file with a finding), so it is done while
+/// the caller prints the report; a process waits for it before exiting.
+static PENDING: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
+
+/// Waits until every cache entry this process began to write is written
+/// (or failed). The CLI calls it before exiting; each run calls it before
+/// reading the cache, so a run sees the entry of the run before it.
+pub fn wait_for_writes() {
+    let pending = PENDING.lock().map(|mut p| std::mem::take(&mut *p));
+    for write in pending.unwrap_or_default() {
+        let _ = write.join();
+    }
+}
+
+/// What [`Cache::stamp`] found.
+pub(super) struct Stamped {
+    files: Vec<Stamp>,
+    dirs: Vec<Stamp>,
+    ignore_files: Vec<PathBuf>,
 }
 
 /// The path, size, modification time and content hash of a file.
@@ -255,7 +296,11 @@ impl Probe {
 /// imported CRD schemas (the directory's entries, and each file); and the
 /// ignore files that shaped the walk (one created later changes its
 /// directory's time stamp; one edited does not).
-fn disk_probes(ws: &Workspace, dirs: &[Stamp], walked_at: u128) -> Vec<(PathBuf, Probe)> {
+fn disk_probes(
+    ws: &Workspace,
+    ignore_files: Vec<PathBuf>,
+    walked_at: u128,
+) -> Vec<(PathBuf, Probe)> {
     let mut paths: Vec<(PathBuf, bool)> = DiskReads::paths(&ws.disk)
         .into_iter()
         .map(|p| (p, false))
@@ -268,11 +313,6 @@ fn disk_probes(ws: &Workspace, dirs: &[Stamp], walked_at: u128) -> Vec<(PathBuf,
         paths.push((dir, true));
         paths.push((repo.root.join(".git/info/exclude"), false));
     }
-    let ignore_files: Vec<PathBuf> = dirs
-        .par_iter()
-        .flat_map_iter(|dir| IGNORE_FILES.iter().map(|name| dir.path.join(name)))
-        .filter(|path| path.is_file())
-        .collect();
     paths.extend(ignore_files.into_iter().map(|p| (p, false)));
     paths
         .into_par_iter()
@@ -296,9 +336,6 @@ fn listing(dir: &Path) -> Option<u128> {
         .collect();
     Some(xxh3_128(&joined))
 }
-
-/// The files in a directory that the walk reads as ignore rules.
-const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
 
 /// One cache entry.
 #[derive(Serialize, Deserialize)]
@@ -427,6 +464,9 @@ fn create_private(path: &Path) -> std::io::Result<fs::File> {
     }
     options.open(path)
 }
+
+/// The files in a directory that the walk reads as ignore rules.
+const IGNORE_FILES: [&str; 2] = [".gitignore", ".ignore"];
 
 /// Keeps the `keep` most recently written entries of `dir`.
 fn prune(dir: &Path, keep: usize) {

@@ -83,6 +83,18 @@ fn without_widget_schema() -> tempfile::TempDir {
     dir
 }
 
+/// The base repository with an ignore file that its own rules ignore (so
+/// the walk never lists it, though its rules apply).
+fn self_ignoring() -> tempfile::TempDir {
+    let dir = base();
+    fs::write(
+        dir.path().join("kubernetes/apps/.gitignore"),
+        "/.gitignore\n",
+    )
+    .unwrap();
+    dir
+}
+
 fn widget_schema(size_type: &str) -> String {
     format!(
         r#"{{"x-kubernetes-group-version-kind": [{{"group": "example.com", "version": "v1", "kind": "Widget"}}],
@@ -173,6 +185,18 @@ const CHANGES: &[Change] = &[
     ("an ignore file", base, |root| {
         replace(root, ".gitignore", "/scratch/\n", "/scratch/\n/clusters/\n")
     }),
+    (
+        "an ignore file that ignores itself",
+        self_ignoring,
+        |root| {
+            replace(
+                root,
+                "kubernetes/apps/.gitignore",
+                "/.gitignore\n",
+                "/.gitignore\n/default/whoami/app/gadget.yaml\n",
+            )
+        },
+    ),
     ("a resource file, deleted", base, |root| {
         fs::remove_file(root.join(APP).join("deployment.yaml")).unwrap()
     }),
