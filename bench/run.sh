@@ -7,8 +7,10 @@
 #   1. floor: walk + read every file          (what any tool pays)
 #   2. floor: walk + read + parse every file  (what any YAML tool pays)
 #   3. gitops-lint check                      (the real thing)
-# and the same on a real-shaped corpus (../shared/corpus copies and a
-# generated home-ops fleet) at N=1 and N=10.
+# and, on a real-shaped corpus (../shared/corpus copies and a generated
+# home-ops fleet) at N=1, 4 and 10, as one tree and as separate
+# repositories: scaling, both floors, the result cache, peak memory.
+# Every timed `check` runs with --no-cache but the cache's own rows.
 # interleaved, RUNS rounds (default 5), and prints the ratios of `check` to
 # each floor and the peak RSS of each (via /usr/bin/time -v when present).
 set -euo pipefail
@@ -39,7 +41,7 @@ PLATFORM="$OUT/platform"
 FLOOR=${FLOOR:-$TARGET_DIR/release/examples/bench_floor}
 FLOOR_READ_CMD=${FLOOR_READ_CMD:-"$FLOOR walk-read $PLATFORM"}
 FLOOR_PARSE_CMD=${FLOOR_PARSE_CMD:-"$FLOOR walk-read-parse $PLATFORM"}
-CHECK_CMD=${CHECK_CMD:-"$BIN check $PLATFORM --format json --output /dev/null"}
+CHECK_CMD=${CHECK_CMD:-"$BIN check $PLATFORM --format json --output /dev/null --no-cache"}
 # ---------------------------------------------------------------------------
 
 declare -a NAMES=() CMDS=()
@@ -105,7 +107,7 @@ for _ in $(seq "$RUNS"); do
   for j in 0 1; do
     dir=$SMALL; [ "$j" = 1 ] && dir=$LARGE
     start=$(now)
-    "$BIN" check "$dir" --format json --output /dev/null >/dev/null 2>&1 || true
+    "$BIN" check "$dir" --format json --output /dev/null --no-cache >/dev/null 2>&1 || true
     ONE_T[$j]=$(echo "${ONE_T[$j]} + $(now) - $start" | bc -l)
   done
 done
@@ -116,10 +118,15 @@ printf 'one file, 200k documents  mean %8.3f s   (200k / 100k: %5.2fx; linear is
 # The real-shaped corpus: N copies of ../shared/corpus (real public Flux
 # repositories) and a generated home-ops fleet of N clusters (each a parent
 # Kustomization patching 300 children and their HelmReleases, with a
-# Component and post-build variables: examples/bench_gen/home_ops.rs), in
-# one repository. `check` against the walk+read+parse floor at N=1 and
-# N=10, interleaved, and how time grows with the input.
-real_corpus() {
+# Component and post-build variables: examples/bench_gen/home_ops.rs), at
+# N = 1, 4 and 10, laid out two ways:
+#   tree:  one repository holding the fleet and the copies (bench/out/real-N);
+#   repos: the fleet as the platform repository and every copied repository
+#          as its own, beside it, named in the fleet's `systemRepos`
+#          (bench/out/repos-N/fleet, bench/out/repos-N/copy-C/REPO).
+# Timed interleaved: `check` at each N and layout (no cache), the floors,
+# the cache's first and second run; then peak memory against corpus bytes.
+real_tree() {
   local n=$1 dir="bench/out/real-$1"
   if [ ! -d "$dir" ]; then
     "$TARGET_DIR/release/examples/bench_gen" "$dir" --home-ops "$n" >/dev/null
@@ -131,37 +138,85 @@ real_corpus() {
   fi
   echo "$dir"
 }
+real_repos() {
+  local n=$1 dir="bench/out/repos-$1"
+  if [ ! -d "$dir/fleet" ]; then
+    rm -rf "$dir"
+    "$TARGET_DIR/release/examples/bench_gen" "$dir/fleet" --home-ops "$n" >/dev/null
+    mkdir -p "$dir/fleet/.git"
+    echo "systemRepos:" >> "$dir/fleet/.gitops-lint.yaml"
+    for c in $(seq "$n"); do
+      for repo in "$CORPUS"/*/; do
+        name=$(basename "$repo")
+        mkdir -p "$dir/copy-$c/$name/.git"
+        cp -r "$repo". "$dir/copy-$c/$name/"
+        echo "  c$c-$name: ../copy-$c/$name" >> "$dir/fleet/.gitops-lint.yaml"
+      done
+    done
+  fi
+  echo "$dir/fleet"
+}
+yaml_bytes() { find "$@" -name '*.y*ml' -type f -print0 | du -cb --files0-from=- | tail -1 | cut -f1; }
+mean() { echo "$1 / $RUNS" | bc -l; }
 CORPUS=${CORPUS:-../shared/corpus}
 if [ -d "$CORPUS" ]; then
-  R1=$(real_corpus 1)
-  R10=$(real_corpus 10)
-  echo "real-shaped corpus: $R1 ($(find "$R1" -name '*.yaml' | wc -l) YAML files, $(du -sh "$R1" | cut -f1)), $R10 ($(find "$R10" -name '*.yaml' | wc -l) YAML files, $(du -sh "$R10" | cut -f1))"
-  declare -a RN=("floor N=1" "check N=1" "floor N=10" "check N=10")
-  declare -a RC=("$FLOOR walk-read-parse $R1" "$BIN check $R1 --format json --output /dev/null" \
-                 "$FLOOR walk-read-parse $R10" "$BIN check $R10 --format json --output /dev/null")
-  declare -a RT=(0 0 0 0)
-  for i in 0 1 2 3; do bash -c "${RC[$i]}" >/dev/null 2>&1 || true; done
+  T1=$(real_tree 1); T4=$(real_tree 4); T10=$(real_tree 10)
+  P1=$(real_repos 1); P4=$(real_repos 4); P10=$(real_repos 10)
+  echo "real-shaped corpus: N=1 $(find "$T1" -name '*.yaml' | wc -l) YAML files, $(yaml_bytes "$T1") bytes; N=10 $(find "$T10" -name '*.yaml' | wc -l) YAML files, $(yaml_bytes "$T10") bytes"
+  CACHE=$(mktemp -d)
+  NOCACHE="--format json --output /dev/null --no-cache"
+  declare -a RN=(
+    "read floor, tree N=10" "parse floor, tree N=1" "parse floor, tree N=10"
+    "check tree N=1" "check tree N=4" "check tree N=10"
+    "check repos N=1" "check repos N=4" "check repos N=10"
+    "parse floor, repos N=10"
+    "cached 1st, tree N=10" "cached 2nd, tree N=10")
+  declare -a RC=(
+    "$FLOOR walk-read $T10" "$FLOOR walk-read-parse $T1" "$FLOOR walk-read-parse $T10"
+    "$BIN check $T1 $NOCACHE" "$BIN check $T4 $NOCACHE" "$BIN check $T10 $NOCACHE"
+    "$BIN check $P1 $NOCACHE" "$BIN check $P4 $NOCACHE" "$BIN check $P10 $NOCACHE"
+    "$FLOOR walk-read-parse $P10"
+    "rm -rf $CACHE/c; $BIN check $T10 --format json --output /dev/null --cache-dir $CACHE/c"
+    "$BIN check $T10 --format json --output /dev/null --cache-dir $CACHE/c")
+  declare -a RT=()
+  for i in "${!RC[@]}"; do RT[$i]=0; bash -c "${RC[$i]}" >/dev/null 2>&1 || true; done
   for _ in $(seq "$RUNS"); do
-    for i in 0 1 2 3; do
+    for i in "${!RC[@]}"; do
       start=$(now)
       bash -c "${RC[$i]}" >/dev/null 2>&1 || true
       RT[$i]=$(echo "${RT[$i]} + $(now) - $start" | bc -l)
     done
   done
-  for i in 0 1 2 3; do
-    printf '%-12s mean %8.3f s\n' "${RN[$i]}" "$(echo "${RT[$i]} / $RUNS" | bc -l)"
+  rm -rf "$CACHE"
+  for i in "${!RC[@]}"; do
+    printf '%-24s mean %8.3f s\n' "${RN[$i]}" "$(mean "${RT[$i]}")"
   done
-  printf 'check / floor at N=1:   %5.2fx\n' "$(echo "${RT[1]} / ${RT[0]}" | bc -l)"
-  printf 'check / floor at N=10:  %5.2fx\n' "$(echo "${RT[3]} / ${RT[2]}" | bc -l)"
-  printf 'check N=10 / check N=1: %5.2fx   (10x the input)\n' "$(echo "${RT[3]} / ${RT[1]}" | bc -l)"
+  ratio() { printf '%-44s %6.2fx%s\n' "$1" "$(echo "${RT[$2]} / ${RT[$3]}" | bc -l)" "${4:-}"; }
+  ratio "tree:  check N=4 / N=1" 4 3 "   (target <= 4.4x)"
+  ratio "tree:  check N=10 / N=1" 5 3 "   (target <= 11x)"
+  ratio "repos: check N=4 / N=1" 7 6 "   (target <= 4.4x)"
+  ratio "repos: check N=10 / N=1" 8 6 "   (target <= 11x)"
+  ratio "tree:  check / parse floor at N=1" 3 1
+  ratio "tree:  check / parse floor at N=10" 5 2 "   (target <= 1.5x)"
+  ratio "tree:  check / read floor at N=10" 5 0
+  ratio "repos: check / parse floor at N=10" 8 9
+  ratio "cached: 1st run / uncached, tree N=10" 10 5
+  ratio "cached: 2nd run / 1st run, tree N=10" 11 10 "   (target <= 0.25x)"
+  read_s=$(mean "${RT[0]}"); parse_s=$(mean "${RT[2]}"); bytes10=$(yaml_bytes "$T10")
+  printf 'YAML layer at N=10 (parse floor - read floor): %.3f s, %.1f MB/s\n' \
+    "$(echo "$parse_s - $read_s" | bc -l)" "$(echo "$bytes10 / ($parse_s - $read_s) / 1000000" | bc -l)"
   if [ -x /usr/bin/time ]; then
-    log=$(mktemp)
-    /usr/bin/time -v -o "$log" bash -c "${RC[3]}" >/dev/null 2>&1 || true
-    printf 'check N=10 peak RSS %s KB (YAML: %s bytes)\n' "$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")" \
-      "$(find "$R10" -name '*.yaml' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)"
-    rm -f "$log"
+    for i in 5 8; do
+      log=$(mktemp)
+      /usr/bin/time -v -o "$log" bash -c "${RC[$i]}" >/dev/null 2>&1 || true
+      rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+      rm -f "$log"
+      printf '%-20s peak RSS %s KB = %.1fx the YAML bytes (%s; target <= 4x)\n' "${RN[$i]}" "$rss" \
+        "$(echo "$rss * 1024 / $bytes10" | bc -l)" "$bytes10"
+    done
   fi
-  echo "findings at N=1: $("$BIN" check "$R1" --format json 2>/dev/null | tr -d ' \n' | grep -o '"errors":[0-9]*,"warnings":[0-9]*' || true)"
+  echo "findings at N=1, tree:  $("$BIN" check "$T1" --no-cache --format json 2>/dev/null | tr -d ' \n' | grep -o '"errors":[0-9]*,"warnings":[0-9]*' || true)"
+  echo "findings at N=1, repos: $("$BIN" check "$P1" --no-cache --format json 2>/dev/null | tr -d ' \n' | grep -o '"errors":[0-9]*,"warnings":[0-9]*' || true)"
 else
   echo "skip: real-shaped corpus ($CORPUS not found)"
 fi
