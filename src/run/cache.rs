@@ -8,7 +8,7 @@
 //!   repositories: the *settings*, compared as text;
 //! - every YAML file the walk found (the set, in order, and each one's
 //!   content);
-//! - everything else the run looked at on disk ([`DiskReads`]: a
+//! - everything else the run looked at on disk ([`crate::workspace::DiskReads`]: a
 //!   generator's files, a chart's `values.schema.json`, whether a
 //!   referenced path exists) and each repository's imported CRD schemas.
 //!
@@ -40,7 +40,7 @@ use crate::base::source::SourceText;
 use crate::report::{Report, RepositoryBase};
 use crate::schema::crd::IMPORT_DIR;
 use crate::workspace::discover::SourceFile;
-use crate::workspace::{DiskReads, Workspace};
+use crate::workspace::Workspace;
 
 /// Bump when the entry format changes (the binary's identity changes with
 /// every build anyway; this guards a hand-copied cache).
@@ -119,53 +119,23 @@ impl Cache {
         (same_files && previous.inputs_unchanged()).then(|| previous.report.into_report())?
     }
 
-    /// The stamps of the walked files and directories, and the ignore
-    /// files in those directories (looked for in each: an ignore file that
-    /// ignores itself is not walked, but its rules apply); `None` when a
-    /// file or directory is gone.
-    pub(super) fn stamp(ws: &Workspace, dirs: &[PathBuf]) -> Option<Stamped> {
-        let files = ws
-            .files
-            .par_iter()
-            .map(|f| {
-                // The text the run read, whatever the file holds by now.
-                let hash = f
-                    .problem
-                    .is_none()
-                    .then(|| xxh3_128(f.source.text.as_bytes()));
-                Stamp::of(&f.file.abs, hash)
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let dirs = dirs
-            .par_iter()
-            .map(|dir| Stamp::of(dir, None))
-            .collect::<Option<Vec<_>>>()?;
-        let ignore_files = dirs
-            .par_iter()
-            .flat_map_iter(|dir| IGNORE_FILES.iter().map(|name| dir.path.join(name)))
-            .filter(|path| path.is_file())
-            .collect();
-        Some(Stamped {
-            files,
-            dirs,
-            ignore_files,
-        })
-    }
-
-    /// Writes the entry for this run's report, on a thread of its own
-    /// (see [`wait_for_writes`]). Failing to write is not an error of the
-    /// run: the next run is simply not faster.
-    pub(super) fn store(&self, ws: &Workspace, stamped: Option<Stamped>, report: &Report) {
-        let Some(stamped) = stamped else {
+    /// Writes the entry for this run's report, with the directories the
+    /// walk entered; the entry is serialized and written on a thread of its
+    /// own (see [`wait_for_writes`]). Failing to write is not an error of
+    /// the run: the next run is simply not faster.
+    pub(super) fn store(&self, ws: &Workspace, dirs: &[PathBuf], report: &Report) {
+        // Stamped after the checks: taking the stamps on a thread beside
+        // them was measured slower (they already use every core).
+        let Some((files, dirs)) = stamps(ws, dirs) else {
             return;
         };
         let entry = Entry {
             format: FORMAT,
             settings: self.settings.clone(),
             walked_at: self.walked_at,
-            disk: disk_probes(ws, stamped.ignore_files, self.walked_at),
-            files: stamped.files,
-            dirs: stamped.dirs,
+            disk: disk_probes(ws, &dirs, self.walked_at),
+            files,
+            dirs,
             report: CachedReport::of(report),
         };
         let (dir, path) = (self.dir.clone(), self.entry.clone());
@@ -183,6 +153,28 @@ impl Cache {
     }
 }
 
+/// The stamps of the walked files and of the directories entered; `None`
+/// when one of them is gone.
+fn stamps(ws: &Workspace, dirs: &[PathBuf]) -> Option<(Vec<Stamp>, Vec<Stamp>)> {
+    let files = ws
+        .files
+        .par_iter()
+        .map(|f| {
+            // The text the run read, whatever the file holds by now.
+            let hash = f
+                .problem
+                .is_none()
+                .then(|| xxh3_128(f.source.text.as_bytes()));
+            Stamp::of(&f.file.abs, hash)
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let dirs = dirs
+        .par_iter()
+        .map(|dir| Stamp::of(dir, None))
+        .collect::<Option<Vec<_>>>()?;
+    Some((files, dirs))
+}
+
 /// Entries being written. Serializing one is a sizeable share of a run
 /// (the masked sources of every file with a finding), so it is done while
 /// the caller prints the report; a process waits for it before exiting.
@@ -196,13 +188,6 @@ pub fn wait_for_writes() {
     for write in pending.unwrap_or_default() {
         let _ = write.join();
     }
-}
-
-/// What [`Cache::stamp`] found.
-pub(super) struct Stamped {
-    files: Vec<Stamp>,
-    dirs: Vec<Stamp>,
-    ignore_files: Vec<PathBuf>,
 }
 
 /// The path, size, modification time and content hash of a file.
@@ -296,15 +281,8 @@ impl Probe {
 /// imported CRD schemas (the directory's entries, and each file); and the
 /// ignore files that shaped the walk (one created later changes its
 /// directory's time stamp; one edited does not).
-fn disk_probes(
-    ws: &Workspace,
-    ignore_files: Vec<PathBuf>,
-    walked_at: u128,
-) -> Vec<(PathBuf, Probe)> {
-    let mut paths: Vec<(PathBuf, bool)> = DiskReads::paths(&ws.disk)
-        .into_iter()
-        .map(|p| (p, false))
-        .collect();
+fn disk_probes(ws: &Workspace, dirs: &[Stamp], walked_at: u128) -> Vec<(PathBuf, Probe)> {
+    let mut paths: Vec<(PathBuf, bool)> = ws.disk.paths().into_iter().map(|p| (p, false)).collect();
     for repo in ws.repos.iter() {
         let dir = repo.root.join(IMPORT_DIR);
         if let Ok(entries) = fs::read_dir(&dir) {
@@ -313,6 +291,13 @@ fn disk_probes(
         paths.push((dir, true));
         paths.push((repo.root.join(".git/info/exclude"), false));
     }
+    // Looked for in every directory entered: an ignore file that ignores
+    // itself is not walked, but its rules apply.
+    let ignore_files: Vec<PathBuf> = dirs
+        .par_iter()
+        .flat_map_iter(|dir| IGNORE_FILES.iter().map(|name| dir.path.join(name)))
+        .filter(|path| path.is_file())
+        .collect();
     paths.extend(ignore_files.into_iter().map(|p| (p, false)));
     paths
         .into_par_iter()

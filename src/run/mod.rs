@@ -364,9 +364,7 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
     let workspace = Workspace::new(repos, files, config);
     let report = check(opts, &root, &targets, &workspace, started)?;
     if let Some(cache) = &cache {
-        // Measured: taking the stamps on a thread beside the checks slowed
-        // them more (2 cores) than it saved.
-        cache.store(&workspace, Cache::stamp(&workspace, &dirs), &report);
+        cache.store(&workspace, &dirs, &report);
     }
     // Freeing millions of small nodes takes a measurable share of a run;
     // the report no longer needs them, so free them off the critical path
