@@ -3,7 +3,9 @@
 //! (`tests/it/fuzz_regressions.rs` replays `testdata/fuzz/`).
 //!
 //! - [`yaml`]: any bytes parse without a panic, and every span lies inside
-//!   the text on character boundaries.
+//!   the text on character boundaries; the block-style fast path changes
+//!   nothing (documents and errors are the full parser's), and the full
+//!   parser finds no error in a document it read.
 //! - [`lint`]: up to three in-memory files, named to reach Flux manifests,
 //!   kustomizations, Helm values, `Chart.yaml` and pipeline files, each with
 //!   a planted Secret and URL credentials appended, lint without a panic,
@@ -20,7 +22,15 @@ pub fn yaml(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let stream = yaml::parse(text, &LineIndex::new(text));
+    let lines = LineIndex::new(text);
+    let read = yaml::fast::parse(text, &lines);
+    let full = yaml::parse_full(text, &lines);
+    assert!(
+        full.errors.iter().all(|e| e.doc_index >= read.docs.len()),
+        "the fast path read a document the parser rejects"
+    );
+    let stream = yaml::parse(text, &lines);
+    assert_eq!(format!("{stream:?}"), format!("{full:?}"));
     for doc in &stream.docs {
         for node in &doc.nodes {
             let span = node.span();

@@ -120,6 +120,11 @@ impl LineIndex {
 
     /// Byte offset of the character at 0-based `col` on 1-based `line`.
     pub fn offset_of(&self, text: &str, line: u32, col: u32) -> usize {
+        // The parser places the end of a text without a final line feed
+        // on the line after its last.
+        if line as usize > self.line_starts.len() {
+            return text.len();
+        }
         let start = self.line_start(line);
         if self.ascii {
             return (start + col as usize).min(text.len());

@@ -7,6 +7,7 @@
 //! so the other documents of a file are still checked.
 
 pub mod de;
+pub mod fast;
 pub mod flow;
 pub mod node;
 pub mod scalar;
@@ -50,18 +51,49 @@ pub struct Stream {
 /// Parses every document of `text`. Never panics; errors are collected.
 /// A document holding an oversized flow collection ([`flow`]) is reported,
 /// not parsed: the parser would buffer all of it first.
+///
+/// The block-style documents manifests are made of are read by [`fast`];
+/// the full parser takes over from the first document it does not know.
 pub fn parse(text: &str, lines: &LineIndex) -> Stream {
+    let read = fast::parse(text, lines);
+    match read.rest {
+        None => Stream {
+            docs: read.docs,
+            errors: Vec::new(),
+        },
+        Some(rest) => {
+            let mut stream = Stream {
+                docs: read.docs,
+                errors: Vec::new(),
+            };
+            let doc_index = stream.docs.len();
+            parse_from(text, lines, rest, doc_index, &mut stream);
+            stream
+        }
+    }
+}
+
+/// [`parse`] without the fast path: every document through the full parser.
+pub fn parse_full(text: &str, lines: &LineIndex) -> Stream {
     let mut stream = Stream::default();
+    parse_from(text, lines, 0, 0, &mut stream);
+    stream
+}
+
+/// Parses the documents of `text` from byte `start` (the start of the
+/// text, or of a line that starts a document), numbering them from
+/// `doc_index`, into `stream`.
+fn parse_from(text: &str, lines: &LineIndex, start: usize, doc_index: usize, stream: &mut Stream) {
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut start = bom;
-    let mut doc_index = 0;
+    let mut start = start.max(bom);
+    let mut doc_index = doc_index;
     for flow_at in flow::oversized(text, flow::MAX_FLOW_ENTRIES) {
         if flow_at < start {
             continue;
         }
         let pos = lines.pos_of_offset(text, flow_at);
         let doc_begin = document_start_before(text, lines, pos.line).max(start);
-        doc_index = parse_range(text, lines, start..doc_begin, doc_index, &mut stream);
+        doc_index = parse_range(text, lines, start..doc_begin, doc_index, stream);
         let resume = next_document_start(text, lines, pos.line + 1);
         stream.errors.push(SyntaxError {
             message: format!(
@@ -76,11 +108,10 @@ pub fn parse(text: &str, lines: &LineIndex) -> Stream {
         doc_index += 1;
         match resume {
             Some(n) => start = n,
-            None => return stream,
+            None => return,
         }
     }
-    parse_range(text, lines, start..text.len(), doc_index, &mut stream);
-    stream
+    parse_range(text, lines, start..text.len(), doc_index, stream);
 }
 
 /// Parses the documents of `text[range]` (which starts at a line start and
@@ -109,7 +140,12 @@ fn parse_range(
             err.pos = offending_tab(text, lines, err.pos);
         }
         let pos = err.pos;
-        err.doc_start = loader.doc_start.map_or(start, |p| p.offset.max(start));
+        // An error before the document's start event (at its marker, say)
+        // belongs to the document the last marker above it opens.
+        err.doc_start = match loader.doc_start {
+            Some(p) => p.offset.max(start),
+            None => document_start_before(text, lines, pos.line).max(start),
+        };
         doc_index += 1;
         // The error may sit on the marker of the next document itself.
         let next = next_document_start(text, lines, pos.line)

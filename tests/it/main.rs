@@ -24,4 +24,5 @@ mod sarif;
 mod schema_crds;
 mod secrets;
 mod spec_rules;
+mod yaml_fast_path;
 mod yaml_test_suite;
