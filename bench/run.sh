@@ -9,7 +9,8 @@
 #   3. gitops-lint check                      (the real thing)
 # and, on a real-shaped corpus (../shared/corpus copies and a generated
 # home-ops fleet) at N=1, 4 and 10, as one tree and as separate
-# repositories: scaling, both floors, the result cache, peak memory.
+# repositories: scaling, both floors, the result cache, peak memory, and
+# the YAML layer's candidates on one thread (examples/yaml_layer.rs).
 # Every timed `check` runs with --no-cache but the cache's own rows.
 # interleaved, RUNS rounds (default 5), and prints the ratios of `check` to
 # each floor and the peak RSS of each (via /usr/bin/time -v when present).
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
 done
 
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
-cargo build --release --bin gitops-lint --example bench_gen --example bench_floor
+cargo build --release --bin gitops-lint --example bench_gen --example bench_floor --example yaml_layer
 BIN="$TARGET_DIR/release/gitops-lint"
 OUT="bench/out/$SYSTEMS"
 if [ ! -d "$OUT/platform" ]; then
@@ -205,6 +206,10 @@ if [ -d "$CORPUS" ]; then
   read_s=$(mean "${RT[0]}"); parse_s=$(mean "${RT[2]}"); bytes10=$(yaml_bytes "$T10")
   printf 'YAML layer at N=10 (parse floor - read floor): %.3f s, %.1f MB/s\n' \
     "$(echo "$parse_s - $read_s" | bc -l)" "$(echo "$bytes10 / ($parse_s - $read_s) / 1000000" | bc -l)"
+  # The YAML layer alone, one thread, each candidate on the same files
+  # (examples/yaml_layer.rs): the table the README keeps.
+  echo "YAML layer candidates on the N=10 tree:"
+  "$TARGET_DIR/release/examples/yaml_layer" "$T10" "$RUNS"
   if [ -x /usr/bin/time ]; then
     for i in 5 8; do
       log=$(mktemp)

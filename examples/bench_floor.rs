@@ -24,6 +24,8 @@ fn main() {
         eprintln!("usage: bench_floor walk-read|walk-read-parse DIR");
         std::process::exit(2);
     };
+    // The same memory setup as `gitops-lint` (src/main.rs).
+    gitops_lint::no_transparent_huge_pages();
     let root = std::fs::canonicalize(PathBuf::from(dir)).expect("DIR exists");
     let started = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()

@@ -36,8 +36,8 @@ pub mod statistics {
     pub use crate::report::statistics::{counts, json, text, RuleCount};
 }
 pub use run::{
-    lint, lint_text, plan, repository_root, wait_for_cache_writes, LintError, Options, Plan,
-    Progress, StdinFile, WORKER_STACK,
+    lint, lint_text, no_transparent_huge_pages, plan, repository_root, wait_for_cache_writes,
+    LintError, Options, Plan, Progress, StdinFile, WORKER_STACK,
 };
 pub use workspace::discover::find_root;
 

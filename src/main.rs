@@ -9,5 +9,6 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    gitops_lint::no_transparent_huge_pages();
     cli::run(std::env::args().collect())
 }
