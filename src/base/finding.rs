@@ -139,6 +139,11 @@ pub struct Finding {
     /// when one of them changed, a deletion included.
     #[serde(skip)]
     pub(crate) depends_on: Vec<String>,
+    /// The object (`Kind/name`) whose absence the finding is about: a
+    /// change that deletes a file defining such an object may have caused
+    /// it, and `--changed-since` reports it then.
+    #[serde(skip)]
+    pub(crate) absent: Option<String>,
 }
 
 /// `&'static str`, named so that serde's derive does not take the field for
@@ -196,6 +201,7 @@ impl Finding {
             explicit_severity: None,
             concern: None,
             depends_on: Vec::new(),
+            absent: None,
         }
     }
 
@@ -235,6 +241,13 @@ impl Finding {
     /// with `/`) may cause or resolve this finding.
     pub fn depends_on(mut self, path: impl Into<String>) -> Self {
         self.depends_on.push(path.into());
+        self
+    }
+
+    /// Says that the finding is about a missing `kind` object named
+    /// `name`, which deleting the file that defined it would cause.
+    pub fn about_absent(mut self, kind: &str, name: &str) -> Self {
+        self.absent = Some(absent_key(kind, name));
         self
     }
 
@@ -285,4 +298,10 @@ impl Findings {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
+}
+
+/// How [`Finding::about_absent`] names an object, and `--changed-since`
+/// the objects a deleted file defined.
+pub(crate) fn absent_key(kind: &str, name: &str) -> String {
+    format!("{kind}/{name}")
 }

@@ -54,11 +54,12 @@ impl Rule for DanglingRef {
             let f = match hashed_in(cluster, &r) {
                 Some(hashed) => {
                     let (message, help) = hashed_words(&meta.display_name(), &r, hashed);
-                    cx.finding(ID, r.node, message).with_help(help)
+                    cx.finding(ID, r.node, message).with_help(help).about_absent(&r.kind, &r.name)
                 }
                 None => {
                     let (message, help) = words(&meta.display_name(), &r, similar_in(cluster, &r));
-                    graded(cx.finding(ID, r.node, message).with_help(help), &r)
+                    let f = cx.finding(ID, r.node, message).with_help(help);
+                    graded(f.about_absent(&r.kind, &r.name), &r)
                 }
             };
             out.push(f);
@@ -99,7 +100,8 @@ impl Rule for DanglingRef {
                     let (message, help) = words(&what, &r, known.similar(occ.env.as_deref(), &r));
                     let f = Finding::new(ID, file.path(), r.node.span(), message)
                         .with_object(object)
-                        .with_help(help);
+                        .with_help(help)
+                        .about_absent(&r.kind, &r.name);
                     (graded(f, &r), Vec::new())
                 });
                 if let Some(e) = &occ.env {
@@ -153,7 +155,8 @@ fn health_checks(cx: &DocContext<'_>, cluster: &Cluster, own_ns: Option<&str>, o
         out.push(
             cx.finding(ID, name_node, message)
                 .with_help(help)
-                .with_severity(Severity::Warning),
+                .with_severity(Severity::Warning)
+                .about_absent(kind, name),
         );
     }
 }

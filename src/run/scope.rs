@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::base::finding::Finding;
+use crate::base::finding::{absent_key, Finding};
 use crate::base::ids::{FileId, RepoId};
 use crate::graph::Graph;
 use crate::workspace::discover;
@@ -18,10 +18,12 @@ use super::LintError;
 pub(super) struct Changed {
     paths: HashSet<String>,
     dirs: HashSet<String>,
+    /// The objects (`Kind/name`) the files the change deletes defined.
+    deleted_objects: HashSet<String>,
 }
 
 impl Changed {
-    fn new(paths: HashSet<String>) -> Self {
+    fn new(paths: HashSet<String>, deleted_objects: HashSet<String>) -> Self {
         let mut dirs = HashSet::new();
         for p in &paths {
             let mut rest = p.as_str();
@@ -32,17 +34,25 @@ impl Changed {
                 }
             }
         }
-        Changed { paths, dirs }
+        Changed {
+            paths,
+            dirs,
+            deleted_objects,
+        }
     }
 
     /// A finding is reported when its file changed, or when a place it
     /// depends on — a related location (the path a registration points at),
     /// or where what it misses belongs — changed, was deleted, or holds a
-    /// changed file.
+    /// changed file; or when it is about a missing object that a file the
+    /// change deletes defined.
     pub(super) fn caused(&self, f: &Finding) -> bool {
         self.touches(&f.path)
             || f.related.iter().any(|r| self.touches(&r.path))
             || f.depends_on.iter().any(|p| self.touches(p))
+            || f.absent
+                .as_ref()
+                .is_some_and(|o| self.deleted_objects.contains(o))
     }
 
     fn touches(&self, path: &str) -> bool {
@@ -75,6 +85,7 @@ pub(super) fn changed_paths(
     let prefixes = &graph.display_prefix;
     let mut tops: Vec<PathBuf> = Vec::new();
     let mut abs: Vec<PathBuf> = Vec::new();
+    let mut deleted_objects = HashSet::new();
     for (id, repo) in ws.repos.enumerate() {
         let checked = id == RepoId::new(0);
         let top = match git(&repo.root, &["rev-parse", "--show-toplevel"]) {
@@ -98,13 +109,18 @@ pub(super) fn changed_paths(
         };
         // Another checkout that does not know `rev` (a system repository
         // cloned on its own) still counts what is not committed there.
-        let diff = match since(rev) {
-            Ok(d) => d,
+        let (diff, base) = match since(rev) {
+            Ok(d) => (d, rev),
             Err(e) if checked => {
                 return Err(LintError::Usage(format!("--changed-since {rev}: {e}")))
             }
-            Err(_) => since("HEAD").unwrap_or_default(),
+            Err(_) => (since("HEAD").unwrap_or_default(), "HEAD"),
         };
+        let deleted: Vec<&str> = diff
+            .split('\0')
+            .filter(|p| !p.is_empty() && std::fs::symlink_metadata(top.join(p)).is_err())
+            .collect();
+        deleted_objects.extend(objects_at(&top, base, &deleted));
         let untracked =
             git(&top, &["ls-files", "--others", "--exclude-standard", "-z"]).unwrap_or_default();
         for p in diff.split('\0').chain(untracked.split('\0')) {
@@ -133,7 +149,84 @@ pub(super) fn changed_paths(
             }
         }
     }
-    Ok(Changed::new(paths))
+    Ok(Changed::new(paths, deleted_objects))
+}
+
+/// The objects (`Kind/name`) the YAML files at `paths` (relative to the
+/// work tree `top`) defined at revision `base`: read in one
+/// `git cat-file --batch`, whatever the number of files.
+fn objects_at(top: &Path, base: &str, paths: &[&str]) -> HashSet<String> {
+    use std::io::{BufRead, Read, Write};
+    let mut found = HashSet::new();
+    let yaml: Vec<&str> = paths
+        .iter()
+        .copied()
+        .filter(|p| p.ends_with(".yaml") || p.ends_with(".yml"))
+        .collect();
+    if yaml.is_empty() {
+        return found;
+    }
+    let child = std::process::Command::new("git")
+        .arg("-C")
+        .arg(top)
+        .args(["cat-file", "--batch"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        return found;
+    };
+    let input: String = yaml.iter().map(|p| format!("{base}:{p}\n")).collect();
+    let mut stdin = child.stdin.take();
+    // Written on a thread: git answers as it reads, and a full output pipe
+    // would otherwise stop both.
+    let writer = std::thread::spawn(move || {
+        if let Some(s) = stdin.as_mut() {
+            let _ = s.write_all(input.as_bytes());
+        }
+    });
+    if let Some(stdout) = child.stdout.take() {
+        let mut out = std::io::BufReader::new(stdout);
+        let mut header = String::new();
+        while out.read_line(&mut header).is_ok_and(|n| n > 0) {
+            // `<id> blob <size>`, then the content and a line feed; or
+            // `<name> missing`.
+            let size = header
+                .trim_end()
+                .rsplit(' ')
+                .next()
+                .and_then(|n| n.parse::<u64>().ok());
+            header.clear();
+            let Some(size) = size else { continue };
+            let mut blob = Vec::new();
+            if out.by_ref().take(size + 1).read_to_end(&mut blob).is_err() {
+                break;
+            }
+            blob.truncate(size as usize);
+            if let Ok(text) = String::from_utf8(blob) {
+                found.extend(defined_objects(&text));
+            }
+        }
+    }
+    let _ = writer.join();
+    let _ = child.wait();
+    found
+}
+
+/// The `Kind/name` of every object a YAML text defines.
+fn defined_objects(text: &str) -> Vec<String> {
+    let lines = crate::base::source::LineIndex::new(text);
+    crate::yaml::parse(text, &lines)
+        .docs
+        .iter()
+        .filter_map(|d| {
+            let root = d.root();
+            let kind = root.str_at(&["kind"])?;
+            let name = root.str_at(&["metadata", "name"])?;
+            Some(absent_key(kind, name))
+        })
+        .collect()
 }
 
 /// Which findings a run reports: all of them when the repository root was

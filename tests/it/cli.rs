@@ -1493,6 +1493,70 @@ fn changed_since_reports_what_a_deletion_or_an_uncommitted_system_change_causes(
     );
 }
 
+/// Deleting the file that defines an object makes every reference to it
+/// dangle, in files the change did not touch: `--changed-since` reports
+/// them (a deletion may cause any finding about something missing).
+#[test]
+fn changed_since_reports_references_a_deletion_leaves_dangling() {
+    let work = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules/dangling-ref/passes");
+    crate::common::copy_tree(&fixture, work.path());
+    let dir = work.path();
+    let both = std::fs::read_to_string(dir.join("clusters/dev/apps.yaml")).unwrap();
+    let (infra, apps) = both.split_once("---\n").unwrap();
+    std::fs::write(dir.join("clusters/dev/infra.yaml"), infra).unwrap();
+    std::fs::write(dir.join("clusters/dev/apps.yaml"), apps).unwrap();
+    // A reference that already dangles, and a file that defines nothing
+    // anything references.
+    let ghost = apps
+        .replace("name: apps", "name: extra")
+        .replace("name: infra", "name: ghost");
+    std::fs::write(dir.join("clusters/dev/extra.yaml"), ghost).unwrap();
+    std::fs::write(
+        dir.join("apps/unused.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unused\n",
+    )
+    .unwrap();
+    git_in(dir, &["init", "-q", "-b", "main"]);
+    git_in(dir, &["add", "-A"]);
+    git_in(dir, &["commit", "-qm", "init"]);
+    let check = || {
+        let args = [
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "dangling-ref",
+            "--changed-since",
+            "HEAD",
+        ];
+        rules_and_paths(&run_in(dir, &args))
+    };
+    assert_eq!(check(), [], "nothing changed");
+    let all = rules_and_paths(&run_in(
+        dir,
+        &["check", "--format", "json", "--select", "dangling-ref"],
+    ));
+    let extra = (
+        "dangling-ref".to_string(),
+        "clusters/dev/extra.yaml".to_string(),
+    );
+    assert!(all.contains(&extra), "{all:?}");
+    // Deleting a file no reference needs: the old dangling reference is
+    // not the change's doing.
+    git_in(dir, &["rm", "-q", "apps/unused.yaml"]);
+    assert_eq!(check(), []);
+    // Deleting `infra`: the untouched apps.yaml now depends on nothing.
+    git_in(dir, &["rm", "-q", "clusters/dev/infra.yaml"]);
+    assert_eq!(
+        check(),
+        [(
+            "dangling-ref".to_string(),
+            "clusters/dev/apps.yaml".to_string()
+        )]
+    );
+}
+
 #[test]
 fn the_man_page_generates_and_renders() {
     let out = run_in(Path::new("."), &["man"]);
