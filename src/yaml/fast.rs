@@ -8,7 +8,7 @@
 //! the very positions, that `saphyr-parser` would: the trees are the same
 //! (a differential test over the YAML test suite and the corpora holds it
 //! to that). Anything else — anchors, aliases, tags, multi-line flow or
-//! quoted scalars, escapes, tabs, CR line ends, directives, errors of any
+//! quoted scalars, escapes, tabs, lone CRs, directives, errors of any
 //! kind — makes it decline, and the file goes to the full parser. It never
 //! reports an error itself.
 //!
@@ -96,15 +96,16 @@ pub fn parse(text: &str, lines: &LineIndex) -> Read {
 }
 
 /// Whether `text` can be read here at all, and if so whether it is ASCII:
-/// it must hold no tab, CR, BOM, control or other character whose handling
-/// the full parser decides.
+/// it must hold no tab, lone CR, BOM, control or other character whose
+/// handling the full parser decides (CR LF line breaks are read).
 fn eligible(text: &str) -> Option<bool> {
     let bytes = text.as_bytes();
     let mut ascii = true;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b < 0x20 && b != b'\n' || b == 0x7f {
+        let line_break = b == b'\n' || (b == b'\r' && bytes.get(i + 1) == Some(&b'\n'));
+        if b < 0x20 && !line_break || b == 0x7f {
             return None;
         }
         if b >= 0x80 {
@@ -164,10 +165,12 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// One past the line's last byte (its line feed's offset).
+    /// One past the line's last byte (its line break's offset: the CR of
+    /// a CR LF).
     fn end(&self, line: u32) -> usize {
         if (line as usize) < self.lines.line_count() {
-            self.lines.line_start(line + 1) - 1
+            let lf = self.lines.line_start(line + 1) - 1;
+            lf - usize::from(lf > 0 && self.bytes[lf - 1] == b'\r')
         } else {
             self.text.len()
         }
@@ -367,7 +370,7 @@ impl<'a> Scanner<'a> {
 
     /// A `-` entry indicator at `at`: followed by a space or the line end.
     fn is_dash(&self, at: usize) -> bool {
-        self.byte(at) == b'-' && matches!(self.bytes.get(at + 1), Some(b' ' | b'\n'))
+        self.byte(at) == b'-' && matches!(self.bytes.get(at + 1), Some(b' ' | b'\n' | b'\r'))
     }
 
     /// The first non-space offset from `at` on its line.
@@ -416,7 +419,7 @@ impl<'a> Scanner<'a> {
         // The parser places a sequence's start at its first `-`; an
         // indentless one's at its first entry's content.
         let start = if indentless {
-            if self.byte(content) == b'\n' || self.byte(content) == b'#' {
+            if content >= self.end(line) || self.byte(content) == b'#' {
                 return Err(Decline);
             }
             content
@@ -429,7 +432,7 @@ impl<'a> Scanner<'a> {
             let content = self.skip_spaces(dash + 1);
             // An empty entry is placed at its line's end (past a comment).
             let null_at = self.point(line, self.end(line));
-            let next = if self.byte(content) != b'\n' && self.byte(content) != b'#' {
+            let next = if content < self.end(line) && self.byte(content) != b'#' {
                 if self.is_dash(content) {
                     return Err(Decline); // `- - x`
                 }
@@ -617,7 +620,7 @@ impl<'a> Scanner<'a> {
         while i < end {
             match self.byte(i) {
                 b' ' if self.bytes.get(i + 1) == Some(&b'#') => break,
-                b':' if matches!(self.byte(i + 1), b' ' | b'\n') => return Err(Decline),
+                b':' if matches!(self.byte(i + 1), b' ' | b'\n' | b'\r') => return Err(Decline),
                 b' ' => {}
                 _ => last = i + 1,
             }
@@ -805,7 +808,7 @@ fn starts_badly(bytes: &[u8], at: usize) -> bool {
     match bytes.get(at).copied().unwrap_or(b'\n') {
         b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' | b'#' | b'['
         | b']' | b'{' | b'}' | b',' => true,
-        b'-' | b'?' | b':' => matches!(bytes.get(at + 1), None | Some(b' ' | b'\n')),
+        b'-' | b'?' | b':' => matches!(bytes.get(at + 1), None | Some(b' ' | b'\n' | b'\r')),
         _ => false,
     }
 }

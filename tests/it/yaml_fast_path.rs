@@ -228,6 +228,14 @@ fn real_repositories_match_the_parser_and_are_mostly_taken() {
             taken_bytes += if taken { text.len() } else { 0 };
         }
         mutated += check_mutations(&name, &text, i as u64 * 7919 + 1);
+        // The same file written on Windows (CR LF line breaks).
+        let crlf = text.replace('\n', "\r\n");
+        let name = format!("{name} (CR LF)");
+        assert!(
+            same_as_full(&name, &crlf) || i >= real.len() || !taken,
+            "{name}: not taken"
+        );
+        mutated += check_mutations(&name, &crlf, i as u64 * 104_729 + 3);
     }
     eprintln!("fast path: {taken_bytes} of {bytes} corpus bytes; {mutated} mutated texts taken");
     assert!(
