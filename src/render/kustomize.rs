@@ -37,6 +37,9 @@ pub struct Problem {
     pub span: Span,
     pub kind: ProblemKind,
     pub message: String,
+    /// For a missing path: the path (repository, relative path) that is
+    /// not there, which creating or deleting changes.
+    pub missing: Option<(RepoId, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +167,7 @@ impl<'w> Builder<'w> {
             return self.read_kustomization(file);
         }
         if !self.dir_exists(repo, dir) {
-            self.problem(at, ProblemKind::Missing, format!("`{dir}` does not exist"));
+            self.missing(at, repo, dir, format!("`{dir}` does not exist"));
             return None;
         }
         let (mut files, nested) = self.manifests_under(repo, dir);
@@ -236,7 +239,16 @@ impl<'w> Builder<'w> {
             span: at.span(self.ws),
             kind,
             message: message.into(),
+            missing: None,
         });
+    }
+
+    /// A path `rel` of `repo` that `at` names and that is not there.
+    fn missing(&mut self, at: Origin, repo: RepoId, rel: &str, message: impl Into<String>) {
+        self.problem(at, ProblemKind::Missing, message);
+        if let Some(p) = self.problems.last_mut() {
+            p.missing = Some((repo, rel.to_string()));
+        }
     }
 
     fn kustomization_file(&self, repo: RepoId, dir: &str) -> Option<FileId> {
@@ -305,7 +317,7 @@ impl<'w> Builder<'w> {
         let Some(file) = self.kustomization_file(repo, dir) else {
             if let Some(at) = at {
                 let message = format!("`{dir}` has no kustomization file (kustomization.yaml, kustomization.yml or Kustomization)");
-                self.problem(at, ProblemKind::Missing, message);
+                self.missing(at, repo, dir, message);
             }
             return None;
         };
@@ -490,11 +502,8 @@ impl<'w> Builder<'w> {
                 self.append(acc, ids, r, Some(entry.origin));
             }
         } else {
-            self.problem(
-                entry.origin,
-                ProblemKind::Missing,
-                format!("`{}` does not exist", entry.as_str().unwrap_or("")),
-            );
+            let message = format!("`{}` does not exist", entry.as_str().unwrap_or(""));
+            self.missing(entry.origin, repo, &rel, message);
         }
     }
 
@@ -509,18 +518,13 @@ impl<'w> Builder<'w> {
             return acc;
         };
         let Some(file) = self.kustomization_file(repo, &rel) else {
-            let (kind, message) = if self.dir_exists(repo, &rel) {
-                (
-                    ProblemKind::Refused,
-                    format!("`{rel}` has no kustomization file"),
-                )
+            if self.dir_exists(repo, &rel) {
+                let message = format!("`{rel}` has no kustomization file");
+                self.problem(entry.origin, ProblemKind::Refused, message);
             } else {
-                (
-                    ProblemKind::Missing,
-                    format!("`{}` does not exist", entry.as_str().unwrap_or("")),
-                )
-            };
-            self.problem(entry.origin, kind, message);
+                let message = format!("`{}` does not exist", entry.as_str().unwrap_or(""));
+                self.missing(entry.origin, repo, &rel, message);
+            }
             return acc;
         };
         let Some(k) = self.read_kustomization(file) else {
@@ -841,11 +845,8 @@ impl<'w> Builder<'w> {
     fn docs_at(&mut self, repo: RepoId, dir: &str, path: &Node) -> Option<(FileId, Vec<Node>)> {
         let rel = self.entry_path(dir, path)?;
         let Some(file) = self.ws.file_at(repo, &rel) else {
-            self.problem(
-                path.origin,
-                ProblemKind::Missing,
-                format!("`{}` does not exist", path.as_str().unwrap_or("")),
-            );
+            let message = format!("`{}` does not exist", path.as_str().unwrap_or(""));
+            self.missing(path.origin, repo, &rel, message);
             return None;
         };
         Some((file, self.file_trees(file)))

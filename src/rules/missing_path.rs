@@ -77,9 +77,13 @@ fn missing_in_renderings(cx: &RunContext<'_>, out: &mut Findings) {
             if !seen.insert((p.file, p.span.start.offset)) {
                 continue;
             }
-            let f = cx
+            let mut f = cx
                 .finding_at(ID, p.file, None, p.span, &p.message)
                 .with_help("kustomize fails on a path that is not there: Flux applies nothing of this Kustomization until it is fixed");
+            // Deleting the path is a change that causes this finding.
+            if let Some((repo, rel)) = &p.missing {
+                f = f.depends_on(format!("{}{rel}", cx.graph().display_prefix[*repo]));
+            }
             out.push(f);
         }
     }

@@ -1557,6 +1557,57 @@ fn changed_since_reports_references_a_deletion_leaves_dangling() {
     );
 }
 
+/// Deleting a file a kustomization lists makes the untouched
+/// kustomization fail: `--changed-since` reports it; an old gap elsewhere
+/// stays out.
+#[test]
+fn changed_since_reports_resources_a_deletion_leaves_missing() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let kustomization = |resources: &str| {
+        format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n{resources}")
+    };
+    let files = [
+        ("apps/kustomization.yaml", kustomization("  - cm.yaml\n")),
+        (
+            "apps/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n".to_string(),
+        ),
+        ("old/kustomization.yaml", kustomization("  - ghost.yaml\n")),
+        ("notes/readme.yaml", "note: unrelated\n".to_string()),
+    ];
+    for (path, text) in &files {
+        std::fs::create_dir_all(dir.join(path).parent().unwrap()).unwrap();
+        std::fs::write(dir.join(path), text).unwrap();
+    }
+    git_in(dir, &["init", "-q", "-b", "main"]);
+    git_in(dir, &["add", "-A"]);
+    git_in(dir, &["commit", "-qm", "init"]);
+    let check = |since: bool| {
+        let mut args = vec!["check", "--format", "json", "--select", "missing-path"];
+        if since {
+            args.extend(["--changed-since", "HEAD"]);
+        }
+        rules_and_paths(&run_in(dir, &args))
+    };
+    let old = (
+        "missing-path".to_string(),
+        "old/kustomization.yaml".to_string(),
+    );
+    assert_eq!(check(false), [old]);
+    assert_eq!(check(true), [], "nothing changed");
+    git_in(dir, &["rm", "-q", "notes/readme.yaml"]);
+    assert_eq!(check(true), [], "an unrelated deletion");
+    git_in(dir, &["rm", "-q", "apps/cm.yaml"]);
+    assert_eq!(
+        check(true),
+        [(
+            "missing-path".to_string(),
+            "apps/kustomization.yaml".to_string()
+        )]
+    );
+}
+
 #[test]
 fn the_man_page_generates_and_renders() {
     let out = run_in(Path::new("."), &["man"]);
