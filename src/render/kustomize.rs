@@ -234,21 +234,29 @@ impl<'w> Builder<'w> {
 
     /// Records what the build could not do.
     pub fn problem(&mut self, at: Origin, kind: ProblemKind, message: impl Into<String>) {
-        self.problems.push(Problem {
-            file: at.file,
-            span: at.span(self.ws),
-            kind,
-            message: message.into(),
-            missing: None,
-        });
+        self.push_problem(at, kind, message.into(), None);
     }
 
     /// A path `rel` of `repo` that `at` names and that is not there.
     fn missing(&mut self, at: Origin, repo: RepoId, rel: &str, message: impl Into<String>) {
-        self.problem(at, ProblemKind::Missing, message);
-        if let Some(p) = self.problems.last_mut() {
-            p.missing = Some((repo, rel.to_string()));
-        }
+        let missing = Some((repo, rel.to_string()));
+        self.push_problem(at, ProblemKind::Missing, message.into(), missing);
+    }
+
+    fn push_problem(
+        &mut self,
+        at: Origin,
+        kind: ProblemKind,
+        message: String,
+        missing: Option<(RepoId, String)>,
+    ) {
+        self.problems.push(Problem {
+            file: at.file,
+            span: at.span(self.ws),
+            kind,
+            message,
+            missing,
+        });
     }
 
     fn kustomization_file(&self, repo: RepoId, dir: &str) -> Option<FileId> {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::base::finding::{absent_key, Finding};
 use crate::base::ids::{FileId, RepoId};
 use crate::graph::Graph;
+use crate::model::objects::ObjectMeta;
 use crate::workspace::discover;
 use crate::workspace::Workspace;
 
@@ -220,12 +221,8 @@ fn defined_objects(text: &str) -> Vec<String> {
     crate::yaml::parse(text, &lines)
         .docs
         .iter()
-        .filter_map(|d| {
-            let root = d.root();
-            let kind = root.str_at(&["kind"])?;
-            let name = root.str_at(&["metadata", "name"])?;
-            Some(absent_key(kind, name))
-        })
+        .filter_map(ObjectMeta::of)
+        .filter_map(|m| Some(absent_key(&m.kind, m.name.as_deref()?)))
         .collect()
 }
 

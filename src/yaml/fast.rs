@@ -148,11 +148,10 @@ struct Scanner<'a> {
 struct Key<'a> {
     value: Cow<'a, str>,
     style: Style,
-    /// Byte offsets of the key's first character and one past its last.
+    /// Byte offsets of the key's first character and one past its last
+    /// (the `:`, which follows it directly).
     start: usize,
     end: usize,
-    /// Byte offset of the `:`.
-    colon: usize,
 }
 
 impl<'a> Scanner<'a> {
@@ -390,8 +389,8 @@ impl<'a> Scanner<'a> {
             let key = self.key(line, at).ok_or(Decline)?;
             let span = Span::new(self.pos(line, key.start), self.pos(line, key.end));
             self.scalar(key.value, key.style, span)?;
-            let rest = self.skip_spaces(key.colon + 1);
-            let null_at = self.point(line, key.colon);
+            let rest = self.skip_spaces(key.end + 1);
+            let null_at = self.point(line, key.end);
             let next = self.value(line, rest, indent, null_at, true, depth)?;
             if self.ends_document(next)? || self.indent(next) < indent {
                 self.emit(Event::MappingEnd, self.first_char(next))?;
@@ -433,16 +432,13 @@ impl<'a> Scanner<'a> {
             let content = self.skip_spaces(dash + 1);
             // An empty entry is placed at its line's end (past a comment).
             let null_at = self.point(line, self.end(line));
-            let next = if content < self.end(line) && self.byte(content) != b'#' {
-                if self.is_dash(content) {
-                    return Err(Decline); // `- - x`
-                }
-                if self.key(line, content).is_some() {
-                    let col = content - self.start(line);
-                    self.block_map(line, content, col, depth + 1)?
-                } else {
-                    self.value(line, content, indent, null_at, false, depth)?
-                }
+            let on_line = content < self.end(line) && self.byte(content) != b'#';
+            if on_line && self.is_dash(content) {
+                return Err(Decline); // `- - x`
+            }
+            let next = if on_line && self.key(line, content).is_some() {
+                let col = content - self.start(line);
+                self.block_map(line, content, col, depth + 1)?
             } else {
                 self.value(line, content, indent, null_at, false, depth)?
             };
@@ -471,10 +467,7 @@ impl<'a> Scanner<'a> {
         let end = self.end(line);
         let bytes = &self.bytes[..end];
         let (value, style, key_end) = match bytes[at] {
-            b'"' | b'\'' => {
-                let (value, style, close) = self.quoted(at, end)?;
-                (value, style, close)
-            }
+            b'"' | b'\'' => self.quoted(at, end)?,
             _ => {
                 if starts_badly(bytes, at) {
                     return None;
@@ -505,7 +498,6 @@ impl<'a> Scanner<'a> {
             style,
             start: at,
             end: key_end,
-            colon: key_end,
         })
     }
 
@@ -580,13 +572,10 @@ impl<'a> Scanner<'a> {
             b'|' | b'>' => return self.block_scalar(line, at, indent),
             b'"' | b'\'' => {
                 let (value, style, close) = self.quoted(at, end).ok_or(Decline)?;
-                // The parser ends a quoted scalar where it stopped looking
-                // for a `:` after it: past spaces, and a comment.
-                let mut stop = self.skip_spaces(close);
-                if stop > close && stop < end && self.byte(stop) == b'#' {
-                    stop = end;
-                }
-                let span = Span::new(self.pos(line, at), self.pos(line, stop));
+                let span = Span::new(
+                    self.pos(line, at),
+                    self.pos(line, self.key_lookahead(close, end)),
+                );
                 self.scalar(value, style, span)?;
                 close
             }
@@ -609,6 +598,19 @@ impl<'a> Scanner<'a> {
             return Err(Decline);
         }
         Ok(next)
+    }
+
+    /// Where the parser ends a quoted scalar or a flow collection that
+    /// closes at `after` on a line ending at `end`: where it stopped
+    /// looking for a `:` that would make it a key — past spaces, and past
+    /// a comment.
+    fn key_lookahead(&self, after: usize, end: usize) -> usize {
+        let stop = self.skip_spaces(after);
+        if stop > after && stop < end && self.byte(stop) == b'#' {
+            end
+        } else {
+            stop
+        }
     }
 
     /// One past the last character of the one-line plain scalar at `at`.
@@ -666,12 +668,7 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
-        // Like a quoted scalar, the collection ends where the parser
-        // stopped looking for a `:` after it.
-        let mut stop = self.skip_spaces(i + 1);
-        if stop > i + 1 && stop < end && self.byte(stop) == b'#' {
-            stop = end;
-        }
+        let stop = self.key_lookahead(i + 1, end);
         self.emit(close, Span::new(self.pos(line, i), self.pos(line, stop)))?;
         Ok(i + 1)
     }

@@ -56,21 +56,15 @@ pub struct Stream {
 /// the full parser takes over from the first document it does not know.
 pub fn parse(text: &str, lines: &LineIndex) -> Stream {
     let read = fast::parse(text, lines);
-    match read.rest {
-        None => Stream {
-            docs: read.docs,
-            errors: Vec::new(),
-        },
-        Some(rest) => {
-            let mut stream = Stream {
-                docs: read.docs,
-                errors: Vec::new(),
-            };
-            let doc_index = stream.docs.len();
-            parse_from(text, lines, rest, doc_index, &mut stream);
-            stream
-        }
+    let mut stream = Stream {
+        docs: read.docs,
+        errors: Vec::new(),
+    };
+    if let Some(rest) = read.rest {
+        let doc_index = stream.docs.len();
+        parse_from(text, lines, rest, doc_index, &mut stream);
     }
+    stream
 }
 
 /// [`parse`] without the fast path: every document through the full parser.
