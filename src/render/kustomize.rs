@@ -1323,7 +1323,7 @@ fn embedding(file: &ParsedFile, inline: &Node) -> Box<dyn Fn(Span) -> Span> {
 
 /// One `images` entry.
 struct ImageRule {
-    name: regex::Regex,
+    name: std::sync::Arc<regex::Regex>,
     new_name: Option<String>,
     new_tag: Option<String>,
     digest: Option<String>,
@@ -1345,7 +1345,7 @@ impl ImageRule {
                 .map(str::to_string)
         };
         Some(ImageRule {
-            name: regex::Regex::new(&pattern).ok()?,
+            name: super::pattern::regex(&pattern).ok()?,
             new_name: field("newName"),
             new_tag: field("newTag"),
             digest: field("digest"),

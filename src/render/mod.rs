@@ -19,6 +19,7 @@ pub mod kustomization;
 pub mod kustomize;
 pub mod merge;
 pub mod names;
+pub mod pattern;
 pub mod replace;
 pub mod resource;
 pub mod select;

@@ -15,8 +15,6 @@
 //! regular expression) or `[=regex]` (scalar items). A dot inside `[…]`
 //! belongs to it, and `\.` escapes a dot.
 
-use regex::Regex;
-
 use crate::base::ids::StepId;
 
 use super::resource::Resource;
@@ -399,7 +397,7 @@ fn visit(
             }
         }
         Part::Item(field, pattern) => {
-            let re = Regex::new(pattern)
+            let re = super::pattern::regex(pattern)
                 .map_err(|e| format!("`{pattern}` is not a valid regular expression: {e}"))?;
             if !node.is_seq() {
                 return Ok(0);

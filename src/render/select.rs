@@ -3,21 +3,17 @@
 //! regular expressions (name and namespace against the original or the
 //! current value), and Kubernetes label and annotation selectors.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-
-use regex::Regex;
-
+use super::pattern::{anchored, Pattern};
 use super::resource::Resource;
 use super::tree::Node;
 
 #[derive(Debug)]
 pub struct Selector {
-    group: Option<Regex>,
-    version: Option<Regex>,
-    kind: Option<Regex>,
-    name: Option<Regex>,
-    namespace: Option<Regex>,
+    group: Option<Pattern>,
+    version: Option<Pattern>,
+    kind: Option<Pattern>,
+    name: Option<Pattern>,
+    namespace: Option<Pattern>,
     labels: Vec<Requirement>,
     annotations: Vec<Requirement>,
 }
@@ -36,39 +32,13 @@ struct Requirement {
     op: Op,
 }
 
-/// Compiled target patterns, by pattern. One parent's patch targets
-/// every child the same way, and each child's own patches are read again
-/// for each build: compiling a regex costs far more than matching it.
-static PATTERNS: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
-
-/// Entries kept at most (a run has a few dozen distinct patterns; this
-/// only bounds what a generated input could make it hold).
-const MAX_PATTERNS: usize = 4096;
-
-/// `pattern` anchored as kustomize anchors it (`^(?:…)$`), compiled once
-/// per run.
-fn compiled(pattern: &str) -> Result<Regex, regex::Error> {
-    let cache = PATTERNS.get_or_init(Mutex::default);
-    if let Some(re) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
-        return Ok(re);
-    }
-    let re = Regex::new(&format!("^(?:{pattern})$"))?;
-    if let Ok(mut c) = cache.lock() {
-        if c.len() >= MAX_PATTERNS {
-            c.clear();
-        }
-        c.insert(pattern.to_string(), re.clone());
-    }
-    Ok(re)
-}
-
 impl Selector {
     /// Reads a `target:` mapping; an error names the field that is wrong.
     pub fn read(target: &Node) -> Result<Selector, String> {
-        let pattern = |field: &str| -> Result<Option<Regex>, String> {
+        let pattern = |field: &str| -> Result<Option<Pattern>, String> {
             match target.str_at(&[field]).filter(|p| !p.is_empty()) {
                 None => Ok(None),
-                Some(p) => compiled(p)
+                Some(p) => anchored(p)
                     .map(Some)
                     .map_err(|e| format!("`{field}` is not a valid regular expression: {e}")),
             }
@@ -97,7 +67,8 @@ impl Selector {
     /// Whether group, version, kind, name and namespace match (each one
     /// not given matches anything).
     pub fn matches_id(&self, r: &Resource) -> bool {
-        let is = |re: &Option<Regex>, value: &str| re.as_ref().is_none_or(|re| re.is_match(value));
+        let is =
+            |re: &Option<Pattern>, value: &str| re.as_ref().is_none_or(|re| re.is_match(value));
         let (group, version) = r.group_version();
         is(&self.group, group)
             && is(&self.version, version)
