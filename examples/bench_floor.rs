@@ -34,19 +34,18 @@ fn main() {
         .expect("thread pool");
     let (files, bytes, docs) = pool.install(|| {
         let exclude = discover::exclude_set(&[]).expect("empty glob set");
-        let mut files = Vec::new();
         // The checked repo and, like `check`, every sibling system repo the
-        // generated config names (they live beside it under the bench dir).
-        for (i, repo) in repos(&root).iter().enumerate() {
-            files.extend(
-                discover::walk(
-                    repo,
-                    gitops_lint::internals::base::ids::RepoId::new(i),
-                    &exclude,
-                )
-                .files,
-            );
-        }
+        // generated config names (they live beside it under the bench dir),
+        // walked as `check` walks them.
+        let roots: Vec<_> = repos(&root)
+            .into_iter()
+            .enumerate()
+            .map(|(i, repo)| (repo, gitops_lint::internals::base::ids::RepoId::new(i)))
+            .collect();
+        let files: Vec<_> = discover::walk_repos(&roots, &exclude)
+            .into_iter()
+            .flat_map(|walked| walked.files)
+            .collect();
         let n = files.len();
         let (bytes, docs) = match mode.as_str() {
             "walk-read" => files

@@ -33,9 +33,14 @@ pub(super) fn walk(
     let mut sources: Vec<SourceFile> = Vec::new();
     let mut unreadable = Vec::new();
     let mut dirs = Vec::new();
-    for (i, repo) in repos.iter().enumerate() {
+    let roots: Vec<(std::path::PathBuf, RepoId)> = repos
+        .iter()
+        .enumerate()
+        .map(|(i, repo)| (repo.root.clone(), RepoId::new(i)))
+        .collect();
+    let all = discover::walk_repos(&roots, exclude);
+    for (i, (repo, walked)) in repos.iter().zip(all).enumerate() {
         let id = RepoId::new(i);
-        let walked = discover::walk(&repo.root, id, exclude);
         dirs.extend(walked.dirs);
         let (mut files, errors) = (walked.files, walked.errors);
         if i == 0 && files.is_empty() {
