@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use crate::base::finding::{Finding, Findings, Related, Severity};
 use crate::base::ids::{DocId, FileId};
 use crate::base::source::{Pos, Span};
-use crate::graph::images::{workspace_images, FoundImage};
+use crate::graph::images::{workspace_images, FoundImage, ValuesFiles};
 use crate::graph::{Graph, Target};
 use crate::model::objects::ObjectMeta;
 use crate::render::images::rendered_images;
@@ -148,8 +148,10 @@ impl<'a> RunContext<'a> {
     pub fn images(&self) -> &[FoundImage] {
         self.images.get_or_init(|| {
             let renderings = self.renderings();
-            let mut images = workspace_images(self.workspace, self.graph(), &renderings.covered);
-            images.extend(rendered_images(self.workspace, self.graph(), renderings));
+            let values = ValuesFiles::new(self.workspace);
+            let (ws, graph) = (self.workspace, self.graph());
+            let mut images = workspace_images(ws, graph, &renderings.covered, &values);
+            images.extend(rendered_images(ws, graph, renderings, &values));
             images
         })
     }

@@ -331,22 +331,45 @@ pub fn values_images(root: NodeRef<'_>) -> Vec<ValuesImage<'_>> {
 /// mappings merge key by key, anything else (string, list, null) replaces
 /// what was there. Each image says in which layer each part was last set.
 pub fn effective_images<'a>(layers: &[NodeRef<'a>]) -> Vec<ValuesImage<'a>> {
-    let mut sites: Vec<Site<'a>> = Vec::new();
-    let mut global_registry: Option<Part<'a>> = None;
-    for (layer, root) in layers.iter().enumerate() {
-        let mut stack: Vec<(NodeRef<'a>, KeyPath<'a>)> = vec![(*root, Vec::new())];
+    let mut layered = Layered::default();
+    for root in layers {
+        layered.apply(*root);
+    }
+    layered.images()
+}
+
+/// Values layered so far, as far as images go: what [`effective_images`]
+/// folds over its layers. Kept between calls, the state after a chart's
+/// `values.yaml` and values files is shared by every release that layers
+/// its own values over them (the same chart is layered under each
+/// environment's release, and again under each rendering of it).
+#[derive(Debug, Clone, Default)]
+pub struct Layered<'a> {
+    sites: Vec<Site<'a>>,
+    global_registry: Option<Part<'a>>,
+    /// The layers applied: the next one's index.
+    layers: usize,
+}
+
+impl<'a> Layered<'a> {
+    /// Layers `root` over what is there.
+    pub fn apply(&mut self, root: NodeRef<'a>) {
+        let layer = self.layers;
+        self.layers += 1;
+        let sites = &mut self.sites;
+        let mut stack: Vec<(NodeRef<'a>, KeyPath<'a>)> = vec![(root, Vec::new())];
         while let Some((node, path)) = stack.pop() {
             // Paths are built only for containers (walked further) and
             // for leaves that may replace a site below them.
             if node.is_seq() {
                 for (i, item) in node.items().enumerate() {
                     let container = item.is_map() || item.is_seq();
-                    if !container && !any_below(&sites, &path) {
+                    if !container && !any_below(sites, &path) {
                         continue;
                     }
                     let mut p = path.clone();
                     p.push(Cow::Owned(format!("[{i}]")));
-                    replace_below(&mut sites, &p, item);
+                    replace_below(sites, &p, item);
                     if container {
                         stack.push((item, p));
                     }
@@ -357,33 +380,38 @@ pub fn effective_images<'a>(layers: &[NodeRef<'a>]) -> Vec<ValuesImage<'a>> {
                 let Some(key) = k.as_str() else { continue };
                 let at = SetAt { layer, node: v };
                 if key == "imageRegistry" && path.len() == 1 && path[0] == "global" {
-                    global_registry = string_value(v).map(|value| Part { value, at });
+                    self.global_registry = string_value(v).map(|value| Part { value, at });
                     continue;
                 }
                 if key == "image" {
                     let mut p = path.clone();
                     p.push(Cow::Borrowed(key));
-                    set_site(&mut sites, p, SetAt { layer, node: k }, v, layer);
+                    set_site(sites, p, SetAt { layer, node: k }, v, layer);
                     continue;
                 }
                 let container = v.is_map() || v.is_seq();
-                if !container && !any_below(&sites, &path) {
+                if !container && !any_below(sites, &path) {
                     continue;
                 }
                 let mut p = path.clone();
                 p.push(Cow::Borrowed(key));
-                replace_below(&mut sites, &p, v);
+                replace_below(sites, &p, v);
                 if container {
                     stack.push((v, p));
                 }
             }
         }
     }
-    sites.sort_by(|a, b| a.path.cmp(&b.path));
-    sites
-        .iter()
-        .filter_map(|s| resolve(s, global_registry))
-        .collect()
+
+    /// The images the layers applied so far make, by key path.
+    pub fn images(&self) -> Vec<ValuesImage<'a>> {
+        let mut sites: Vec<&Site<'a>> = self.sites.iter().collect();
+        sites.sort_by(|a, b| a.path.cmp(&b.path));
+        sites
+            .into_iter()
+            .filter_map(|s| resolve(s, self.global_registry))
+            .collect()
+    }
 }
 
 /// Whether some site lies at least two levels below `path`: only then can

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use rayon::prelude::*;
 
-use crate::graph::images::{layered_images, pod_images, FoundImage, Place};
+use crate::graph::images::{layered_images, pod_images, FoundImage, Place, ValuesFiles};
 use crate::graph::values::{layers, Layer};
 use crate::graph::Graph;
 use crate::model::objects::{self, ObjectMeta, HELM_GROUP};
@@ -22,7 +22,12 @@ use super::workspace::{document_at, Renderings};
 /// Every container image of every rendered workload, once per place,
 /// reference and environment (a base rendered in three clusters of one
 /// environment is one image).
-pub fn rendered_images(ws: &Workspace, graph: &Graph, renderings: &Renderings) -> Vec<FoundImage> {
+pub fn rendered_images(
+    ws: &Workspace,
+    graph: &Graph,
+    renderings: &Renderings,
+    values: &ValuesFiles<'_>,
+) -> Vec<FoundImage> {
     let mut jobs: Vec<(&Applied, Option<String>)> = Vec::new();
     for cluster in &renderings.clusters {
         jobs.extend(
@@ -45,7 +50,7 @@ pub fn rendered_images(ws: &Workspace, graph: &Graph, renderings: &Renderings) -
     let found: Vec<FoundImage> = jobs
         .par_iter()
         .flat_map_iter(|(applied, env)| match is_release(applied) {
-            true => release_images(ws, graph, applied, env),
+            true => release_images(ws, graph, applied, values, env),
             false => container_images(ws, applied, env),
         })
         .collect();
@@ -73,6 +78,7 @@ fn release_images(
     ws: &Workspace,
     graph: &Graph,
     applied: &Applied,
+    values: &ValuesFiles<'_>,
     env: &Option<String>,
 ) -> Vec<FoundImage> {
     let written_file = ws.file(applied.resource.file);
@@ -99,7 +105,7 @@ fn release_images(
             },
         }
     };
-    layered_images(graph, &meta, &layers, env.clone(), place)
+    layered_images(graph, &meta, &layers, values, env.clone(), place)
         .into_iter()
         .filter(|image| image.name_at.doc.is_some())
         .collect()
