@@ -333,8 +333,8 @@ fn lint_in_pool(opts: &Options, started: Instant) -> Result<Report, LintError> {
         report.elapsed = started.elapsed();
         return Ok(report);
     }
-    // The walk is one thread's work; the embedded schemas are expanded and
-    // compiled meanwhile, on another.
+    // The embedded schemas are expanded and compiled while the walk runs
+    // (the walk is mostly system calls).
     let kubernetes_version = config.kubernetes_version.clone();
     let (found, ()) = rayon::join(
         || walk(&root, &repos, &exclude),
