@@ -157,7 +157,11 @@ fn walk_parallel(root: &Path, repo: RepoId, exclude: &GlobSet) -> Walked {
 fn sorted(mut walked: Walked) -> Walked {
     walked.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     walked.errors.sort_by(|a, b| a.path.cmp(&b.path));
-    walked.dirs.sort();
+    // By their bytes: comparing `Path`s component by component made this
+    // sort most of the walk's own instructions (callgrind).
+    walked
+        .dirs
+        .sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     walked
 }
 
