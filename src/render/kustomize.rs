@@ -278,21 +278,32 @@ impl<'w> Builder<'w> {
     /// kustomization, and those subdirectories.
     fn manifests_under(&self, repo: RepoId, dir: &str) -> (Vec<FileId>, Vec<String>) {
         let files = self.ws.files_under(repo, dir);
+        // The subdirectories with a kustomization, as `sub/dir/`, in byte
+        // order: a directory's subdirectories then follow it directly, so
+        // one below an outer one is found against the last kept. A
+        // repository root holds thousands of files and hundreds of such
+        // directories: nothing here is per file × directory.
         let mut nested: Vec<String> = files
             .iter()
             .filter(|f| crate::model::kustomization::is_kustomization(&f.file.rel))
-            .map(|f| paths::parent(&f.file.rel).to_string())
-            .filter(|d| d != dir)
+            .map(|f| paths::parent(&f.file.rel))
+            .filter(|d| *d != dir)
+            .map(|d| format!("{d}/"))
             .collect();
-        nested.sort();
+        nested.sort_unstable();
         nested.dedup();
         let mut outer: Vec<String> = Vec::new();
         for d in nested {
-            if !outer.iter().any(|o| d.starts_with(&format!("{o}/"))) {
+            if !outer.last().is_some_and(|o| d.starts_with(o.as_str())) {
                 outer.push(d);
             }
         }
-        let inside = |rel: &str| outer.iter().any(|o| rel.starts_with(&format!("{o}/")));
+        // The outer directory a file may be in is the last one sorting
+        // before it (none of them is inside another).
+        let inside = |rel: &str| {
+            let at = outer.partition_point(|o| o.as_str() <= rel);
+            at > 0 && rel.starts_with(outer[at - 1].as_str())
+        };
         let manifests = files
             .iter()
             .filter(|f| !inside(&f.file.rel))
@@ -300,6 +311,15 @@ impl<'w> Builder<'w> {
             .filter(|f| f.problem.is_none() && f.stream.errors.is_empty())
             .map(|f| f.id)
             .collect();
+        let mut outer: Vec<String> = outer
+            .into_iter()
+            .map(|mut o| {
+                o.pop();
+                o
+            })
+            .collect();
+        // Listed in the order of their names, as before the `/` was added.
+        outer.sort_unstable();
         (manifests, outer)
     }
 
@@ -1453,6 +1473,49 @@ mod tests {
     }
 
     const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers: [{name: app, image: 'nginx:1'}]\n";
+
+    #[test]
+    fn a_directory_without_a_kustomization_lists_its_manifests_and_nested_kustomizations() {
+        let k = "resources: [x.yaml]\n";
+        let ws = workspace(&[
+            ("apps/a/kustomization.yaml", k),
+            ("apps/a/x.yaml", DEPLOY),
+            ("apps/a/c/kustomization.yaml", k),
+            ("apps/a/c/x.yaml", DEPLOY),
+            ("apps/a-b/kustomization.yaml", k),
+            ("apps/a-b/x.yaml", DEPLOY),
+            ("apps/a.yaml", DEPLOY),
+            ("apps/ab/z.yaml", DEPLOY),
+            ("apps/top.yaml", DEPLOY),
+            ("apps/zz/deep/kustomization.yaml", k),
+            ("apps/zz/deep/x.yaml", DEPLOY),
+            ("apps/zz/near.yaml", DEPLOY),
+        ]);
+        let mut b = Builder::new(&ws);
+        let at = Origin::new(FileId::new(0), Span::default());
+        let generated = b.kustomization_at(RepoId::new(0), "apps", at).unwrap();
+        let resources: Vec<&str> = generated
+            .get("resources")
+            .map(|r| match &r.value {
+                Value::Seq(items) => items.iter().filter_map(|i| i.as_str()).collect(),
+                _ => Vec::new(),
+            })
+            .unwrap_or_default();
+        // Nested kustomizations first (an outer one hides those below it),
+        // then every manifest outside them.
+        assert_eq!(
+            resources,
+            [
+                "a",
+                "a-b",
+                "zz/deep",
+                "a.yaml",
+                "ab/z.yaml",
+                "top.yaml",
+                "zz/near.yaml"
+            ]
+        );
+    }
 
     #[test]
     fn every_value_keeps_the_place_that_set_it() {
