@@ -199,6 +199,11 @@ fn is_float_syntax(s: &str) -> bool {
 
 /// Go `yaml.v2` `resolve()` for an untagged plain scalar.
 fn go_yaml_v2(s: &str) -> Typed {
+    // Every word with a meaning is at most five characters (`false`);
+    // a longer one starting with a letter is text, as most values are.
+    if s.len() > 5 && s.as_bytes()[0].is_ascii_alphabetic() {
+        return Typed::Str;
+    }
     if let Some(t) = common_literal(s) {
         return t;
     }
@@ -275,6 +280,13 @@ mod tests {
         let k = |s: &str| plain(s).typed(None, Typing::Kubernetes);
         assert_eq!(k("yes"), Typed::Bool(true));
         assert_eq!(k("Off"), Typed::Bool(false));
+        // The longest words with a meaning, and words just longer.
+        assert_eq!(k("FALSE"), Typed::Bool(false));
+        assert_eq!(k("False!"), Typed::Str);
+        assert_eq!(k("nginx"), Typed::Str);
+        assert_eq!(k("falsey"), Typed::Str);
+        assert_eq!(k("123456"), Typed::Int(123456));
+        assert_eq!(k("-.inf"), Typed::Float(f64::NEG_INFINITY));
         assert_eq!(k("0777"), Typed::Int(511));
         assert_eq!(k("1_000"), Typed::Int(1000));
         assert_eq!(k("0x1F"), Typed::Int(31));

@@ -130,6 +130,12 @@ pub fn is_merge_key(k: NodeRef<'_>) -> bool {
 /// A mapping key as the JSON object key it becomes.
 pub fn key_string(k: NodeRef<'_>, typing: Typing) -> String {
     match &k.node().kind {
+        // Go keeps a plain key's text, whatever it reads as (below); most
+        // keys are plain, and typing each one was a tenth of converting a
+        // document.
+        NodeKind::Scalar(s) if s.style.is_plain() && typing == Typing::Kubernetes => {
+            s.value.to_string()
+        }
         NodeKind::Scalar(s) => match scalar_to_json(s, k.tag(), typing) {
             Value::String(s) => s,
             Value::Null if typing == Typing::Core => String::new(),
@@ -184,6 +190,29 @@ mod tests {
     use super::*;
     use crate::base::source::LineIndex;
     use crate::yaml::parse;
+
+    #[test]
+    fn keys_become_the_strings_go_and_yaml_1_2_make_of_them() {
+        let text = "yes: a\n1: b\nnull: c\n~: d\n'true': e\n!!int \"7\": f\n!!str 8: g\n0x10: h\n1.50: i\nname: j\n";
+        let s = parse(text, &LineIndex::new(text));
+        let keys = |typing| -> Vec<String> {
+            s.docs[0]
+                .root()
+                .entries()
+                .map(|(k, _)| key_string(k, typing))
+                .collect()
+        };
+        // Go keeps a plain key's text; a tag types a quoted one.
+        assert_eq!(
+            keys(Typing::Kubernetes),
+            ["yes", "1", "null", "~", "true", "7", "8", "0x10", "1.50", "name"]
+        );
+        // YAML 1.2: the JSON form of the typed key.
+        assert_eq!(
+            keys(Typing::Core),
+            ["yes", "1", "", "", "true", "7", "8", "16", "1.5", "name"]
+        );
+    }
 
     #[test]
     fn merge_keys_and_aliases_expand() {
