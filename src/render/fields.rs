@@ -39,11 +39,30 @@ const fn spec(
 }
 
 impl FieldSpec {
-    pub fn selects(&self, r: &Resource) -> bool {
+    pub fn selects(&self, r: &Kind<'_>) -> bool {
+        (self.group.is_empty() || self.group == r.group)
+            && (self.version.is_empty() || self.version == r.version)
+            && (self.kind.is_empty() || self.kind == r.kind)
+    }
+}
+
+/// A resource's group, version and kind, read once for all the field
+/// specs matched against it (reading them for each spec was 2.4% of a
+/// run's instructions, callgrind).
+pub struct Kind<'r> {
+    pub group: &'r str,
+    pub version: &'r str,
+    pub kind: &'r str,
+}
+
+impl<'r> Kind<'r> {
+    pub fn of(r: &'r Resource) -> Self {
         let (group, version) = r.group_version();
-        (self.group.is_empty() || self.group == group)
-            && (self.version.is_empty() || self.version == version)
-            && (self.kind.is_empty() || self.kind == r.kind())
+        Kind {
+            group,
+            version,
+            kind: r.kind(),
+        }
     }
 }
 

@@ -1121,8 +1121,9 @@ impl<'w> Builder<'w> {
         }
         let step = self.step(what, pairs.origin);
         for r in acc.iter_mut() {
+            let kind = fields::Kind::of(r);
             let selected: Vec<&(FieldSpec, String)> =
-                specs.iter().filter(|(s, _)| s.selects(r)).collect();
+                specs.iter().filter(|(s, _)| s.selects(&kind)).collect();
             for (spec, path) in selected {
                 let segments = fields::segments(path);
                 let origin = pairs.origin.by(step);
@@ -1209,10 +1210,11 @@ impl<'w> Builder<'w> {
             .filter(|r| r.kind() != "CustomResourceDefinition")
         {
             update_container_images(&mut r.root, &image, origin);
+            let kind = fields::Kind::of(r);
             let paths = fields::IMAGE_PATHS.iter().copied().chain(
                 extra
                     .iter()
-                    .filter(|(spec, _)| spec.selects(r))
+                    .filter(|(spec, _)| spec.selects(&kind))
                     .map(|(_, path)| path.as_str()),
             );
             let paths: Vec<&str> = paths.collect();

@@ -98,9 +98,10 @@ pub fn fix_references(resources: &mut [Resource], extra: &[(String, FieldSpec, S
                     })
                     .map(|c| c.name.clone())
             };
+            let of = super::fields::Kind::of(r);
             let selected: Vec<&Vec<String>> = kind_specs
                 .iter()
-                .filter(|(s, _)| s.selects(r))
+                .filter(|(s, _)| s.selects(&of))
                 .map(|(_, p)| p)
                 .collect();
             for segments in selected {
