@@ -2,6 +2,8 @@
 //! decodes it: an unknown field or a value of the wrong type (a number
 //! where a string is expected, `newTag: 1.26`) fails the build.
 
+use std::fmt;
+
 use super::tree::{Node, Origin};
 
 /// A field's type, as kustomize's Go structs declare it.
@@ -174,25 +176,41 @@ const KUSTOMIZATION: &[(&str, Ty)] = &[
 /// the message to report there.
 pub fn check(k: &Node) -> Vec<(Origin, String)> {
     let mut out = Vec::new();
-    check_value(k, &Obj(KUSTOMIZATION), "", &mut out);
+    check_value(k, &Obj(KUSTOMIZATION), &At::Root, &mut out);
     out
 }
 
 /// Every place replacements read from a file break kustomize's decoding.
 pub fn check_replacements(items: &[Node]) -> Vec<(Origin, String)> {
     let mut out = Vec::new();
+    let list = At::Key(&At::Root, "replacements");
     for (i, item) in items.iter().enumerate() {
-        check_value(
-            item,
-            &Obj(REPLACEMENT),
-            &format!("replacements[{i}]"),
-            &mut out,
-        );
+        check_value(item, &Obj(REPLACEMENT), &At::Index(&list, i), &mut out);
     }
     out
 }
 
-fn check_value(node: &Node, ty: &Ty, path: &str, out: &mut Vec<(Origin, String)>) {
+/// Where a value is in a kustomization (`images[0].newTag`), spelled out
+/// only for a message: every build checks its kustomization, and the
+/// paths of values without a problem were most of the check's work.
+enum At<'a> {
+    Root,
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            At::Root => Ok(()),
+            At::Key(At::Root, key) => f.write_str(key),
+            At::Key(up, key) => write!(f, "{up}.{key}"),
+            At::Index(up, i) => write!(f, "{up}[{i}]"),
+        }
+    }
+}
+
+fn check_value(node: &Node, ty: &Ty, path: &At<'_>, out: &mut Vec<(Origin, String)>) {
     if node.is_null() {
         return;
     }
@@ -216,7 +234,7 @@ fn check_value(node: &Node, ty: &Ty, path: &str, out: &mut Vec<(Origin, String)>
         StrMap if !node.is_map() => wrong("a mapping of strings"),
         StrMap => {
             for e in node.entries() {
-                check_value(&e.value, &Str, &format!("{path}.{}", e.key), out);
+                check_value(&e.value, &Str, &At::Key(path, &e.key), out);
             }
         }
         Strs => check_value(node, &List(&Str), path, out),
@@ -226,7 +244,7 @@ fn check_value(node: &Node, ty: &Ty, path: &str, out: &mut Vec<(Origin, String)>
         }
         List(item) => {
             for (i, n) in node.items().iter().enumerate() {
-                check_value(n, item, &format!("{path}[{i}]"), out);
+                check_value(n, item, &At::Index(path, i), out);
             }
         }
         Obj(_) if !node.is_map() => wrong("a mapping"),
@@ -234,13 +252,14 @@ fn check_value(node: &Node, ty: &Ty, path: &str, out: &mut Vec<(Origin, String)>
     }
 }
 
-fn check_object(node: &Node, fields: &[(&str, Ty)], path: &str, out: &mut Vec<(Origin, String)>) {
+fn check_object(
+    node: &Node,
+    fields: &[(&str, Ty)],
+    path: &At<'_>,
+    out: &mut Vec<(Origin, String)>,
+) {
     for e in node.entries() {
-        let at = if path.is_empty() {
-            e.key.to_string()
-        } else {
-            format!("{path}.{}", e.key)
-        };
+        let at = At::Key(path, &e.key);
         match fields.iter().find(|(name, _)| *name == e.key) {
             Some((_, ty)) => check_value(&e.value, ty, &at, out),
             None => {
@@ -280,6 +299,37 @@ mod tests {
         assert!(
             got[1].2.contains("`images[0].newTag` must be a string"),
             "{got:?}"
+        );
+    }
+
+    #[test]
+    fn problems_name_the_path_of_the_value() {
+        let got = problems(
+            "commonAnnotations: {a: 1}\nlabels:\n  - pairs: {b: [x]}\n    includeSelector: true\n",
+        );
+        let messages: Vec<&str> = got.iter().map(|(_, _, m)| m.as_str()).collect();
+        assert!(
+            messages[0].starts_with("`commonAnnotations.a` must be a string"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].starts_with("`labels[0].pairs.b` must be a string"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[2].contains("the field `labels[0].includeSelector`"),
+            "{messages:?}"
+        );
+        let file = parse_tree("- source: {kind: X}\n- sorce: {}\n");
+        let items = match &file.value {
+            crate::render::tree::Value::Seq(items) => items.clone(),
+            _ => Vec::new(),
+        };
+        let found = check_replacements(&items);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].1.contains("the field `replacements[1].sorce`"),
+            "{found:?}"
         );
     }
 
