@@ -2,6 +2,7 @@
 //! typed ids, repository paths, suggestions.
 
 pub mod finding;
+pub mod hash;
 pub mod ids;
 pub mod paths;
 pub mod source;

@@ -23,6 +23,8 @@ pub mod values;
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::base::hash::FastMap;
+
 use crate::base::ids::{DocId, FileId, IdVec, OccurrenceId, RegistrationId, RepoId};
 use crate::base::source::Span;
 use crate::workspace::Workspace;
@@ -221,9 +223,9 @@ pub struct Graph {
     /// patch or a plain manifest of a directory. Their `spec.postBuild`
     /// substitutes variables into it (see [`crate::schema::postbuild`]).
     pub appliers: IdVec<FileId, Vec<OccurrenceId>>,
-    by_name: HashMap<(String, String, String), Vec<OccurrenceId>>,
+    by_name: FastMap<(String, String, String), Vec<OccurrenceId>>,
     /// The first of `helm` for each HelmRelease document.
-    helm_at: HashMap<(FileId, DocId), usize>,
+    helm_at: FastMap<(FileId, DocId), usize>,
     /// Whether the workspace holds a FluxInstance: Flux is installed by
     /// the Flux Operator, whose kinds the notification API then accepts.
     pub uses_flux_operator: bool,

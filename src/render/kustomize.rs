@@ -13,6 +13,8 @@
 
 use std::collections::HashSet;
 
+use crate::base::hash::FastSet;
+
 use crate::base::ids::{FileId, IdVec, RepoId, StepId};
 use crate::base::paths;
 use crate::base::source::{Pos, Span};
@@ -99,7 +101,7 @@ pub enum StepKind {
 }
 
 /// The ids (group, kind, namespace, name) of the resources accumulated.
-type Ids = HashSet<(String, String, String, String)>;
+type Ids = FastSet<(String, String, String, String)>;
 
 /// Kustomizations nested deeper than this are refused (kustomize has no
 /// limit, but no real repository comes near it).

@@ -9,8 +9,9 @@
 //! applied (two Kustomizations applying one name), and two resources with
 //! the same id in one kustomize build (which kustomize refuses).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
+use crate::base::hash::{self, FastMap};
 use crate::engine::registry::ids;
 use crate::engine::{declare_rule, Rule, RunContext};
 use crate::base::ids::{DocId, FileId};
@@ -55,7 +56,8 @@ fn in_renderings(cx: &RunContext<'_>, reported: &mut HashSet<(String, Span)>, ou
     }
     for cluster in &renderings.clusters {
         let objects = &cluster.rendering.objects;
-        let mut first: HashMap<(&str, &str, Option<&str>, &str), &Applied> = HashMap::new();
+        let mut first: FastMap<(&str, &str, Option<&str>, &str), &Applied> =
+            hash::map_with_capacity(objects.len());
         for applied in objects {
             let r = &applied.resource;
             if r.name().is_empty() {

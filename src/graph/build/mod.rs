@@ -7,6 +7,8 @@ mod kustomize;
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+
+use crate::base::hash::{self, FastMap, FastSet};
 use std::path::{Path, PathBuf};
 
 use crate::base::ids::{DocId, FileId, IdVec, OccurrenceId, RegistrationId, RepoId};
@@ -73,8 +75,8 @@ struct Builder<'w> {
     repos: &'w IdVec<RepoId, Repo>,
     files: &'w IdVec<FileId, ParsedFile>,
     config: &'w Config,
-    file_at: HashMap<(RepoId, &'w str), FileId>,
-    dirs: HashSet<(RepoId, String)>,
+    file_at: FastMap<(RepoId, &'w str), FileId>,
+    dirs: FastSet<(RepoId, String)>,
     on_disk: IdVec<RepoId, bool>,
     /// Where the disk was probed (for the cache's fingerprint).
     disk: &'w DiskReads,
@@ -82,14 +84,14 @@ struct Builder<'w> {
     /// Per file, the promotion ranks of the environments that reach it.
     reached: IdVec<FileId, BTreeSet<usize>>,
     /// Directories already followed by a walk.
-    visited: HashSet<Visit>,
+    visited: FastSet<Visit>,
     /// (file, doc, env) already indexed: a document reached twice in one
     /// environment (a platform Kustomization applying its own directory) is
     /// one object.
-    indexed: HashSet<(FileId, DocId, Option<String>)>,
+    indexed: FastSet<(FileId, DocId, Option<String>)>,
     queue: VecDeque<Pending>,
     /// Gaps already recorded: one per place and fact.
-    gap_keys: HashSet<Gap>,
+    gap_keys: FastSet<Gap>,
     /// GitRepository names already reported as having no local checkout:
     /// one finding per repository, however many environments register it.
     no_checkout_reported: HashSet<String>,
@@ -102,8 +104,8 @@ struct Builder<'w> {
 pub(super) fn build(ws: &Workspace) -> Graph {
     let (repos, files) = (&ws.repos, &ws.files);
     let objects: usize = files.iter().map(|f| f.objects.len()).sum();
-    let mut file_at = HashMap::with_capacity(files.len());
-    let mut dirs = HashSet::new();
+    let mut file_at = hash::map_with_capacity(files.len());
+    let mut dirs = FastSet::default();
     for f in files {
         file_at.insert((f.file.repo, f.file.rel.as_str()), f.id);
         let mut rel = f.file.rel.as_str();
@@ -128,15 +130,15 @@ pub(super) fn build(ws: &Workspace) -> Graph {
             file_envs: files.iter().map(|_| Vec::new()).collect(),
             appliers: files.iter().map(|_| Vec::new()).collect(),
             occurrences: Vec::with_capacity(objects).into(),
-            by_name: HashMap::with_capacity(objects),
+            by_name: hash::map_with_capacity(objects),
             display_prefix: display_prefixes(ws),
             ..Graph::default()
         },
         reached: files.iter().map(|_| BTreeSet::new()).collect(),
-        visited: HashSet::new(),
-        indexed: HashSet::with_capacity(objects),
+        visited: FastSet::default(),
+        indexed: hash::set_with_capacity(objects),
         queue: VecDeque::new(),
-        gap_keys: HashSet::new(),
+        gap_keys: FastSet::default(),
         no_checkout_reported: HashSet::new(),
         kustomizations: RefCell::new(repos.iter().map(|_| HashMap::new()).collect()),
     };
