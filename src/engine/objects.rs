@@ -10,11 +10,12 @@
 //! related locations. One problem written once and rendered in several
 //! places is reported once, naming each place it applies.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
 use crate::base::finding::{Finding, Findings};
+use crate::base::hash::FastSet;
 use crate::base::ids::{DocId, FileId};
 use crate::base::source::Span;
 use crate::model::objects::ObjectMeta;
@@ -86,7 +87,7 @@ fn check_written(
     cx: &RunContext<'_>,
     rules: &[&dyn Rule],
     file: &ParsedFile,
-    covered: &HashSet<(FileId, DocId)>,
+    covered: &FastSet<(FileId, DocId)>,
 ) -> Vec<Finding> {
     let fcx = FileContext::new(cx, file);
     let mut found = Vec::new();

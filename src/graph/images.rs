@@ -2,13 +2,14 @@
 //! was set (shared by `private-registry` and `image-tag-pinned`).
 
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
 use super::values::{releases, values_root, Layer, Release};
 use super::Graph;
+use crate::base::hash::FastSet;
 use crate::base::ids::{DocId, FileId};
 use crate::base::source::Span;
 use crate::model::images::{effective_images, ImageRef, Layered, SetAt};
@@ -60,7 +61,7 @@ pub struct FoundImage {
 pub fn workspace_images(
     ws: &Workspace,
     graph: &Graph,
-    rendered: &HashSet<(FileId, DocId)>,
+    rendered: &FastSet<(FileId, DocId)>,
     values: &ValuesFiles<'_>,
 ) -> Vec<FoundImage> {
     let releases = releases(ws, graph);
@@ -133,7 +134,7 @@ fn env_of(graph: &Graph, file: FileId) -> Option<String> {
 fn container_images(
     graph: &Graph,
     file: &ParsedFile,
-    rendered: &HashSet<(FileId, DocId)>,
+    rendered: &FastSet<(FileId, DocId)>,
 ) -> Vec<FoundImage> {
     let mut out = Vec::new();
     let env = env_of(graph, file.id);
@@ -369,7 +370,7 @@ mod tests {
         let images = workspace_images(
             &ws,
             &Graph::build(&ws),
-            &HashSet::new(),
+            &FastSet::default(),
             &ValuesFiles::new(&ws),
         );
         assert_eq!(images.len(), 1, "{images:?}");
@@ -471,7 +472,7 @@ mod tests {
         let images = workspace_images(
             &ws,
             &Graph::build(&ws),
-            &HashSet::new(),
+            &FastSet::default(),
             &ValuesFiles::new(&ws),
         );
         assert_eq!(images.len(), 1);

@@ -2,7 +2,9 @@
 //! reconciles, and every kustomization no cluster reaches, built as
 //! `kustomize build` would build it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use crate::base::hash::{FastMap, FastSet};
 
 use rayon::prelude::*;
 
@@ -31,7 +33,7 @@ pub struct Cluster {
     pub env: Option<String>,
     pub rendering: Rendering,
     /// What the cluster holds, by group and kind: (namespace, name).
-    pub index: HashMap<(String, String), HashSet<(String, String)>>,
+    pub index: FastMap<(String, String), FastSet<(String, String)>>,
     /// The namespaces its HelmReleases install into: a chart's objects,
     /// not rendered, may be there.
     pub helm_namespaces: HashSet<String>,
@@ -83,8 +85,8 @@ fn helm_namespaces(rendering: &Rendering) -> HashSet<String> {
 /// GitRepository (or OCIRepository) and Kustomization its `spec.sync`
 /// creates, and an object that makes Secrets (an ExternalSecret…) the
 /// Secrets it makes.
-fn index_of(rendering: &Rendering) -> HashMap<(String, String), HashSet<(String, String)>> {
-    let mut index: HashMap<(String, String), HashSet<(String, String)>> = HashMap::new();
+fn index_of(rendering: &Rendering) -> FastMap<(String, String), FastSet<(String, String)>> {
+    let mut index: FastMap<(String, String), FastSet<(String, String)>> = FastMap::default();
     let mut add = |group: &str, kind: &str, ns: &str, name: &str| {
         index
             .entry((group.to_string(), kind.to_string()))
@@ -121,7 +123,7 @@ pub struct Renderings {
     pub standalone: Rendering,
     /// The written documents some rendering holds an object of: checked
     /// as rendered, not as written.
-    pub covered: HashSet<(FileId, DocId)>,
+    pub covered: FastSet<(FileId, DocId)>,
     /// Files some build reads as patches: partial objects, never checked
     /// as whole ones.
     pub patches: HashSet<FileId>,
@@ -212,8 +214,8 @@ pub fn render_workspace(ws: &Workspace, graph: &Graph) -> Renderings {
 fn covered_documents<'r>(
     ws: &Workspace,
     renderings: impl Iterator<Item = &'r Rendering>,
-) -> HashSet<(FileId, DocId)> {
-    let mut covered = HashSet::new();
+) -> FastSet<(FileId, DocId)> {
+    let mut covered = FastSet::default();
     for applied in renderings.flat_map(|r| &r.objects) {
         let resource = &applied.resource;
         if resource.generated.is_some() {
