@@ -130,23 +130,15 @@ pub fn is_merge_key(k: NodeRef<'_>) -> bool {
 /// A mapping key as the JSON object key it becomes.
 pub fn key_string(k: NodeRef<'_>, typing: Typing) -> String {
     match &k.node().kind {
-        // Go keeps a plain key's text, whatever it reads as (below); most
-        // keys are plain, and typing each one was a tenth of converting a
-        // document.
+        // Go keeps a plain key's text when converting to JSON, whatever it
+        // reads as (`yes`, `1`, `null`): no need to type it.
         NodeKind::Scalar(s) if s.style.is_plain() && typing == Typing::Kubernetes => {
             s.value.to_string()
         }
         NodeKind::Scalar(s) => match scalar_to_json(s, k.tag(), typing) {
             Value::String(s) => s,
             Value::Null if typing == Typing::Core => String::new(),
-            other => {
-                if s.style.is_plain() && typing == Typing::Kubernetes {
-                    // Go keeps a plain key's text when converting to JSON.
-                    s.value.to_string()
-                } else {
-                    other.to_string()
-                }
-            }
+            other => other.to_string(),
         },
         // Complex keys are rare in manifests; JSON has no form for them.
         _ => serde_json::to_string(&to_json(k, typing)).unwrap_or_default(),
